@@ -1,0 +1,69 @@
+"""custseg: Customer Value, RFM and CLV segmentation of transaction tables.
+
+A Rust core behind a thin Python layer. The rules are in the project's
+``SEGMENTATION.md``; rule ids (I1, P2, CV6, ...) are cited throughout.
+
+Example:
+    >>> import custseg as cs
+    >>> tx = cs.datasets.synthetic(customers=2_000, years=3, seed=1)
+    >>> cv = cs.customer_value(tx, periods=cs.Periods.semiannual(start_month=1), as_of="2026-01-01")
+    >>> sorted(cv.column_names)[:3]
+    ['customer_id', 'cv_group', 'cv_segment']
+"""
+
+from __future__ import annotations
+
+import os as _os
+import warnings as _warnings
+
+from custseg import _core, datasets
+from custseg._core import Periods
+from custseg.customer_value import CV_GROUPS, CV_SEGMENTS, customer_value
+from custseg.errors import (
+    AmountRangeError,
+    AsOfError,
+    ColumnNotFoundError,
+    ConfigError,
+    CustsegError,
+    InputError,
+    InvalidAmountError,
+    InvalidDateError,
+    NullValueError,
+    PeriodsError,
+    UnsupportedTypeError,
+)
+from custseg.report import Report
+
+__version__: str = _core.__version__
+
+__all__ = [
+    "CV_GROUPS",
+    "CV_SEGMENTS",
+    "AmountRangeError",
+    "AsOfError",
+    "ColumnNotFoundError",
+    "ConfigError",
+    "CustsegError",
+    "InputError",
+    "InvalidAmountError",
+    "InvalidDateError",
+    "NullValueError",
+    "Periods",
+    "PeriodsError",
+    "Report",
+    "UnsupportedTypeError",
+    "customer_value",
+    "datasets",
+]
+
+if _core.BUILD_PROFILE == "debug":
+    _warnings.warn(
+        "custseg was built in debug mode and is much slower than a release build; "
+        "build with `maturin develop --release` (or `pip install .`)",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+
+# Rayon's global thread pool does not survive fork() (Airflow forks task runners).
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_core._after_fork_in_child)

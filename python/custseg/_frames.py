@@ -1,0 +1,180 @@
+"""Input and output families (API: accept what users hold, return the same family).
+
+Inputs become an Arrow C stream (PyCapsule interface) holding only the needed
+columns; numeric columns cross into Rust without a copy. Outputs come back as a
+pyarrow Table and are turned into pandas, polars or Arrow to match the input.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import pyarrow as pa
+
+from custseg.errors import ColumnNotFoundError, ConfigError, UnsupportedTypeError
+
+Family = Literal["pandas", "polars", "arrow"]
+
+_EPOCH = _dt.date(1970, 1, 1)
+
+
+def _is(obj: Any, module: str, *names: str) -> bool:
+    """isinstance against a class of an optional library, without importing it."""
+    mod = sys.modules.get(module)
+    return mod is not None and any(isinstance(obj, getattr(mod, n)) for n in names)
+
+
+def as_day(value: Any, what: str = "as_of") -> int | None:
+    """A calendar day (I3) as days since 1970-01-01: a date, an ISO string, a
+    datetime/Timestamp (its calendar day, in its own zone: I1) or numpy datetime64."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = _dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            raise ConfigError(f"{what} {value!r} is not an ISO date (YYYY-MM-DD) (rule I3)") from None
+    if _is(value, "numpy", "datetime64"):
+        import numpy as np
+
+        return int(value.astype("datetime64[D]").astype(np.int64))
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if isinstance(value, _dt.date):
+        return (value - _EPOCH).days
+    raise ConfigError(f"{what} must be a date, an ISO string or a timestamp, got {value!r} (rule I3)")
+
+
+def _columns_of(data: Any) -> list[str] | None:
+    try:
+        return [str(c) for c in data.columns]
+    except Exception:  # noqa: BLE001 - any object without a column list
+        return None
+
+
+def _from_arrays(arrays: dict[str, Any]) -> tuple[pa.Table, Family]:
+    """Columns passed one by one (numpy arrays, pandas/polars Series, pyarrow arrays)."""
+    family: Family = "arrow"
+    cols = {}
+    for name, a in arrays.items():
+        if _is(a, "pandas", "Series", "Index"):
+            family = "pandas"
+            cols[name] = pa.Array.from_pandas(a)
+        elif _is(a, "polars", "Series"):
+            family = "polars"
+            cols[name] = pa.chunked_array(a.to_arrow())
+        elif isinstance(a, (pa.Array, pa.ChunkedArray)):
+            cols[name] = a
+        else:
+            try:
+                cols[name] = pa.array(a)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as e:
+                raise UnsupportedTypeError(f"column '{name}' cannot be read as Arrow: {e} (rule I4)") from None
+    lengths = {len(c) for c in cols.values()}
+    if len(lengths) > 1:
+        raise ConfigError(f"the columns passed one by one differ in length: { {k: len(v) for k, v in cols.items()} }")
+    return pa.table(cols), family
+
+
+def prepare(data: Any, names: dict[str, Any]) -> tuple[Any, Family, dict[str, str | None]]:
+    """Turns any supported input into (Arrow stream object, family, column names).
+
+    ``names`` maps each role (customer, date, amount, order) to a column name,
+    or, when ``data`` is None, to the column itself.
+    """
+    if data is None:
+        arrays = {}
+        out_names: dict[str, str | None] = {}
+        for role, col in names.items():
+            if col is None:
+                out_names[role] = None
+                continue
+            if isinstance(col, str):
+                raise ConfigError(f"{role}={col!r} names a column but no data was passed")
+            name = getattr(col, "name", None)
+            name = name if isinstance(name, str) and name and name not in arrays else _default(role)
+            arrays[name] = col
+            out_names[role] = name
+        if any(out_names[r] is None for r in ("customer", "date", "amount")):
+            raise ConfigError("pass data, or the customer, date and amount columns one by one")
+        table, family = _from_arrays(arrays)
+        return table, family, out_names
+
+    for role, col in names.items():
+        if col is not None and not isinstance(col, str):
+            raise ConfigError(f"{role} must be a column name when data is given, got {type(col).__name__}")
+    wanted = [c for c in names.values() if c is not None]
+    present = _columns_of(data)
+    select = present is not None and all(c in present for c in wanted)
+
+    if _is(data, "pandas", "DataFrame"):
+        sub = data[wanted] if select else data.iloc[:0]
+        try:
+            table = pa.Table.from_pandas(sub, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
+            raise UnsupportedTypeError(f"a column cannot be read as Arrow: {e} (rule I4)") from None
+        return table, "pandas", names
+    if _is(data, "polars", "LazyFrame"):
+        present = list(data.collect_schema().names())
+        select = all(c in present for c in wanted)
+        return (data.select(wanted) if select else data.head(0)).collect(), "polars", names
+    if _is(data, "polars", "DataFrame"):
+        return (data.select(wanted) if select else data.head(0)), "polars", names
+    if isinstance(data, pa.RecordBatch):
+        data = pa.Table.from_batches([data])
+    if isinstance(data, pa.Table):
+        return (data.select(wanted) if select else data.slice(0, 0)), "arrow", names
+    if _is(data, "pyarrow.dataset", "Dataset"):
+        cols = wanted if all(c in data.schema.names for c in wanted) else None
+        return data.scanner(columns=cols).to_reader(), "arrow", names
+    if _is(data, "duckdb", "DuckDBPyRelation"):
+        if select:
+            data = data.select(*[f'"{c}"' for c in wanted])
+        return data, "arrow", names
+    if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
+        return data, "arrow", names
+    raise UnsupportedTypeError(
+        f"cannot read {type(data).__module__}.{type(data).__name__}: pass a pandas or polars "
+        "DataFrame, a polars LazyFrame, a pyarrow Table/RecordBatchReader/Dataset, a DuckDB "
+        "relation, any object with __arrow_c_stream__, or the columns one by one"
+    )
+
+
+def _default(role: str) -> str:
+    return {"customer": "customer_id"}.get(role, role)
+
+
+def _ordered(table: pa.Table, labels: Mapping[str, Sequence[str]]) -> pa.Table:
+    """Label columns as ordered dictionaries with every category, in spec order (CV7)."""
+    for name, categories in labels.items():
+        i = table.schema.get_field_index(name)
+        col = table.column(i)
+        dictionary = pa.array(list(categories), pa.string())
+        typ = pa.dictionary(pa.int8(), pa.string(), ordered=True)
+        chunks = [
+            pa.DictionaryArray.from_arrays(c.indices.cast(pa.int8()), dictionary, ordered=True)
+            for c in col.chunks
+        ]
+        for c in col.chunks:
+            if c.dictionary.to_pylist() != list(categories):
+                raise AssertionError(f"internal: categories of {name} differ from {categories}")
+        table = table.set_column(i, pa.field(name, typ, nullable=False), pa.chunked_array(chunks, typ))
+    return table
+
+
+def finish(table: pa.Table, family: Family, labels: Mapping[str, Sequence[str]]) -> Any:
+    """The result in the input's family, with ordered categoricals for the labels:
+    pandas ordered ``Categorical``, polars ``Enum``, Arrow ordered dictionary."""
+    table = _ordered(table, labels)
+    if family == "arrow":
+        return table
+    if family == "pandas":
+        return table.to_pandas(date_as_object=False)
+    import polars as pl
+
+    df = pl.from_arrow(table)
+    assert isinstance(df, pl.DataFrame)
+    return df.with_columns([pl.col(n).cast(pl.Enum(list(c))) for n, c in labels.items()])

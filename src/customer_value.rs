@@ -1,0 +1,351 @@
+//! Section 2 of the spec: the Customer Value segmentation (CV1-CV7), fixed per
+//! period (P2, P3).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow_array::types::Int8Type;
+use arrow_array::{
+    ArrayRef, Date32Array, DictionaryArray, Float64Array, Int32Array, Int64Array, Int8Array,
+    RecordBatch, StringArray,
+};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use chrono::Datelike;
+use rayon::prelude::*;
+
+use crate::cancel::Cancel;
+use crate::error::{CoreError, Result};
+use crate::events::{group_by_customer, CustomerDays};
+use crate::ingest::Ingested;
+use crate::money;
+use crate::periods::{date_of, fmt_day, Periods};
+use crate::tiers::{check_cuts, count_strictly_greater, share, tier};
+
+/// CV2 group labels, in category order (CV7).
+pub const GROUPS: [&str; 6] = ["0 SOL", "1 NEW", "2 ACT", "3 COLD", "4 LOST", "5 LOST"];
+/// CV4 segment labels, in category order (CV7).
+pub const SEGMENTS: [&str; 13] = [
+    "PLATINA", "GOLD", "SILVER", "BRONZE", "JUNIOR", "L", "M", "S", "XS", "NEW", "LOST", "ACT",
+    "COLD",
+];
+
+const SOL: i8 = 0;
+const NEW: i8 = 1;
+const ACT: i8 = 2;
+const COLD: i8 = 3;
+const LOST4: i8 = 4;
+const LOST5: i8 = 5;
+
+const SEG_PLATINA: i8 = 0;
+const SEG_JUNIOR: i8 = 4;
+const SEG_L: i8 = 5;
+const SEG_NEW: i8 = 9;
+const SEG_LOST: i8 = 10;
+const SEG_ACT: i8 = 11;
+const SEG_COLD: i8 = 12;
+
+/// Options of [`customer_value`] (section 2).
+#[derive(Debug, Clone)]
+pub struct CvOptions {
+    pub periods: Periods,
+    /// Exclusive day (I3); `None`: the day after the latest day in the data.
+    pub as_of: Option<i32>,
+    pub sales_only: bool,
+    /// Months 1..=12 (CV5).
+    pub sales_months: Vec<i64>,
+    /// Periods counted back for sales-only (CV5), >= 1.
+    pub sales_lookback: i64,
+    /// Three cut points (CV6).
+    pub cuts: Vec<f64>,
+    /// Window of the monetary value in periods (CV3), >= 1.
+    pub monetary_periods: i64,
+    pub count_zero_days: bool,
+}
+
+impl CvOptions {
+    /// Checks the options that make no sense whatever the data (I4).
+    pub fn validate(&self) -> Result<()> {
+        if self.cuts.len() != 3 {
+            return Err(CoreError::Config(format!(
+                "cuts must have three cut points (PLATINA/GOLD/SILVER), got {:?} (rule CV6)",
+                self.cuts
+            )));
+        }
+        check_cuts(&self.cuts, "cuts", "CV6")?;
+        if let Some(m) = self.sales_months.iter().find(|m| !(1..=12).contains(*m)) {
+            return Err(CoreError::Config(format!(
+                "sales_months must be months 1 to 12, got {m} (rule CV5)"
+            )));
+        }
+        if self.sales_only && self.sales_months.is_empty() {
+            return Err(CoreError::Config(
+                "sales_months is empty while sales_only is on (rule CV5)".into(),
+            ));
+        }
+        if !(1..=10_000).contains(&self.sales_lookback) {
+            return Err(CoreError::Config(format!(
+                "sales_lookback must be 1 to 10000 periods, got {} (rule CV5)",
+                self.sales_lookback
+            )));
+        }
+        if !(1..=10_000).contains(&self.monetary_periods) {
+            return Err(CoreError::Config(format!(
+                "monetary_periods must be 1 to 10000 periods, got {} (rule CV3)",
+                self.monetary_periods
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What a run did (API: "every run reports what it did").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    pub rows_read: u64,
+    pub rows_used: u64,
+    pub rows_after_as_of: u64,
+    pub rows_dropped: BTreeMap<&'static str, u64>,
+    pub customers_seen: u64,
+    pub customers_without_purchase: u64,
+    pub customers: u64,
+    pub as_of: Option<i32>,
+}
+
+/// One customer's result before tiers (CV1-CV5, CV7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Row {
+    customer: u32,
+    group: i8,
+    segment: i8,
+    k: i32,
+    n: i64,
+    monetary: i64,
+    first: i32,
+    last: i32,
+    /// Tier pool (CV6): the group code, or -1 when not tiered.
+    pool: i8,
+}
+
+/// Resolves `as_of` (I3) against the data.
+pub fn resolve_as_of(requested: Option<i32>, ing: &Ingested) -> Result<Option<i32>> {
+    let Some(min) = ing.min_day() else {
+        return Ok(requested);
+    };
+    match requested {
+        None => Ok(ing.max_day().map(|d| d + 1)),
+        Some(a) if a <= min => Err(CoreError::AsOf(format!(
+            "as_of {} is on or before the earliest day in the data ({}): no row is before it",
+            fmt_day(a),
+            fmt_day(min)
+        ))),
+        Some(a) => Ok(Some(a)),
+    }
+}
+
+/// The output schema of [`customer_value`] (CV7).
+pub fn schema(customer: &str, customer_type: &DataType) -> SchemaRef {
+    let dict = DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8));
+    Arc::new(Schema::new(vec![
+        Field::new(customer, customer_type.clone(), false),
+        Field::new("cv_group", dict.clone(), false),
+        Field::new("cv_segment", dict, false),
+        Field::new("periods_since_last", DataType::Int32, false),
+        Field::new("purchases", DataType::Int64, false),
+        Field::new("monetary", DataType::Float64, false),
+        Field::new("first_purchase", DataType::Date32, false),
+        Field::new("last_purchase", DataType::Date32, false),
+    ]))
+}
+
+/// The Customer Value segmentation of every customer with a purchase event before `as_of`.
+///
+/// Output: one row per customer, sorted by customer key, columns as in CV7.
+pub fn customer_value(
+    ing: Ingested,
+    customer_name: &str,
+    opts: &CvOptions,
+    cancel: &Cancel,
+) -> Result<(RecordBatch, Report)> {
+    opts.validate()?;
+    let as_of = resolve_as_of(opts.as_of, &ing)?;
+    let schema = schema(customer_name, &ing.customer_type);
+    let mut report = Report {
+        rows_read: ing.rows_read,
+        rows_dropped: ing.dropped.clone(),
+        customers_seen: ing.customers.len() as u64,
+        as_of,
+        ..Default::default()
+    };
+    let Some(as_of) = as_of else {
+        return Ok((RecordBatch::new_empty(schema), report));
+    };
+    let p0 = opts.periods.index(as_of).ok_or_else(|| {
+        CoreError::AsOf(format!(
+            "as_of {} is outside the period calendar {}",
+            fmt_day(as_of),
+            opts.periods.describe()
+        ))
+    })?;
+    cancel.check()?;
+
+    let by_order = ing.has_order;
+    let n_customers = ing.customers.len();
+    let (lines, after) = group_by_customer(ing.lines, n_customers, as_of);
+    report.rows_after_as_of = after;
+    report.rows_used = lines.len() as u64;
+    cancel.check()?;
+
+    let mut sales = [false; 13];
+    for &m in &opts.sales_months {
+        sales[m as usize] = true;
+    }
+    let ctx = Ctx { opts, p0, sales };
+    let rows: Vec<std::result::Result<Option<Row>, u32>> = lines
+        .par_chunk_by(|a, b| a.customer == b.customer)
+        .map_init(CustomerDays::default, |scratch, chunk| {
+            if cancel.check().is_err() {
+                return Ok(None);
+            }
+            let c = chunk[0].customer;
+            scratch
+                .fill(chunk, by_order, opts.count_zero_days)
+                .map_err(|_| c)?;
+            ctx.customer(c, scratch).map_err(|_| c)
+        })
+        .collect();
+    cancel.check()?;
+    drop(lines);
+    let mut rows: Vec<Row> = rows
+        .into_iter()
+        .filter_map(|r| {
+            r.map_err(|c| CoreError::SumOverflow {
+                customer: ing.customers.display(c),
+            })
+            .transpose()
+        })
+        .collect::<Result<_>>()?;
+
+    assign_tiers(&mut rows, &opts.cuts);
+
+    // Output in customer key order (I5).
+    let mut rank = vec![u32::MAX; n_customers];
+    for (pos, &id) in ing.customers.sorted_ids().iter().enumerate() {
+        rank[id as usize] = pos as u32;
+    }
+    rows.par_sort_unstable_by_key(|r| rank[r.customer as usize]);
+    report.customers = rows.len() as u64;
+    report.customers_without_purchase = report.customers_seen - report.customers;
+
+    let ids: Vec<u32> = rows.iter().map(|r| r.customer).collect();
+    let labels = |names: &[&str]| Arc::new(StringArray::from(names.to_vec()));
+    let dict = |codes: Vec<i8>, names: &[&str]| -> Result<ArrayRef> {
+        Ok(Arc::new(DictionaryArray::<Int8Type>::try_new(
+            Int8Array::from(codes),
+            labels(names),
+        )?))
+    };
+    let columns: Vec<ArrayRef> = vec![
+        ing.customers.take(&ids, &ing.customer_type)?,
+        dict(rows.iter().map(|r| r.group).collect(), &GROUPS)?,
+        dict(rows.iter().map(|r| r.segment).collect(), &SEGMENTS)?,
+        Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.k))),
+        Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.n))),
+        Arc::new(Float64Array::from_iter_values(
+            rows.iter().map(|r| money::to_f64(r.monetary)),
+        )),
+        Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.first))),
+        Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.last))),
+    ];
+    Ok((RecordBatch::try_new(schema, columns)?, report))
+}
+
+struct Ctx<'a> {
+    opts: &'a CvOptions,
+    p0: i32,
+    sales: [bool; 13],
+}
+
+impl Ctx<'_> {
+    fn age(&self, day: i32) -> i32 {
+        // Every kept day is < as_of and on the calendar (checked at ingestion).
+        self.p0 - self.opts.periods.index(day).unwrap_or(i32::MIN / 2)
+    }
+
+    /// CV1-CV5 for one customer; `Err` on a sum overflow (I6).
+    fn customer(&self, customer: u32, d: &CustomerDays) -> std::result::Result<Option<Row>, ()> {
+        let (Some(&first), Some(&last)) = (d.events.first(), d.events.last()) else {
+            return Ok(None);
+        };
+        let sum_ages = |lo: i32, hi: i32| -> std::result::Result<i64, ()> {
+            let mut s = 0i64;
+            for &(day, net) in &d.days {
+                let a = self.age(day);
+                if a >= lo && a <= hi {
+                    s = s.checked_add(net).ok_or(())?;
+                }
+            }
+            Ok(s)
+        };
+        // H: events with age >= 1 (P3). Events are sorted by day, so ages descend.
+        let ages: Vec<i32> = d.events.iter().map(|&e| self.age(e)).collect();
+        let n = ages.iter().filter(|&&a| a >= 1).count() as i64;
+        let mut row = Row {
+            customer,
+            group: NEW,
+            segment: SEG_NEW,
+            k: 0,
+            n,
+            monetary: 0,
+            first,
+            last,
+            pool: -1,
+        };
+        if n == 0 {
+            // CV2 NEW: first purchase in P0; CV3: m is the sum in P0.
+            row.n = ages.len() as i64;
+            row.monetary = sum_ages(0, 0)?;
+            return Ok(Some(row));
+        }
+        let k = ages.iter().copied().filter(|&a| a >= 1).min().unwrap_or(0); // CV1
+        row.k = k;
+        row.monetary = sum_ages(k, k + self.opts.monetary_periods as i32 - 1)?; // CV3
+        let lookback = self.opts.sales_lookback as i32;
+        let is_sol = self.opts.sales_only && {
+            let mut recent = d
+                .events
+                .iter()
+                .zip(&ages)
+                .filter(|(_, &a)| a >= 1 && a <= lookback)
+                .peekable();
+            recent.peek().is_some()
+                && recent
+                    .all(|(&e, _)| date_of(e).is_some_and(|dt| self.sales[dt.month() as usize]))
+        };
+        (row.group, row.segment, row.pool) = match k {
+            _ if is_sol => (
+                SOL,
+                [SEG_ACT, SEG_COLD, SEG_LOST][(k.min(3) - 1) as usize],
+                -1,
+            ),
+            1 if n == 1 => (ACT, SEG_JUNIOR, -1),
+            1 => (ACT, SEG_PLATINA, ACT),
+            2 if n == 1 => (COLD, SEG_JUNIOR, -1),
+            2 => (COLD, SEG_L, COLD),
+            3 | 4 => (LOST4, SEG_L, LOST4),
+            _ => (LOST5, SEG_LOST, -1),
+        };
+        Ok(Some(row))
+    }
+}
+
+/// CV6: tiers per pool (2 ACT, 3 COLD, 4 LOST); `segment` holds the pool's first tier on entry.
+fn assign_tiers(rows: &mut [Row], cuts: &[f64]) {
+    for pool in [ACT, COLD, LOST4] {
+        let idx: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].pool == pool).collect();
+        let m: Vec<i64> = idx.iter().map(|&i| rows[i].monetary).collect();
+        let greater = count_strictly_greater(&m);
+        for (&i, &g) in idx.iter().zip(&greater) {
+            rows[i].segment += tier(share(g, idx.len()), cuts) as i8;
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The one error type of the core (house style: one `thiserror` enum, mapped
+//! variant by variant onto Python exception classes in `python/errors.rs`).
+//!
+//! Every message names the column, the first offending row (0-based, counted
+//! over the whole input in stream order) and the rule of
+//! `shared/spec/SEGMENTATION.md` it breaks.
+
+use thiserror::Error;
+
+/// Result alias of the core.
+pub type Result<T> = std::result::Result<T, CoreError>;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum CoreError {
+    /// A configured column is not in the input (rule I4).
+    #[error("column '{column}' ({role}) not found in the input (rule I4); available columns: {available}")]
+    ColumnNotFound {
+        column: String,
+        role: &'static str,
+        available: String,
+    },
+
+    /// A column has a type the rules do not accept (rule I4, table of section 0).
+    #[error(
+        "column '{column}' ({role}) has unsupported type {dtype} (rule I4); accepted: {accepted}"
+    )]
+    UnsupportedType {
+        column: String,
+        role: &'static str,
+        dtype: String,
+        accepted: &'static str,
+    },
+
+    /// A null customer, date, amount or order (rule I4).
+    #[error("column '{column}' ({role}) is null at row {row} (rule I4); pass on_invalid=\"drop\" to skip such rows")]
+    NullValue {
+        column: String,
+        role: &'static str,
+        row: u64,
+    },
+
+    /// A NaN or infinite amount (rule I4).
+    #[error("column '{column}' (amount) is {value} at row {row} (rule I4: amounts must be finite); pass on_invalid=\"drop\" to skip such rows")]
+    NonFiniteAmount {
+        column: String,
+        row: u64,
+        value: String,
+    },
+
+    /// An amount that does not fit the fixed-point range (rule I6).
+    #[error("column '{column}' (amount) is {value} at row {row}, outside the fixed-point range of about +/-9.2e12 (rule I6)")]
+    AmountOutOfRange {
+        column: String,
+        row: u64,
+        value: String,
+    },
+
+    /// A per-customer sum that leaves the fixed-point range (rule I6).
+    #[error("the sum of amounts of customer {customer} overflows the fixed-point range of about +/-9.2e12 (rule I6)")]
+    SumOverflow { customer: String },
+
+    /// A date that cannot be placed on the calendar (rules I1, P1).
+    #[error("column '{column}' (date) at row {row}: {reason} (rule {rule})")]
+    InvalidDate {
+        column: String,
+        row: u64,
+        reason: String,
+        rule: &'static str,
+    },
+
+    /// `as_of` makes no sense for the data (rule I3).
+    #[error("{0} (rule I3)")]
+    AsOf(String),
+
+    /// A period calendar that makes no sense (rule P1).
+    #[error("{0} (rule P1)")]
+    Periods(String),
+
+    /// Any other option that makes no sense; the message names the option and rule.
+    #[error("{0}")]
+    Config(String),
+
+    /// The input stream could not be read.
+    #[error("could not read the input: {0}")]
+    Input(String),
+
+    /// The run was interrupted (Ctrl-C).
+    #[error("interrupted")]
+    Cancelled,
+}
+
+impl From<arrow_schema::ArrowError> for CoreError {
+    fn from(e: arrow_schema::ArrowError) -> Self {
+        CoreError::Input(e.to_string())
+    }
+}

@@ -1,0 +1,654 @@
+//! Section 0 of the spec: reading the transaction columns (I1, I2 input side,
+//! I4, I6) from a stream of Arrow record batches into compact owned vectors.
+//!
+//! Each row becomes `(customer id, day, amount in millionths[, order id])`.
+//! Invalid rows raise an error naming the column, the first bad row and the
+//! rule, or are skipped and counted by reason with `on_invalid="drop"`.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use arrow_array::cast::AsArray;
+use arrow_array::timezone::Tz;
+use arrow_array::types::*;
+use arrow_array::{Array, ArrowPrimitiveType, RecordBatch};
+use arrow_schema::{ArrowError, DataType, Schema, TimeUnit};
+use chrono::{Offset, TimeZone};
+
+use crate::cancel::Cancel;
+use crate::error::{CoreError, Result};
+use crate::keys::{key_kind, Keys, NULL_ID};
+use crate::money;
+use crate::periods::{day_of, fmt_day};
+
+/// The names of the input columns.
+#[derive(Debug, Clone)]
+pub struct ColumnNames {
+    pub customer: String,
+    pub date: String,
+    pub amount: String,
+    pub order: Option<String>,
+}
+
+/// What to do with an invalid row (rule I4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnInvalid {
+    /// Raise an error naming the column, the first bad row and the rule.
+    Raise,
+    /// Skip the row and count it by reason in the report.
+    Drop,
+}
+
+impl FromStr for OnInvalid {
+    type Err = CoreError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "raise" => Ok(OnInvalid::Raise),
+            "drop" => Ok(OnInvalid::Drop),
+            _ => Err(CoreError::Config(format!(
+                "on_invalid must be \"raise\" or \"drop\", got {s:?} (rule I4)"
+            ))),
+        }
+    }
+}
+
+/// Why a row is invalid; the names appear in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reason {
+    NullCustomer,
+    NullDate,
+    NullAmount,
+    NullOrder,
+    NonFiniteAmount,
+    AmountOutOfRange,
+    DateOutOfRange,
+    BeforeFirstPeriod,
+}
+
+impl Reason {
+    /// The name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::NullCustomer => "null_customer",
+            Reason::NullDate => "null_date",
+            Reason::NullAmount => "null_amount",
+            Reason::NullOrder => "null_order",
+            Reason::NonFiniteAmount => "non_finite_amount",
+            Reason::AmountOutOfRange => "amount_out_of_range",
+            Reason::DateOutOfRange => "date_out_of_range",
+            Reason::BeforeFirstPeriod => "before_first_period",
+        }
+    }
+}
+
+/// Options of the ingestion step.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    pub on_invalid: OnInvalid,
+    /// Days before this one are invalid (the first explicit period boundary, P1).
+    pub earliest_day: Option<i32>,
+}
+
+/// One transaction line after ingestion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Line {
+    pub customer: u32,
+    pub day: i32,
+    /// Order id (dense), or 0 when there is no order column.
+    pub order: u32,
+    /// Millionths (I6).
+    pub amount: i64,
+}
+
+/// The whole valid input, owned.
+#[derive(Debug)]
+pub struct Ingested {
+    pub lines: Vec<Line>,
+    pub customers: Keys,
+    /// The input type of the customer column, kept for the output (CV7).
+    pub customer_type: DataType,
+    pub rows_read: u64,
+    pub dropped: BTreeMap<&'static str, u64>,
+    pub has_order: bool,
+}
+
+impl Ingested {
+    /// The latest day among the valid rows.
+    pub fn max_day(&self) -> Option<i32> {
+        self.lines.iter().map(|l| l.day).max()
+    }
+    /// The earliest day among the valid rows.
+    pub fn min_day(&self) -> Option<i32> {
+        self.lines.iter().map(|l| l.day).min()
+    }
+}
+
+const CUSTOMER_TYPES: &str = "integers, strings, or dictionaries of those";
+const DATE_TYPES: &str = "date32, date64, timestamp of any unit with or without time zone";
+const AMOUNT_TYPES: &str = "floats, integers, decimals";
+
+fn find_column(schema: &Schema, name: &str, role: &'static str) -> Result<usize> {
+    schema
+        .index_of(name)
+        .map_err(|_| CoreError::ColumnNotFound {
+            column: name.to_string(),
+            role,
+            available: schema
+                .fields()
+                .iter()
+                .map(|f| format!("'{}'", f.name()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+fn unsupported(name: &str, role: &'static str, dt: &DataType, accepted: &'static str) -> CoreError {
+    CoreError::UnsupportedType {
+        column: name.to_string(),
+        role,
+        dtype: dt.to_string(),
+        accepted,
+    }
+}
+
+/// How dates of one column map to days (rule I1).
+#[derive(Debug, Clone)]
+enum DateKind {
+    Date32,
+    Date64,
+    /// Naive timestamps: their written calendar day. `per_day` units in a day.
+    Naive {
+        per_day: i64,
+        unit: TimeUnit,
+    },
+    /// Zoned timestamps: the calendar day in the zone.
+    Zoned {
+        per_sec: i64,
+        unit: TimeUnit,
+        tz: Tz,
+        fixed: Option<i64>,
+    },
+}
+
+fn date_kind(name: &str, dt: &DataType) -> Result<DateKind> {
+    let per_sec = |u: &TimeUnit| match u {
+        TimeUnit::Second => 1,
+        TimeUnit::Millisecond => 1_000,
+        TimeUnit::Microsecond => 1_000_000,
+        TimeUnit::Nanosecond => 1_000_000_000,
+    };
+    Ok(match dt {
+        DataType::Date32 => DateKind::Date32,
+        DataType::Date64 => DateKind::Date64,
+        DataType::Timestamp(u, None) => DateKind::Naive {
+            per_day: per_sec(u) * 86_400,
+            unit: *u,
+        },
+        DataType::Timestamp(u, Some(tz)) => {
+            let parsed = Tz::from_str(tz).map_err(|e| CoreError::InvalidDate {
+                column: name.to_string(),
+                row: 0,
+                reason: format!("unknown time zone {tz:?}: {e}"),
+                rule: "I1",
+            })?;
+            DateKind::Zoned {
+                per_sec: per_sec(u),
+                unit: *u,
+                fixed: fixed_offset(tz, &parsed),
+                tz: parsed,
+            }
+        }
+        DataType::Dictionary(_, v) => return Err(unsupported(name, "date", v, DATE_TYPES)),
+        other => return Err(unsupported(name, "date", other, DATE_TYPES)),
+    })
+}
+
+/// The offset in seconds of a zone that never changes its offset, if known to be one.
+fn fixed_offset(name: &str, tz: &Tz) -> Option<i64> {
+    const UTC: [&str; 13] = [
+        "UTC",
+        "Etc/UTC",
+        "GMT",
+        "Etc/GMT",
+        "Z",
+        "Zulu",
+        "Etc/Zulu",
+        "Universal",
+        "Etc/Universal",
+        "UCT",
+        "Etc/UCT",
+        "GMT0",
+        "Etc/GMT0",
+    ];
+    if UTC.contains(&name) {
+        return Some(0);
+    }
+    if name.starts_with('+') || name.starts_with('-') {
+        let t = chrono::DateTime::from_timestamp(0, 0)?.naive_utc();
+        return Some(tz.offset_from_utc_datetime(&t).fix().local_minus_utc() as i64);
+    }
+    None
+}
+
+fn min_max_day() -> (i32, i32) {
+    (
+        day_of(chrono::NaiveDate::MIN),
+        day_of(chrono::NaiveDate::MAX),
+    )
+}
+
+/// A per-batch list of bad rows (local index, reason), in row order per column.
+type Bad = Vec<(usize, Reason)>;
+
+fn null_rows(array: &dyn Array, reason: Reason, bad: &mut Bad) {
+    if let Some(n) = array.logical_nulls() {
+        if n.null_count() > 0 {
+            bad.extend(
+                (0..array.len())
+                    .filter(|&i| n.is_null(i))
+                    .map(|i| (i, reason)),
+            );
+        }
+    }
+}
+
+fn convert_dates(
+    array: &dyn Array,
+    kind: &DateKind,
+    earliest: Option<i32>,
+    out: &mut Vec<i32>,
+    bad: &mut Bad,
+) {
+    let (lo, hi) = min_max_day();
+    out.clear();
+    out.reserve(array.len());
+    null_rows(array, Reason::NullDate, bad);
+    let nulls = array.logical_nulls();
+    let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
+    let mut push = |i: usize, d: Option<i64>| {
+        out.push(0);
+        if is_null(i) {
+            return;
+        }
+        match d.and_then(|d| i32::try_from(d).ok()) {
+            Some(d) if d < lo || d > hi => bad.push((i, Reason::DateOutOfRange)),
+            Some(d) if earliest.is_some_and(|e| d < e) => bad.push((i, Reason::BeforeFirstPeriod)),
+            Some(d) => *out.last_mut().unwrap() = d,
+            None => bad.push((i, Reason::DateOutOfRange)),
+        }
+    };
+    fn vals<T: ArrowPrimitiveType>(a: &dyn Array) -> &[T::Native] {
+        a.as_primitive::<T>().values()
+    }
+    match kind {
+        DateKind::Date32 => {
+            for (i, &v) in vals::<Date32Type>(array).iter().enumerate() {
+                push(i, Some(v as i64));
+            }
+        }
+        DateKind::Date64 => {
+            for (i, &v) in vals::<Date64Type>(array).iter().enumerate() {
+                push(i, Some(v.div_euclid(86_400_000)));
+            }
+        }
+        DateKind::Naive { per_day, unit } => {
+            let vs = timestamp_values(array, unit);
+            for (i, &v) in vs.iter().enumerate() {
+                push(i, Some(v.div_euclid(*per_day)));
+            }
+        }
+        DateKind::Zoned {
+            per_sec,
+            unit,
+            tz,
+            fixed,
+        } => {
+            let vs = timestamp_values(array, unit);
+            for (i, &v) in vs.iter().enumerate() {
+                let secs = v.div_euclid(*per_sec);
+                let off = match fixed {
+                    Some(o) => Some(*o),
+                    None => chrono::DateTime::from_timestamp(secs, 0).map(|t| {
+                        tz.offset_from_utc_datetime(&t.naive_utc())
+                            .fix()
+                            .local_minus_utc() as i64
+                    }),
+                };
+                push(i, off.map(|o| (secs + o).div_euclid(86_400)));
+            }
+        }
+    }
+}
+
+fn timestamp_values<'a>(array: &'a dyn Array, unit: &TimeUnit) -> &'a [i64] {
+    match unit {
+        TimeUnit::Second => array.as_primitive::<TimestampSecondType>().values(),
+        TimeUnit::Millisecond => array.as_primitive::<TimestampMillisecondType>().values(),
+        TimeUnit::Microsecond => array.as_primitive::<TimestampMicrosecondType>().values(),
+        TimeUnit::Nanosecond => array.as_primitive::<TimestampNanosecondType>().values(),
+    }
+}
+
+fn check_amount_type(name: &str, dt: &DataType) -> Result<()> {
+    use DataType::*;
+    match dt {
+        Float16
+        | Float32
+        | Float64
+        | Int8
+        | Int16
+        | Int32
+        | Int64
+        | UInt8
+        | UInt16
+        | UInt32
+        | UInt64
+        | Decimal32(_, _)
+        | Decimal64(_, _)
+        | Decimal128(_, _)
+        | Decimal256(_, _) => Ok(()),
+        other => Err(unsupported(name, "amount", other, AMOUNT_TYPES)),
+    }
+}
+
+/// Converts amounts to millionths (I6); bad rows are listed in `bad`, their value
+/// kept as text in `shown` for the message.
+fn convert_amounts(
+    array: &dyn Array,
+    out: &mut Vec<i64>,
+    bad: &mut Bad,
+    shown: &mut Vec<(usize, String)>,
+) -> Result<()> {
+    out.clear();
+    out.reserve(array.len());
+    null_rows(array, Reason::NullAmount, bad);
+    let nulls = array.logical_nulls();
+    let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
+    let mut push = |i: usize, m: Option<i64>, reason: Reason, text: &dyn Fn() -> String| match m {
+        Some(m) => out.push(m),
+        None => {
+            if !is_null(i) {
+                bad.push((i, reason));
+                shown.push((i, text()));
+            }
+            out.push(0)
+        }
+    };
+    use DataType::*;
+    match array.data_type() {
+        Float16 | Float32 | Float64 => {
+            let cast;
+            let a = if array.data_type() == &Float64 {
+                array.as_primitive::<Float64Type>()
+            } else {
+                cast = arrow_cast::cast(array, &Float64)?;
+                cast.as_primitive::<Float64Type>()
+            };
+            for (i, &x) in a.values().iter().enumerate() {
+                let reason = if x.is_finite() {
+                    Reason::AmountOutOfRange
+                } else {
+                    Reason::NonFiniteAmount
+                };
+                push(i, money::from_f64(x), reason, &|| format!("{x}"));
+            }
+        }
+        UInt64 => {
+            for (i, &x) in array
+                .as_primitive::<UInt64Type>()
+                .values()
+                .iter()
+                .enumerate()
+            {
+                push(i, money::from_u64(x), Reason::AmountOutOfRange, &|| {
+                    x.to_string()
+                });
+            }
+        }
+        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 => {
+            let cast;
+            let a = if array.data_type() == &Int64 {
+                array.as_primitive::<Int64Type>()
+            } else {
+                cast = arrow_cast::cast(array, &Int64)?;
+                cast.as_primitive::<Int64Type>()
+            };
+            for (i, &x) in a.values().iter().enumerate() {
+                push(i, money::from_i64(x), Reason::AmountOutOfRange, &|| {
+                    x.to_string()
+                });
+            }
+        }
+        Decimal32(_, s) | Decimal64(_, s) | Decimal128(_, s) => {
+            let s = *s;
+            let cast;
+            let a = if matches!(array.data_type(), Decimal128(_, _)) {
+                array.as_primitive::<Decimal128Type>()
+            } else {
+                cast = arrow_cast::cast(array, &Decimal128(38, s))?;
+                cast.as_primitive::<Decimal128Type>()
+            };
+            for (i, &x) in a.values().iter().enumerate() {
+                push(
+                    i,
+                    money::from_decimal(x, s),
+                    Reason::AmountOutOfRange,
+                    &|| format!("{x}e-{s}"),
+                );
+            }
+        }
+        Decimal256(_, s) => {
+            let s = *s;
+            let a = array.as_primitive::<Decimal256Type>();
+            for (i, x) in a.values().iter().enumerate() {
+                let m = x.to_i128().and_then(|v| money::from_decimal(v, s));
+                push(i, m, Reason::AmountOutOfRange, &|| format!("{x}e-{s}"));
+            }
+        }
+        _ => unreachable!("checked by check_amount_type"),
+    }
+    Ok(())
+}
+
+/// Reads every batch of `batches` into an [`Ingested`].
+///
+/// Rows are checked in stream order; with [`OnInvalid::Raise`] the first
+/// invalid row (smallest row index; customer, then date, amount, order on the
+/// same row) raises.
+pub fn ingest<I>(
+    batches: I,
+    schema: &Schema,
+    names: &ColumnNames,
+    opts: &IngestOptions,
+    cancel: &Cancel,
+) -> Result<Ingested>
+where
+    I: IntoIterator<Item = std::result::Result<RecordBatch, ArrowError>>,
+{
+    let ci = find_column(schema, &names.customer, "customer")?;
+    let di = find_column(schema, &names.date, "date")?;
+    let ai = find_column(schema, &names.amount, "amount")?;
+    let oi = match &names.order {
+        Some(o) => Some(find_column(schema, o, "order")?),
+        None => None,
+    };
+    let ctype = schema.field(ci).data_type().clone();
+    let ckind = key_kind(&ctype)
+        .ok_or_else(|| unsupported(&names.customer, "customer", &ctype, CUSTOMER_TYPES))?;
+    let dkind = date_kind(&names.date, schema.field(di).data_type())?;
+    check_amount_type(&names.amount, schema.field(ai).data_type())?;
+    let okind = match oi {
+        Some(oi) => {
+            let ot = schema.field(oi).data_type();
+            Some(key_kind(ot).ok_or_else(|| {
+                unsupported(
+                    names.order.as_deref().unwrap_or(""),
+                    "order",
+                    ot,
+                    CUSTOMER_TYPES,
+                )
+            })?)
+        }
+        None => None,
+    };
+
+    let mut customers = Keys::new(ckind);
+    let mut orders = okind.map(Keys::new);
+    let mut lines: Vec<Line> = Vec::new();
+    let mut dropped: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut offset: u64 = 0;
+    let (mut cids, mut days, mut amounts, mut oids) = (vec![], vec![], vec![], vec![]);
+
+    for batch in batches {
+        cancel.check()?;
+        let batch = batch?;
+        let n = batch.num_rows();
+        let (ccol, dcol, acol) = (batch.column(ci), batch.column(di), batch.column(ai));
+        let mut bad_d: Bad = vec![];
+        let mut bad_a: Bad = vec![];
+        let mut shown: Vec<(usize, String)> = vec![];
+
+        // Keys are interned on this thread while dates and amounts convert on another.
+        let (keyed, amounts_done) = rayon::join(
+            || -> Result<()> {
+                customers.intern_array(ccol.as_ref(), &mut cids)?;
+                if let (Some(o), Some(oi)) = (orders.as_mut(), oi) {
+                    o.intern_array(batch.column(oi).as_ref(), &mut oids)?;
+                }
+                Ok(())
+            },
+            || -> Result<()> {
+                convert_dates(
+                    dcol.as_ref(),
+                    &dkind,
+                    opts.earliest_day,
+                    &mut days,
+                    &mut bad_d,
+                );
+                convert_amounts(acol.as_ref(), &mut amounts, &mut bad_a, &mut shown)
+            },
+        );
+        keyed?;
+        amounts_done?;
+
+        // Bad rows of this batch, smallest row first; on one row the customer wins, then date, amount, order.
+        let mut bad: Bad = cids
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c == NULL_ID)
+            .map(|(i, _)| (i, Reason::NullCustomer))
+            .collect();
+        bad.extend(bad_d);
+        bad.extend(bad_a);
+        if orders.is_some() {
+            bad.extend(
+                oids.iter()
+                    .enumerate()
+                    .filter(|(_, &o)| o == NULL_ID)
+                    .map(|(i, _)| (i, Reason::NullOrder)),
+            );
+        }
+        bad.sort_unstable();
+        bad.dedup_by_key(|b| b.0);
+
+        if let Some(&(row, reason)) = bad.first() {
+            if opts.on_invalid == OnInvalid::Raise {
+                let value = shown
+                    .iter()
+                    .find(|(i, _)| *i == row)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                return Err(row_error(
+                    names,
+                    reason,
+                    offset + row as u64,
+                    value,
+                    &dcol.data_type().to_string(),
+                    dcol.as_ref(),
+                    row,
+                    &dkind,
+                ));
+            }
+            for &(_, reason) in &bad {
+                *dropped.entry(reason.name()).or_default() += 1;
+            }
+        }
+
+        lines.reserve(n - bad.len());
+        let mut next_bad = bad.iter().map(|b| b.0).peekable();
+        for i in 0..n {
+            if next_bad.peek() == Some(&i) {
+                next_bad.next();
+                continue;
+            }
+            lines.push(Line {
+                customer: cids[i],
+                day: days[i],
+                order: if orders.is_some() { oids[i] } else { 0 },
+                amount: amounts[i],
+            });
+        }
+        offset += n as u64;
+    }
+
+    Ok(Ingested {
+        lines,
+        customers,
+        customer_type: ctype,
+        rows_read: offset,
+        dropped,
+        has_order: orders.is_some(),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row_error(
+    names: &ColumnNames,
+    reason: Reason,
+    row: u64,
+    value: String,
+    _dtype: &str,
+    dates: &dyn Array,
+    local: usize,
+    dkind: &DateKind,
+) -> CoreError {
+    let null = |column: &str, role| CoreError::NullValue {
+        column: column.to_string(),
+        role,
+        row,
+    };
+    match reason {
+        Reason::NullCustomer => null(&names.customer, "customer"),
+        Reason::NullDate => null(&names.date, "date"),
+        Reason::NullAmount => null(&names.amount, "amount"),
+        Reason::NullOrder => null(names.order.as_deref().unwrap_or(""), "order"),
+        Reason::NonFiniteAmount => CoreError::NonFiniteAmount { column: names.amount.clone(), row, value },
+        Reason::AmountOutOfRange => CoreError::AmountOutOfRange { column: names.amount.clone(), row, value },
+        Reason::DateOutOfRange => CoreError::InvalidDate {
+            column: names.date.clone(),
+            row,
+            reason: format!("value {} cannot be placed on the calendar ({dkind:?})", raw_date(dates, local)),
+            rule: "I1",
+        },
+        Reason::BeforeFirstPeriod => CoreError::InvalidDate {
+            column: names.date.clone(),
+            row,
+            reason: format!(
+                "{} is before the first period boundary; add an earlier boundary or pass on_invalid=\"drop\"",
+                arrow_cast::display::ArrayFormatter::try_new(dates, &Default::default())
+                    .map(|f| f.value(local).to_string())
+                    .unwrap_or_default()
+            ),
+            rule: "P1",
+        },
+    }
+}
+
+fn raw_date(dates: &dyn Array, i: usize) -> String {
+    match dates.data_type() {
+        DataType::Date32 => fmt_day(dates.as_primitive::<Date32Type>().value(i)),
+        _ => arrow_cast::display::ArrayFormatter::try_new(dates, &Default::default())
+            .map(|f| f.value(i).to_string())
+            .unwrap_or_else(|_| "?".into()),
+    }
+}

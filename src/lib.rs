@@ -1,0 +1,17 @@
+//! custseg: Customer Value, RFM and CLV segmentation of transaction tables.
+//!
+//! The core is pure Rust over Arrow arrays (house style, practice 1); every
+//! `use pyo3` lives in [`python`]. Rule ids (I1, P2, CV6, ...) refer to
+//! `shared/spec/SEGMENTATION.md`.
+
+pub mod cancel;
+pub mod customer_value;
+pub mod error;
+pub mod events;
+pub mod ingest;
+pub mod keys;
+pub mod money;
+pub mod periods;
+pub mod tiers;
+
+pub mod python;

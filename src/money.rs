@@ -1,0 +1,93 @@
+//! Rule I6: amounts are money, rounded to the nearest millionth and summed as
+//! fixed-point integers, so sums are exact and independent of order.
+
+/// Millionths in one unit of money.
+pub const SCALE: i64 = 1_000_000;
+
+/// Converts a float amount to millionths, rounding half away from zero.
+///
+/// `None` when the value is not finite or does not fit in an `i64`.
+#[inline]
+pub fn from_f64(x: f64) -> Option<i64> {
+    if !x.is_finite() {
+        return None;
+    }
+    let p = (x * SCALE as f64).round();
+    // 2^63 is exactly representable; anything at or beyond it does not fit.
+    if p >= 9_223_372_036_854_775_808.0 || p < -9_223_372_036_854_775_808.0 {
+        None
+    } else {
+        Some(p as i64)
+    }
+}
+
+/// Converts an integer amount (whole units) to millionths.
+#[inline]
+pub fn from_i64(x: i64) -> Option<i64> {
+    x.checked_mul(SCALE)
+}
+
+/// Converts an unsigned integer amount to millionths.
+#[inline]
+pub fn from_u64(x: u64) -> Option<i64> {
+    i64::try_from(x).ok().and_then(from_i64)
+}
+
+/// Converts a decimal (`value * 10^-scale`) to millionths, rounding half away from zero.
+#[inline]
+pub fn from_decimal(value: i128, scale: i8) -> Option<i64> {
+    let v = if scale <= 6 {
+        let f = 10i128.checked_pow((6 - scale as i32) as u32)?;
+        value.checked_mul(f)?
+    } else {
+        let f = 10i128.checked_pow((scale as i32 - 6) as u32)?;
+        let q = value / f;
+        let r = value % f;
+        if r.abs() * 2 >= f {
+            q + value.signum()
+        } else {
+            q
+        }
+    };
+    i64::try_from(v).ok()
+}
+
+/// Millionths back to a float, for reporting (CV7).
+#[inline]
+pub fn to_f64(m: i64) -> f64 {
+    m as f64 / SCALE as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn i6_cents_cancel_exactly() {
+        let s = from_f64(17.60).unwrap() + from_f64(5.67).unwrap() + from_f64(-23.27).unwrap();
+        assert_eq!(s, 0);
+        assert_ne!(17.60 + 5.67 - 23.27, 0.0, "floats would not cancel");
+    }
+
+    #[test]
+    fn i6_rounds_half_away_from_zero() {
+        assert_eq!(from_f64(0.0000005), Some(1));
+        assert_eq!(from_f64(-0.0000005), Some(-1));
+        assert_eq!(from_f64(1.2345674), Some(1_234_567));
+        assert_eq!(from_decimal(15, 7), Some(2));
+        assert_eq!(from_decimal(-15, 7), Some(-2));
+        assert_eq!(from_decimal(14, 7), Some(1));
+        assert_eq!(from_decimal(1234, 2), Some(12_340_000));
+    }
+
+    #[test]
+    fn i6_range() {
+        assert_eq!(from_f64(f64::NAN), None);
+        assert_eq!(from_f64(f64::INFINITY), None);
+        assert_eq!(from_f64(9.3e12), None);
+        assert!(from_f64(9.2e12).is_some());
+        assert_eq!(from_i64(10_000_000_000_000), None);
+        assert_eq!(from_u64(u64::MAX), None);
+        assert_eq!(from_decimal(i128::MAX, 0), None);
+    }
+}

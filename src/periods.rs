@@ -1,0 +1,222 @@
+//! Rules P1 and P2: period calendars and the age of a day.
+//!
+//! Days are counted as `i32` days since 1970-01-01 (the Arrow `date32` unit).
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::error::{CoreError, Result};
+
+/// Days from 0001-01-01 (day 1 of the common era) to 1970-01-01.
+const EPOCH_FROM_CE: i32 = 719_163;
+
+/// The calendar date of a day number.
+#[inline]
+pub fn date_of(day: i32) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(day.checked_add(EPOCH_FROM_CE)?)
+}
+
+/// The day number of a calendar date.
+#[inline]
+pub fn day_of(date: NaiveDate) -> i32 {
+    date.num_days_from_ce() - EPOCH_FROM_CE
+}
+
+/// Parses an ISO date (`YYYY-MM-DD`) to a day number.
+pub fn parse_day(s: &str) -> Option<i32> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .ok()
+        .map(day_of)
+}
+
+/// A period calendar (rule P1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Periods {
+    /// Periods of `months` whole months; boundaries are `anchor + k * months` for every integer k.
+    Regular {
+        /// 1, 2, 3, 4, 6 or 12.
+        months: u32,
+        /// Months since year 0 of the anchor (`year * 12 + month - 1`).
+        anchor_month: i32,
+        /// The anchor's day of the month, 1..=28.
+        anchor_dom: u32,
+    },
+    /// Explicit boundaries, strictly increasing: period i is `[b[i], b[i+1])`, the last is open-ended.
+    Boundaries(Vec<i32>),
+}
+
+impl Periods {
+    /// A regular calendar of `months` months anchored at `anchor` (rule P1).
+    pub fn regular(months: u32, anchor: NaiveDate) -> Result<Self> {
+        if ![1, 2, 3, 4, 6, 12].contains(&months) {
+            return Err(CoreError::Periods(format!(
+                "months must be one of 1, 2, 3, 4, 6, 12, got {months}"
+            )));
+        }
+        if anchor.day() > 28 {
+            return Err(CoreError::Periods(format!(
+                "the anchor's day of the month must be 1 to 28, got {anchor} (day {})",
+                anchor.day()
+            )));
+        }
+        Ok(Periods::Regular {
+            months,
+            anchor_month: anchor.year() * 12 + anchor.month0() as i32,
+            anchor_dom: anchor.day(),
+        })
+    }
+
+    /// A calendar of explicit boundary days (rule P1).
+    pub fn boundaries(days: Vec<i32>) -> Result<Self> {
+        if days.is_empty() {
+            return Err(CoreError::Periods(
+                "from_boundaries needs at least one boundary day".into(),
+            ));
+        }
+        if let Some(w) = days.windows(2).find(|w| w[0] >= w[1]) {
+            return Err(CoreError::Periods(format!(
+                "boundaries must be strictly increasing, got {} then {}",
+                fmt_day(w[0]),
+                fmt_day(w[1])
+            )));
+        }
+        Ok(Periods::Boundaries(days))
+    }
+
+    /// The index of the period containing `day`, or `None` for a day before
+    /// the first explicit boundary (or outside the calendar).
+    #[inline]
+    pub fn index(&self, day: i32) -> Option<i32> {
+        match self {
+            Periods::Regular {
+                months,
+                anchor_month,
+                anchor_dom,
+            } => {
+                let d = date_of(day)?;
+                let mut m = d.year() * 12 + d.month0() as i32;
+                if d.day() < *anchor_dom {
+                    m -= 1;
+                }
+                Some((m - anchor_month).div_euclid(*months as i32))
+            }
+            Periods::Boundaries(b) => {
+                let i = b.partition_point(|&x| x <= day);
+                if i == 0 {
+                    None
+                } else {
+                    Some(i as i32 - 1)
+                }
+            }
+        }
+    }
+
+    /// The first day of period `index`, if it is on the calendar.
+    pub fn start(&self, index: i32) -> Option<i32> {
+        match self {
+            Periods::Regular {
+                months,
+                anchor_month,
+                anchor_dom,
+            } => {
+                let m = anchor_month.checked_add(index.checked_mul(*months as i32)?)?;
+                let d = NaiveDate::from_ymd_opt(
+                    m.div_euclid(12),
+                    m.rem_euclid(12) as u32 + 1,
+                    *anchor_dom,
+                )?;
+                Some(day_of(d))
+            }
+            Periods::Boundaries(b) => b.get(usize::try_from(index).ok()?).copied(),
+        }
+    }
+
+    /// A short description for messages and `repr`.
+    pub fn describe(&self) -> String {
+        match self {
+            Periods::Regular {
+                months,
+                anchor_month,
+                anchor_dom,
+            } => format!(
+                "Periods(months={months}, anchor={:04}-{:02}-{:02})",
+                anchor_month.div_euclid(12),
+                anchor_month.rem_euclid(12) + 1,
+                anchor_dom
+            ),
+            Periods::Boundaries(b) => format!(
+                "Periods.from_boundaries([{}])",
+                b.iter()
+                    .map(|&d| format!("'{}'", fmt_day(d)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// ISO text of a day number (for messages).
+pub fn fmt_day(day: i32) -> String {
+    date_of(day).map_or_else(|| format!("day {day}"), |d| d.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> i32 {
+        parse_day(s).unwrap()
+    }
+
+    #[test]
+    fn day_numbers_match_arrow_date32() {
+        assert_eq!(d("1970-01-01"), 0);
+        assert_eq!(d("1970-01-02"), 1);
+        assert_eq!(d("1969-12-31"), -1);
+        assert_eq!(fmt_day(d("2024-02-29")), "2024-02-29");
+    }
+
+    #[test]
+    fn p1_semiannual_february_anchor() {
+        let p = Periods::regular(6, NaiveDate::from_ymd_opt(2024, 2, 1).unwrap()).unwrap();
+        assert_eq!(p.index(d("2024-02-01")), Some(0));
+        assert_eq!(p.index(d("2024-07-31")), Some(0));
+        assert_eq!(p.index(d("2024-08-01")), Some(1));
+        assert_eq!(p.index(d("2024-01-31")), Some(-1));
+        assert_eq!(p.index(d("2023-08-01")), Some(-1));
+        assert_eq!(p.index(d("2023-07-31")), Some(-2));
+        assert_eq!(p.start(1), Some(d("2024-08-01")));
+        assert_eq!(p.start(-2), Some(d("2023-02-01")));
+    }
+
+    #[test]
+    fn p1_anchor_day_inside_month() {
+        let p = Periods::regular(1, NaiveDate::from_ymd_opt(2024, 1, 15).unwrap()).unwrap();
+        assert_eq!(p.index(d("2024-01-14")), Some(-1));
+        assert_eq!(p.index(d("2024-01-15")), Some(0));
+        assert_eq!(p.index(d("2024-02-14")), Some(0));
+        assert_eq!(p.index(d("2024-02-15")), Some(1));
+        assert_eq!(p.start(1), Some(d("2024-02-15")));
+    }
+
+    #[test]
+    fn p1_rejects_bad_calendars() {
+        let a = NaiveDate::from_ymd_opt(2024, 1, 29).unwrap();
+        assert!(matches!(Periods::regular(6, a), Err(CoreError::Periods(_))));
+        let a = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        assert!(matches!(Periods::regular(5, a), Err(CoreError::Periods(_))));
+        assert!(Periods::boundaries(vec![]).is_err());
+        assert!(Periods::boundaries(vec![3, 3]).is_err());
+    }
+
+    #[test]
+    fn p1_boundaries() {
+        let p = Periods::boundaries(vec![10, 20, 35]).unwrap();
+        assert_eq!(p.index(9), None);
+        assert_eq!(p.index(10), Some(0));
+        assert_eq!(p.index(19), Some(0));
+        assert_eq!(p.index(20), Some(1));
+        assert_eq!(p.index(1000), Some(2));
+        assert_eq!(p.start(2), Some(35));
+        assert_eq!(p.start(3), None);
+    }
+}

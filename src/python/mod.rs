@@ -1,0 +1,31 @@
+//! The binding layer: every `use pyo3` of the crate lives under this module
+//! (house style, practice 1). Each binding file holds the thin
+//! `#[pyfunction]` faces of one core module.
+
+pub mod customer_value;
+pub mod errors;
+pub mod periods;
+pub mod run;
+
+use pyo3::prelude::*;
+
+/// The compiled module `custseg._core`.
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add(
+        "BUILD_PROFILE",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+    )?;
+    m.add("CV_GROUPS", crate::customer_value::GROUPS.to_vec())?;
+    m.add("CV_SEGMENTS", crate::customer_value::SEGMENTS.to_vec())?;
+    m.add_class::<periods::PyPeriods>()?;
+    m.add_function(wrap_pyfunction!(customer_value::customer_value_py, m)?)?;
+    m.add_function(wrap_pyfunction!(run::_after_fork_in_child, m)?)?;
+    errors::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,96 @@
+//! Extract, then detach (house style, practice 5): the computation runs on a
+//! worker thread with the GIL released, on a rayon pool, while the calling
+//! thread watches for Ctrl-C and cancels it cooperatively.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+use crate::cancel::Cancel;
+use crate::error::Result;
+
+/// Set in a forked child: rayon's global pool does not survive `fork()`
+/// (Airflow forks its task runners), so the child builds pools of its own.
+static FORKED: AtomicBool = AtomicBool::new(false);
+
+/// Called by `os.register_at_fork(after_in_child=...)`.
+#[pyfunction]
+pub fn _after_fork_in_child() {
+    FORKED.store(true, Ordering::Relaxed);
+}
+
+/// Runs `f` without the GIL on `threads` threads (all cores when `None`),
+/// interruptible with Ctrl-C; maps core errors to Python exceptions.
+pub fn run<T, F>(py: Python<'_>, threads: Option<usize>, f: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce(&Cancel) -> Result<T> + Send,
+{
+    if threads == Some(0) {
+        return Err(crate::error::CoreError::Config("threads must be at least 1".into()).into());
+    }
+    let cancel = Cancel::new();
+    let pool = if threads.is_some() || FORKED.load(Ordering::Relaxed) {
+        let mut b = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = threads {
+            b = b.num_threads(n);
+        }
+        Some(
+            b.build()
+                .map_err(|e| PyRuntimeError::new_err(format!("could not start threads: {e}")))?,
+        )
+    } else {
+        None
+    };
+    let mut interrupt: Option<PyErr> = None;
+    let outcome = py.detach(|| {
+        std::thread::scope(|s| {
+            let (tx, rx) = mpsc::channel();
+            let cancel = &cancel;
+            let pool = pool.as_ref();
+            s.spawn(move || {
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match pool {
+                    Some(p) => p.install(|| f(cancel)),
+                    None => f(cancel),
+                }));
+                let _ = tx.send(r);
+            });
+            loop {
+                match rx.recv_timeout(Duration::from_millis(50)) {
+                    Ok(r) => return Some(r),
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        if interrupt.is_none() {
+                            if let Err(e) = Python::attach(|py| py.check_signals()) {
+                                interrupt = Some(e);
+                                cancel.cancel();
+                            }
+                        }
+                    }
+                }
+            }
+        })
+    });
+    if let Some(e) = interrupt {
+        return Err(e);
+    }
+    match outcome {
+        Some(Ok(r)) => r.map_err(PyErr::from),
+        Some(Err(panic)) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(PyRuntimeError::new_err(format!(
+                "custseg internal error (please report): {what}"
+            )))
+        }
+        None => Err(PyRuntimeError::new_err(
+            "custseg worker thread ended without a result",
+        )),
+    }
+}
