@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""The few commands a newcomer needs; only Python 3, pip and a Rust toolchain required.
+
+    python3 tasks.py demo    # set up .venv, build custseg (release), run `custseg demo`
+    python3 tasks.py test    # set up, build once, run every check and test (what CI runs)
+    python3 tasks.py bench   # benchmark programs (see README)
+    python3 tasks.py dev     # fast incremental build for the inner loop
+
+The virtual environment lives in ./.venv (ignored by git).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+DEV_DEPS = [
+    "maturin>=1.9.4,<2", "numpy>=1.24", "pyarrow>=14", "pandas>=2.2", "polars>=1.0",
+    "duckdb>=1.1", "matplotlib>=3.7", "pytest>=8", "hypothesis>=6.100", "nbclient>=0.10",
+    "nbformat>=5", "ipykernel>=6", "ruff>=0.6", "mypy>=1.10",
+]
+
+
+def sh(*cmd: object, env: dict[str, str] | None = None) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    t = time.monotonic()
+    r = subprocess.run([str(c) for c in cmd], cwd=ROOT, env={**os.environ, **(env or {})})
+    if r.returncode != 0:
+        sys.exit(f"failed ({r.returncode}): {' '.join(str(c) for c in cmd)}")
+    print(f"  ({time.monotonic() - t:.0f}s)", flush=True)
+
+
+def setup() -> None:
+    """Creates .venv with the build and test dependencies (idempotent)."""
+    if not PY.exists():
+        sh(sys.executable, "-m", "venv", VENV)
+        sh(PY, "-m", "pip", "install", "-q", "--upgrade", "pip")
+    sh(PY, "-m", "pip", "install", "-q", *DEV_DEPS)
+
+
+def build(profile: str = "release") -> None:
+    """Builds the extension into .venv (editable install of python/custseg)."""
+    args = ["--release"] if profile == "release" else ["--profile", profile]
+    sh(BIN / "maturin", "develop", "-q", *args, env={"VIRTUAL_ENV": str(VENV)})
+
+
+def demo() -> None:
+    setup()
+    build()
+    sh(BIN / "custseg", "demo")
+
+
+def test() -> None:
+    setup()
+    sh("cargo", "fmt", "--all", "--", "--check")
+    sh("cargo", "clippy", "--all-targets", "--", "-D", "warnings")
+    sh("cargo", "test", "-q")
+    build()
+    sh(BIN / "ruff", "check", "python", "tests", "benches", "tasks.py")
+    sh(PY, "-m", "mypy.stubtest", "custseg._core", "--allowlist", "tests/stubtest_allowlist.txt")
+    sh(PY, "-m", "pytest", "-q", "tests", "--doctest-modules", "python/custseg")
+
+
+def dev() -> None:
+    setup()
+    build("fast")
+
+
+def bench() -> None:
+    setup()
+    build()
+    sh(PY, "benches/bench_customer_value.py", *sys.argv[2:])
+
+
+if __name__ == "__main__":
+    commands = {"demo": demo, "test": test, "dev": dev, "bench": bench, "setup": setup}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    commands[sys.argv[1]]()
