@@ -176,9 +176,53 @@ pub fn customer_value(
         as_of,
         ..Default::default()
     };
-    let Some(as_of) = as_of else {
-        return Ok((RecordBatch::new_empty(schema), report));
+    let rows = match as_of {
+        Some(as_of) => segment(
+            ing.lines,
+            &ing.customers,
+            ing.has_order,
+            as_of,
+            opts,
+            &mut report,
+            cancel,
+        )?,
+        None => Vec::new(), // an empty input gives an empty result (I4)
     };
+    report.customers = rows.len() as u64;
+    report.customers_without_purchase = report.customers_seen - report.customers;
+    let ids: Vec<u32> = rows.iter().map(|r| r.customer).collect();
+    let labels = |names: &[&str]| Arc::new(StringArray::from(names.to_vec()));
+    let dict = |codes: Vec<i8>, names: &[&str]| -> Result<ArrayRef> {
+        Ok(Arc::new(DictionaryArray::<Int8Type>::try_new(
+            Int8Array::from(codes),
+            labels(names),
+        )?))
+    };
+    let columns: Vec<ArrayRef> = vec![
+        ing.customers.take(&ids, &ing.customer_type)?,
+        dict(rows.iter().map(|r| r.group).collect(), &GROUPS)?,
+        dict(rows.iter().map(|r| r.segment).collect(), &SEGMENTS)?,
+        Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.k))),
+        Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.n))),
+        Arc::new(Float64Array::from_iter_values(
+            rows.iter().map(|r| money::to_f64(r.monetary)),
+        )),
+        Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.first))),
+        Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.last))),
+    ];
+    Ok((RecordBatch::try_new(schema, columns)?, report))
+}
+
+/// CV1-CV6 for every customer of `lines`, sorted by customer key.
+fn segment(
+    lines: Vec<crate::ingest::Line>,
+    customers: &crate::keys::Keys,
+    by_order: bool,
+    as_of: i32,
+    opts: &CvOptions,
+    report: &mut Report,
+    cancel: &Cancel,
+) -> Result<Vec<Row>> {
     let p0 = opts.periods.index(as_of).ok_or_else(|| {
         CoreError::AsOf(format!(
             "as_of {} is outside the period calendar {}",
@@ -188,9 +232,8 @@ pub fn customer_value(
     })?;
     cancel.check()?;
 
-    let by_order = ing.has_order;
-    let n_customers = ing.customers.len();
-    let (lines, after) = group_by_customer(ing.lines, n_customers, as_of);
+    let n_customers = customers.len();
+    let (lines, after) = group_by_customer(lines, n_customers, as_of);
     report.rows_after_as_of = after;
     report.rows_used = lines.len() as u64;
     cancel.check()?;
@@ -219,7 +262,7 @@ pub fn customer_value(
         .into_iter()
         .filter_map(|r| {
             r.map_err(|c| CoreError::SumOverflow {
-                customer: ing.customers.display(c),
+                customer: customers.display(c),
             })
             .transpose()
         })
@@ -229,34 +272,11 @@ pub fn customer_value(
 
     // Output in customer key order (I5).
     let mut rank = vec![u32::MAX; n_customers];
-    for (pos, &id) in ing.customers.sorted_ids().iter().enumerate() {
+    for (pos, &id) in customers.sorted_ids().iter().enumerate() {
         rank[id as usize] = pos as u32;
     }
     rows.par_sort_unstable_by_key(|r| rank[r.customer as usize]);
-    report.customers = rows.len() as u64;
-    report.customers_without_purchase = report.customers_seen - report.customers;
-
-    let ids: Vec<u32> = rows.iter().map(|r| r.customer).collect();
-    let labels = |names: &[&str]| Arc::new(StringArray::from(names.to_vec()));
-    let dict = |codes: Vec<i8>, names: &[&str]| -> Result<ArrayRef> {
-        Ok(Arc::new(DictionaryArray::<Int8Type>::try_new(
-            Int8Array::from(codes),
-            labels(names),
-        )?))
-    };
-    let columns: Vec<ArrayRef> = vec![
-        ing.customers.take(&ids, &ing.customer_type)?,
-        dict(rows.iter().map(|r| r.group).collect(), &GROUPS)?,
-        dict(rows.iter().map(|r| r.segment).collect(), &SEGMENTS)?,
-        Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.k))),
-        Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.n))),
-        Arc::new(Float64Array::from_iter_values(
-            rows.iter().map(|r| money::to_f64(r.monetary)),
-        )),
-        Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.first))),
-        Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.last))),
-    ];
-    Ok((RecordBatch::try_new(schema, columns)?, report))
+    Ok(rows)
 }
 
 struct Ctx<'a> {

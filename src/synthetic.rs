@@ -5,7 +5,7 @@
 //! demos, tests and benchmarks of the Customer Value segmentation:
 //!
 //! * **Acquisition over time.** First purchases spread over the whole window
-//!   with growth (acquisition intensity rises [`GROWTH_PER_YEAR`] a year).
+//!   with growth (the acquisition intensity rises 25% a year).
 //!   Customer ids are assigned in (approximate) order of acquisition, like
 //!   sequential customer numbers.
 //! * **Churn.** A share of customers never come back; the others stay active
@@ -39,7 +39,7 @@ const UNIX_EPOCH_DAY_CE: i32 = 719_163;
 // Model parameters.
 // ---------------------------------------------------------------------------
 
-/// Yearly growth of the acquisition intensity (0.3 = 30% more new customers
+/// Yearly growth of the acquisition intensity (0.25 = 25% more new customers
 /// per year than the year before).
 const GROWTH_PER_YEAR: f64 = 0.25;
 /// Probability that a customer never purchases again after the first day.

@@ -33,6 +33,7 @@ from custseg.errors import (
     UnsupportedTypeError,
 )
 from custseg.report import Report
+from custseg.summary import segment_summary
 
 __version__: str = _core.__version__
 
@@ -54,6 +55,7 @@ __all__ = [
     "UnsupportedTypeError",
     "customer_value",
     "datasets",
+    "segment_summary",
 ]
 
 if _core.BUILD_PROFILE == "debug":

@@ -49,8 +49,11 @@ def as_day(value: Any, what: str = "as_of") -> int | None:
 
 
 def _columns_of(data: Any) -> list[str] | None:
+    names = getattr(data, "column_names", None)  # pyarrow, DuckDB
+    if names is not None:
+        return [str(c) for c in names]
     try:
-        return [str(c) for c in data.columns]
+        return [str(c) for c in data.columns]  # pandas, polars
     except Exception:  # noqa: BLE001 - any object without a column list
         return None
 

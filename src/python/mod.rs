@@ -6,6 +6,7 @@ pub mod customer_value;
 pub mod errors;
 pub mod periods;
 pub mod run;
+pub mod synthetic;
 
 use pyo3::prelude::*;
 
@@ -25,6 +26,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CV_SEGMENTS", crate::customer_value::SEGMENTS.to_vec())?;
     m.add_class::<periods::PyPeriods>()?;
     m.add_function(wrap_pyfunction!(customer_value::customer_value_py, m)?)?;
+    m.add_function(wrap_pyfunction!(synthetic::synthetic_py, m)?)?;
     m.add_function(wrap_pyfunction!(run::_after_fork_in_child, m)?)?;
     errors::register(m)?;
     Ok(())

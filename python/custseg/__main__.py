@@ -1,0 +1,5 @@
+import sys
+
+from custseg.cli import main
+
+sys.exit(main())
