@@ -22,9 +22,20 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 DEV_DEPS = [
-    "maturin>=1.9.4,<2", "numpy>=1.24", "pyarrow>=14", "pandas>=2.2", "polars>=1.0",
-    "duckdb>=1.1", "matplotlib>=3.7", "pytest>=8", "hypothesis>=6.100", "nbclient>=0.10",
-    "nbformat>=5", "ipykernel>=6", "ruff>=0.6", "mypy>=1.10",
+    "maturin>=1.9.4,<2",
+    "numpy>=1.24",
+    "pyarrow>=14",
+    "pandas>=2.2",
+    "polars>=1.0",
+    "duckdb>=1.1",
+    "matplotlib>=3.7",
+    "pytest>=8",
+    "hypothesis>=6.100",
+    "nbclient>=0.10",
+    "nbformat>=5",
+    "ipykernel>=6",
+    "ruff>=0.6",
+    "mypy>=1.10",
 ]
 
 

@@ -14,7 +14,7 @@ pub fn from_f64(x: f64) -> Option<i64> {
     }
     let p = (x * SCALE as f64).round();
     // 2^63 is exactly representable; anything at or beyond it does not fit.
-    if p >= 9_223_372_036_854_775_808.0 || p < -9_223_372_036_854_775_808.0 {
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&p) {
         None
     } else {
         Some(p as i64)

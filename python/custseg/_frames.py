@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from custseg.errors import ColumnNotFoundError, ConfigError, UnsupportedTypeError
+from custseg.errors import ConfigError, UnsupportedTypeError
 
 Family = Literal["pandas", "polars", "arrow"]
 
@@ -36,7 +36,9 @@ def as_day(value: Any, what: str = "as_of") -> int | None:
         try:
             value = _dt.date.fromisoformat(value.strip()[:10])
         except ValueError:
-            raise ConfigError(f"{what} {value!r} is not an ISO date (YYYY-MM-DD) (rule I3)") from None
+            raise ConfigError(
+                f"{what} {value!r} is not an ISO date (YYYY-MM-DD) (rule I3)"
+            ) from None
     if _is(value, "numpy", "datetime64"):
         import numpy as np
 
@@ -45,7 +47,9 @@ def as_day(value: Any, what: str = "as_of") -> int | None:
         value = value.date()
     if isinstance(value, _dt.date):
         return (value - _EPOCH).days
-    raise ConfigError(f"{what} must be a date, an ISO string or a timestamp, got {value!r} (rule I3)")
+    raise ConfigError(
+        f"{what} must be a date, an ISO string or a timestamp, got {value!r} (rule I3)"
+    )
 
 
 def _columns_of(data: Any) -> list[str] | None:
@@ -75,10 +79,13 @@ def _from_arrays(arrays: dict[str, Any]) -> tuple[pa.Table, Family]:
             try:
                 cols[name] = pa.array(a)
             except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as e:
-                raise UnsupportedTypeError(f"column '{name}' cannot be read as Arrow: {e} (rule I4)") from None
+                raise UnsupportedTypeError(
+                    f"column '{name}' cannot be read as Arrow: {e} (rule I4)"
+                ) from None
     lengths = {len(c) for c in cols.values()}
     if len(lengths) > 1:
-        raise ConfigError(f"the columns passed one by one differ in length: { {k: len(v) for k, v in cols.items()} }")
+        sizes = {k: len(v) for k, v in cols.items()}
+        raise ConfigError(f"the columns passed one by one differ in length: {sizes}")
     return pa.table(cols), family
 
 
@@ -108,7 +115,9 @@ def prepare(data: Any, names: dict[str, Any]) -> tuple[Any, Family, dict[str, st
 
     for role, col in names.items():
         if col is not None and not isinstance(col, str):
-            raise ConfigError(f"{role} must be a column name when data is given, got {type(col).__name__}")
+            raise ConfigError(
+                f"{role} must be a column name when data is given, got {type(col).__name__}"
+            )
     wanted = [c for c in names.values() if c is not None]
     present = _columns_of(data)
     select = present is not None and all(c in present for c in wanted)
@@ -164,7 +173,9 @@ def _ordered(table: pa.Table, labels: Mapping[str, Sequence[str]]) -> pa.Table:
         for c in col.chunks:
             if c.dictionary.to_pylist() != list(categories):
                 raise AssertionError(f"internal: categories of {name} differ from {categories}")
-        table = table.set_column(i, pa.field(name, typ, nullable=False), pa.chunked_array(chunks, typ))
+        table = table.set_column(
+            i, pa.field(name, typ, nullable=False), pa.chunked_array(chunks, typ)
+        )
     return table
 
 

@@ -33,13 +33,19 @@ def _periods(args: argparse.Namespace) -> Any:
 def _expand(inputs: list[str]) -> list[str]:
     files: list[str] = []
     for item in inputs:
-        matches = sorted(glob.glob(item, recursive=True)) if any(c in item for c in "*?[") else [item]
+        matches = (
+            sorted(glob.glob(item, recursive=True)) if any(c in item for c in "*?[") else [item]
+        )
         if not matches:
             raise FileNotFoundError(f"no file matches {item!r}")
         for m in matches:
             p = Path(m)
             if p.is_dir():
-                files.extend(str(f) for f in sorted(p.rglob("*")) if f.is_file() and not f.name.startswith((".", "_")))
+                files.extend(
+                    str(f)
+                    for f in sorted(p.rglob("*"))
+                    if f.is_file() and not f.name.startswith((".", "_"))
+                )
             elif p.exists():
                 files.append(str(p))
             else:
@@ -61,7 +67,9 @@ def _format_of(path: str, explicit: str | None) -> str:
 
 
 def open_input(inputs: list[str], fmt: str | None = None, delimiter: str = ",") -> Any:
-    """A pyarrow dataset over Parquet, CSV or Arrow IPC files, folders or globs (read as a stream)."""
+    """A pyarrow dataset over Parquet, CSV or Arrow IPC files, folders or globs.
+
+    The dataset is read as a stream of record batches."""
     import pyarrow.csv as pcsv
     import pyarrow.dataset as ds
 
@@ -69,7 +77,9 @@ def open_input(inputs: list[str], fmt: str | None = None, delimiter: str = ",") 
     kind = _format_of(files[0], fmt)
     if kind == "csv":
         sep = "\t" if files[0].endswith(".tsv") and delimiter == "," else delimiter
-        return ds.dataset(files, format=ds.CsvFileFormat(parse_options=pcsv.ParseOptions(delimiter=sep)))
+        return ds.dataset(
+            files, format=ds.CsvFileFormat(parse_options=pcsv.ParseOptions(delimiter=sep))
+        )
     return ds.dataset(files, format=kind)
 
 
@@ -102,17 +112,26 @@ def _print_summary(cv: Any, report: Any, seconds: float) -> None:
             f"{row['cv_group']:<9} {row['cv_segment']:<10} {row['customers']:>10,} "
             f"{100 * row['customer_share']:>6.1f}% {100 * row['monetary_share']:>9.1f}%"
         )
-    print(f"{report.customers:,} customers from {report.rows_used:,} rows "
-          f"(as_of {report.as_of}, {seconds:.2f} s)")
+    print(
+        f"{report.customers:,} customers from {report.rows_used:,} rows "
+        f"(as_of {report.as_of}, {seconds:.2f} s)"
+    )
 
 
 def _cv_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return dict(
-        customer=args.customer, date=args.date, amount=args.amount, order=args.order,
-        as_of=args.as_of, periods=_periods(args), sales_only=args.sales_only,
+        customer=args.customer,
+        date=args.date,
+        amount=args.amount,
+        order=args.order,
+        as_of=args.as_of,
+        periods=_periods(args),
+        sales_only=args.sales_only,
         sales_months=tuple(int(m) for m in args.sales_months.split(",")),
-        sales_lookback=args.sales_lookback, on_invalid=args.on_invalid,
-        count_zero_days=args.count_zero_days, return_report=True,
+        sales_lookback=args.sales_lookback,
+        on_invalid=args.on_invalid,
+        count_zero_days=args.count_zero_days,
+        return_report=True,
     )
 
 
@@ -121,8 +140,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     t = time.perf_counter()
     tx = cs.datasets.synthetic(customers=args.customers, years=args.years, seed=args.seed)
-    print(f"synthetic data: {tx.num_rows:,} transaction lines of {args.customers:,} customers "
-          f"over {args.years} years ({time.perf_counter() - t:.2f} s)")
+    print(
+        f"synthetic data: {tx.num_rows:,} transaction lines of {args.customers:,} customers "
+        f"over {args.years} years ({time.perf_counter() - t:.2f} s)"
+    )
     periods = cs.Periods.semiannual(start_month=1)
     t = time.perf_counter()
     cv, report = cs.customer_value(tx, periods=periods, as_of="2026-01-01", return_report=True)
@@ -151,20 +172,32 @@ def cmd_cv(args: argparse.Namespace) -> int:
 def _add_columns(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", help="Parquet, CSV or Arrow IPC files, folders or globs")
     p.add_argument("-o", "--output", required=True, help="output file: .parquet, .csv or .arrow")
-    p.add_argument("--format", choices=["parquet", "csv", "ipc"], help="input format (default: from the suffix)")
+    p.add_argument(
+        "--format",
+        choices=["parquet", "csv", "ipc"],
+        help="input format (default: from the suffix)",
+    )
     p.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
-    p.add_argument("--customer", default="customer_id", help="customer column (default customer_id)")
+    p.add_argument(
+        "--customer", default="customer_id", help="customer column (default customer_id)"
+    )
     p.add_argument("--date", default="date", help="date column (default date)")
     p.add_argument("--amount", default="amount", help="amount column (default amount)")
     p.add_argument("--order", default=None, help="optional order-id column (I2)")
-    p.add_argument("--as-of", default=None, help="exclusive day YYYY-MM-DD (default: day after the data)")
+    p.add_argument(
+        "--as-of", default=None, help="exclusive day YYYY-MM-DD (default: day after the data)"
+    )
     p.add_argument("--on-invalid", choices=["raise", "drop"], default="raise")
-    p.add_argument("--count-zero-days", action="store_true", help="zero-total days are purchases (I2)")
+    p.add_argument(
+        "--count-zero-days", action="store_true", help="zero-total days are purchases (I2)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="custseg", description="Customer segmentation of transaction tables")
+    ap = argparse.ArgumentParser(
+        prog="custseg", description="Customer segmentation of transaction tables"
+    )
     ap.add_argument("-v", "--verbose", action="store_true", help="log the run reports")
     sub = ap.add_subparsers(dest="command", required=True)
 
@@ -177,10 +210,14 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("cv", help="Customer Value segmentation (spec section 2)")
     _add_columns(c)
-    c.add_argument("--period", choices=["annual", "semiannual", "quarterly", "monthly"], default="semiannual")
+    c.add_argument(
+        "--period", choices=["annual", "semiannual", "quarterly", "monthly"], default="semiannual"
+    )
     c.add_argument("--start-month", type=int, default=1, help="first month of a period (P1)")
     c.add_argument("--anchor", default=None, help="anchor day YYYY-MM-DD instead of --start-month")
-    c.add_argument("--boundaries", default=None, help="explicit boundaries: YYYY-MM-DD,YYYY-MM-DD,...")
+    c.add_argument(
+        "--boundaries", default=None, help="explicit boundaries: YYYY-MM-DD,YYYY-MM-DD,..."
+    )
     c.add_argument("--sales-only", action="store_true", help="put sales-only buyers in 0 SOL (CV5)")
     c.add_argument("--sales-months", default="1,7", help="sales months, e.g. 1,7 (CV5)")
     c.add_argument("--sales-lookback", type=int, default=4, help="periods counted back (CV5)")
@@ -190,7 +227,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s"
+    )
     import pyarrow as pa
 
     import custseg as cs

@@ -97,8 +97,13 @@ def customer_value(
         >>> cv = cs.customer_value(tx, as_of="2026-01-01", periods=cs.Periods.semiannual())
         >>> cv[["customer_id", "cv_group", "cv_segment", "periods_since_last", "monetary"]]
            customer_id cv_group cv_segment  periods_since_last  monetary
-        0            1    2 ACT   PLATINA                   1     100.0
-        1            2    2 ACT    JUNIOR                   1      25.0
+        0            1    2 ACT    PLATINA                   1     100.0
+        1            2    2 ACT     JUNIOR                   1      25.0
+        2            3   4 LOST          L                   4       0.0
+
+        Customer 3's return on 2024-04-01 is no purchase (I2), so its last
+        purchase is in 2024H1, four periods before P0 = 2026H1 (``4 LOST``),
+        and its monetary value over ages 4 and 5 nets to zero (CV3).
     """
     periods = _core.Periods.semiannual() if periods is None else periods
     if not isinstance(periods, _core.Periods):

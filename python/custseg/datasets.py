@@ -9,7 +9,6 @@ Example:
 
 from __future__ import annotations
 
-
 from typing import Any, Literal
 
 from custseg import _core
@@ -54,5 +53,3 @@ def synthetic(
 
         return pl.from_arrow(table)
     return table
-
-

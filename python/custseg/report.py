@@ -57,5 +57,9 @@ class Report:
     def _log(self, what: str) -> None:
         logger.info("%s: %s", what, self)
         if self.rows_dropped:
-            logger.warning("%s: dropped %d invalid rows (%s)", what, self.rows_dropped_total,
-                           ", ".join(f"{k}={v}" for k, v in self.rows_dropped.items()))
+            logger.warning(
+                "%s: dropped %d invalid rows (%s)",
+                what,
+                self.rows_dropped_total,
+                ", ".join(f"{k}={v}" for k, v in self.rows_dropped.items()),
+            )

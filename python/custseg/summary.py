@@ -10,13 +10,21 @@ import pyarrow.compute as pc
 from custseg._frames import finish
 
 
-def _to_arrow(frame: Any) -> tuple[pa.Table, str]:
-    mods = type(frame).__module__
-    if mods.startswith("pandas"):
+def _to_arrow(frame: Any) -> tuple[pa.Table, Any]:
+    module = type(frame).__module__
+    if module.startswith("pandas"):
         return pa.Table.from_pandas(frame, preserve_index=False), "pandas"
-    if mods.startswith("polars"):
+    if module.startswith("polars"):
         return frame.to_arrow(), "polars"
     return pa.table(frame), "arrow"
+
+
+def _codes(column: pa.ChunkedArray) -> pa.DictionaryArray:
+    """The column as one dictionary array (label columns already are)."""
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    arr = column.combine_chunks()
+    return pa.DictionaryArray.from_arrays(arr.indices, arr.dictionary.cast(pa.string()))
 
 
 def segment_summary(cv: Any, by: tuple[str, ...] = ("cv_group", "cv_segment")) -> Any:
@@ -33,24 +41,19 @@ def segment_summary(cv: Any, by: tuple[str, ...] = ("cv_group", "cv_segment")) -
         ['cv_group', 'cv_segment', 'customers', 'customer_share', 'monetary', 'monetary_share']
     """
     table, family = _to_arrow(cv)
-    keys = list(by)
-    # Group on the category codes so the rows come out in category order.
-    codes = {k: pc.dictionary_encode(table[k]).combine_chunks() if not pa.types.is_dictionary(table[k].type) else table[k].combine_chunks() for k in keys}
-    work = pa.table({**{f"_{k}": codes[k].indices for k in keys}, "monetary": table["monetary"]})
-    g = work.group_by([f"_{k}" for k in keys]).aggregate([("monetary", "count"), ("monetary", "sum")])
-    g = g.sort_by([(f"_{k}", "ascending") for k in keys])
-    n = max(table.num_rows, 1)
+    codes = {k: _codes(table[k]) for k in by}
+    # Group on the category codes so that rows come out in category order.
+    work = pa.table({**{k: codes[k].indices for k in by}, "monetary": table["monetary"]})
+    g = work.group_by(list(by)).aggregate([("monetary", "count"), ("monetary", "sum")])
+    g = g.sort_by([(k, "ascending") for k in by])
     total = pc.sum(table["monetary"]).as_py() or 0.0
-    out = {}
-    labels = {}
-    for k in keys:
-        dictionary = codes[k].dictionary
-        typ = pa.dictionary(pa.int8(), pa.string(), ordered=True)
-        idx = g[f"_{k}"].combine_chunks().cast(pa.int8())
-        out[k] = pa.DictionaryArray.from_arrays(idx, dictionary.cast(pa.string()), ordered=True).cast(typ)
-        labels[k] = dictionary.to_pylist()
+    out: dict[str, Any] = {}
+    for k in by:
+        out[k] = pa.DictionaryArray.from_arrays(g[k].combine_chunks(), codes[k].dictionary)
+    count = pc.cast(g["monetary_count"], pa.float64())
     out["customers"] = g["monetary_count"]
-    out["customer_share"] = pc.divide(pc.cast(g["monetary_count"], pa.float64()), float(n))
+    out["customer_share"] = pc.divide(count, float(max(table.num_rows, 1)))
     out["monetary"] = g["monetary_sum"]
-    out["monetary_share"] = pc.divide(g["monetary_sum"], total) if total else pc.multiply(g["monetary_sum"], 0.0)
-    return finish(pa.table(out), family, labels)  # type: ignore[arg-type]
+    out["monetary_share"] = pc.divide(g["monetary_sum"], total if total else float("nan"))
+    labels = {k: codes[k].dictionary.to_pylist() for k in by}
+    return finish(pa.table(out), family, labels)

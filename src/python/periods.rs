@@ -133,10 +133,8 @@ impl PyPeriods {
     /// The first days of the periods that start in `[start, end]`.
     fn starts(&self, start: DateArg, end: DateArg) -> PyResult<Vec<NaiveDate>> {
         let (s, e) = (day_of(start.0), day_of(end.0));
-        let first = match self.0.index(s) {
-            Some(i) => i,
-            None => 0,
-        };
+        // A start before the first explicit boundary begins at the first period.
+        let first = self.0.index(s).unwrap_or_default();
         let mut out = vec![];
         let mut i = first;
         while let Some(d) = self.0.start(i) {
