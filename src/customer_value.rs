@@ -369,3 +369,224 @@ fn assign_tiers(rows: &mut [Row], cuts: &[f64]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{ingest, ColumnNames, IngestOptions, OnInvalid};
+    use crate::periods::parse_day;
+    use arrow_array::cast::AsArray;
+
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> i32 {
+        parse_day(s).unwrap()
+    }
+
+    fn opts(as_of: &str) -> CvOptions {
+        CvOptions {
+            periods: Periods::regular(6, NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()).unwrap(),
+            as_of: Some(d(as_of)),
+            sales_only: false,
+            sales_months: vec![1, 7],
+            sales_lookback: 4,
+            cuts: vec![0.05, 0.25, 0.5],
+            monetary_periods: 2,
+            count_zero_days: false,
+        }
+    }
+
+    /// Runs the segmentation on (customer, date, amount) rows; returns
+    /// (customer, group, segment, k, n, monetary) per customer.
+    fn run(rows: &[(i64, &str, f64)], o: &CvOptions) -> Vec<(i64, String, String, i32, i64, f64)> {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("c", DataType::Int64, false),
+            Field::new("d", DataType::Date32, false),
+            Field::new("a", DataType::Float64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.0))),
+                Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| d(r.1)))),
+                Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.2))),
+            ],
+        )
+        .unwrap();
+        let names = ColumnNames {
+            customer: "c".into(),
+            date: "d".into(),
+            amount: "a".into(),
+            order: None,
+        };
+        let io = IngestOptions {
+            on_invalid: OnInvalid::Raise,
+            earliest_day: None,
+        };
+        let cancel = Cancel::new();
+        let ing = ingest(vec![Ok(batch)], &schema, &names, &io, &cancel).unwrap();
+        let (out, _) = customer_value(ing, "c", o, &cancel).unwrap();
+        let label = |i: usize, r: usize| {
+            let a = out.column(i).as_any_dictionary();
+            let k = a.normalized_keys()[r];
+            a.values().as_string::<i32>().value(k).to_string()
+        };
+        (0..out.num_rows())
+            .map(|r| {
+                (
+                    out.column(0)
+                        .as_primitive::<arrow_array::types::Int64Type>()
+                        .value(r),
+                    label(1, r),
+                    label(2, r),
+                    out.column(3)
+                        .as_primitive::<arrow_array::types::Int32Type>()
+                        .value(r),
+                    out.column(4)
+                        .as_primitive::<arrow_array::types::Int64Type>()
+                        .value(r),
+                    out.column(5)
+                        .as_primitive::<arrow_array::types::Float64Type>()
+                        .value(r),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn cv1_cv2_groups_by_periods_since_last() {
+        // P0 = 2026H1; ages: 2025H2 = 1, 2025H1 = 2, 2024H2 = 3, 2024H1 = 4, 2023H2 = 5.
+        let rows = [
+            (1, "2025-12-31", 10.0),
+            (2, "2025-01-01", 10.0),
+            (3, "2024-07-01", 10.0),
+            (4, "2024-06-30", 10.0),
+            (5, "2023-12-31", 10.0),
+            (6, "2026-01-02", 10.0),
+        ];
+        let out = run(&rows, &opts("2026-01-10"));
+        let groups: Vec<(i64, &str, i32)> = out.iter().map(|r| (r.0, r.1.as_str(), r.3)).collect();
+        assert_eq!(
+            groups,
+            vec![
+                (1, "2 ACT", 1),
+                (2, "3 COLD", 2),
+                (3, "4 LOST", 3),
+                (4, "4 LOST", 4),
+                (5, "5 LOST", 5),
+                (6, "1 NEW", 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn cv3_window_and_p3_fixed_segmentation() {
+        // Customer 1: last purchase 2025H2 (k=1); window = ages 1 and 2 (2025H2, 2025H1).
+        // 2024H2 (age 3) is outside; the return in 2025H1 counts; P0 buying changes nothing (P3).
+        let rows = [
+            (1, "2024-08-01", 1000.0),
+            (1, "2025-02-01", 50.0),
+            (1, "2025-03-01", -20.0),
+            (1, "2025-09-01", 30.0),
+            (1, "2026-01-05", 500.0),
+        ];
+        let out = run(&rows, &opts("2026-02-01"));
+        assert_eq!(out[0].1, "2 ACT");
+        assert_eq!(out[0].3, 1);
+        assert_eq!(out[0].4, 3, "n counts the events with age >= 1 only");
+        assert!((out[0].5 - 60.0).abs() < 1e-9, "m = 50 - 20 + 30");
+        let mut one = opts("2026-02-01");
+        one.monetary_periods = 1;
+        assert!((run(&rows, &one)[0].5 - 30.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn cv4_cv6_tiers_in_the_act_pool() {
+        // 20 ACT customers with two purchases each and distinct monetary values 1..20:
+        // top 1 PLATINA (r=0), next 4 GOLD (r<0.25), next 5 SILVER (r<0.5), rest BRONZE.
+        let mut rows = vec![];
+        for c in 1..=20i64 {
+            rows.push((c, "2025-03-01", 0.5));
+            rows.push((c, "2025-08-01", c as f64 - 0.5));
+        }
+        rows.push((21, "2025-08-01", 1e6)); // one purchase: JUNIOR, outside the pool
+        let out = run(&rows, &opts("2026-01-01"));
+        let seg = |c: i64| out.iter().find(|r| r.0 == c).unwrap().2.clone();
+        assert_eq!(seg(20), "PLATINA");
+        assert!((16..=19).all(|c| seg(c) == "GOLD"));
+        assert!((11..=15).all(|c| seg(c) == "SILVER"));
+        assert!((1..=10).all(|c| seg(c) == "BRONZE"));
+        assert_eq!(seg(21), "JUNIOR");
+    }
+
+    #[test]
+    fn cv5_sales_only() {
+        // Customer 1 bought only in January and July within the last 4 periods: 0 SOL, label by k.
+        // Customer 2 also bought in March: a normal group.
+        let rows = [
+            (1, "2025-01-10", 10.0),
+            (1, "2025-07-10", 10.0),
+            (2, "2025-01-10", 10.0),
+            (2, "2025-03-10", 10.0),
+        ];
+        let mut o = opts("2026-01-01");
+        o.sales_only = true;
+        let out = run(&rows, &o);
+        assert_eq!((out[0].1.as_str(), out[0].2.as_str()), ("0 SOL", "ACT"));
+        assert_eq!(out[1].1, "3 COLD");
+    }
+
+    #[test]
+    fn i2_returns_and_zero_days() {
+        // A day that nets to zero is no purchase; a customer with only returns is absent.
+        let rows = [
+            (1, "2025-08-01", 17.60),
+            (1, "2025-08-01", 5.67),
+            (1, "2025-08-01", -23.27),
+            (2, "2025-08-02", -5.0),
+        ];
+        assert!(run(&rows, &opts("2026-01-01")).is_empty());
+        let mut o = opts("2026-01-01");
+        o.count_zero_days = true;
+        let out = run(&rows, &o);
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].0, out[0].1.as_str(), out[0].5), (1, "2 ACT", 0.0));
+    }
+
+    #[test]
+    fn i5_row_order_does_not_matter() {
+        let mut rows: Vec<(i64, &str, f64)> = vec![];
+        let days = [
+            "2024-02-01",
+            "2024-09-01",
+            "2025-03-03",
+            "2025-08-08",
+            "2025-12-01",
+        ];
+        for c in 0..40i64 {
+            for (j, day) in days.iter().enumerate() {
+                if (c + j as i64) % 3 != 0 {
+                    rows.push((c % 13, day, ((c * 7 + j as i64 * 3) % 11) as f64 - 2.0));
+                }
+            }
+        }
+        let a = run(&rows, &opts("2026-01-01"));
+        rows.reverse();
+        assert_eq!(a, run(&rows, &opts("2026-01-01")));
+        rows.sort_by_key(|r| (r.1, r.0));
+        assert_eq!(a, run(&rows, &opts("2026-01-01")));
+    }
+
+    #[test]
+    fn options_are_validated() {
+        let mut o = opts("2026-01-01");
+        o.cuts = vec![0.5, 0.25, 0.05];
+        assert!(matches!(o.validate(), Err(CoreError::Config(m)) if m.contains("CV6")));
+        let mut o = opts("2026-01-01");
+        o.sales_months = vec![13];
+        assert!(matches!(o.validate(), Err(CoreError::Config(m)) if m.contains("CV5")));
+        let mut o = opts("2026-01-01");
+        o.monetary_periods = 0;
+        assert!(matches!(o.validate(), Err(CoreError::Config(m)) if m.contains("CV3")));
+    }
+}

@@ -49,7 +49,12 @@ impl Periods {
     pub fn regular(months: u32, anchor: NaiveDate) -> Result<Self> {
         if ![1, 2, 3, 4, 6, 12].contains(&months) {
             return Err(CoreError::Periods(format!(
-                "months must be one of 1, 2, 3, 4, 6, 12, got {months}"
+                "months must be one of 1, 2, 3, 4, 6, 12, got {months}{}",
+                if months == 0 {
+                    " (or a negative number)"
+                } else {
+                    ""
+                }
             )));
         }
         if anchor.day() > 28 {

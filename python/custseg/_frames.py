@@ -8,10 +8,12 @@ pyarrow Table and are turned into pandas, polars or Arrow to match the input.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+import numpy as np
 import pyarrow as pa
 
 from custseg.errors import ConfigError, UnsupportedTypeError
@@ -19,6 +21,7 @@ from custseg.errors import ConfigError, UnsupportedTypeError
 Family = Literal["pandas", "polars", "arrow"]
 
 _EPOCH = _dt.date(1970, 1, 1)
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 
 
 def _is(obj: Any, module: str, *names: str) -> bool:
@@ -33,11 +36,18 @@ def as_day(value: Any, what: str = "as_of") -> int | None:
     if value is None:
         return None
     if isinstance(value, str):
+        text = value.strip()
         try:
-            value = _dt.date.fromisoformat(value.strip()[:10])
+            if not _ISO.match(text):
+                raise ValueError
+            value = (
+                _dt.date.fromisoformat(text)
+                if len(text) == 10
+                else _dt.datetime.fromisoformat(text)
+            )
         except ValueError:
             raise ConfigError(
-                f"{what} {value!r} is not an ISO date (YYYY-MM-DD) (rule I3)"
+                f"{what} {value!r} is not an ISO date (YYYY-MM-DD) or timestamp (rule I3)"
             ) from None
     if _is(value, "numpy", "datetime64"):
         import numpy as np
@@ -62,6 +72,15 @@ def _columns_of(data: Any) -> list[str] | None:
         return None
 
 
+def _from_pandas_column(s: Any) -> pa.Array:
+    """One pandas column as Arrow. NaN in a numpy float column stays NaN (an
+    invalid amount, I4) instead of becoming null as in ``Table.from_pandas``;
+    numpy numeric columns are not copied."""
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind == "f":
+        return pa.array(s.to_numpy(), from_pandas=False)
+    return pa.Array.from_pandas(s)
+
+
 def _from_arrays(arrays: dict[str, Any]) -> tuple[pa.Table, Family]:
     """Columns passed one by one (numpy arrays, pandas/polars Series, pyarrow arrays)."""
     family: Family = "arrow"
@@ -69,7 +88,7 @@ def _from_arrays(arrays: dict[str, Any]) -> tuple[pa.Table, Family]:
     for name, a in arrays.items():
         if _is(a, "pandas", "Series", "Index"):
             family = "pandas"
-            cols[name] = pa.Array.from_pandas(a)
+            cols[name] = _from_pandas_column(a)
         elif _is(a, "polars", "Series"):
             family = "polars"
             cols[name] = pa.chunked_array(a.to_arrow())
@@ -119,20 +138,20 @@ def prepare(data: Any, names: dict[str, Any]) -> tuple[Any, Family, dict[str, st
                 f"{role} must be a column name when data is given, got {type(col).__name__}"
             )
     wanted = [c for c in names.values() if c is not None]
+    if _is(data, "polars", "LazyFrame"):
+        present = list(data.collect_schema().names())
+        select = all(c in present for c in wanted)
+        return (data.select(wanted) if select else data.head(0)).collect(), "polars", names
     present = _columns_of(data)
     select = present is not None and all(c in present for c in wanted)
 
     if _is(data, "pandas", "DataFrame"):
         sub = data[wanted] if select else data.iloc[:0]
         try:
-            table = pa.Table.from_pandas(sub, preserve_index=False)
+            table = pa.table({str(c): _from_pandas_column(sub[c]) for c in sub.columns})
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
             raise UnsupportedTypeError(f"a column cannot be read as Arrow: {e} (rule I4)") from None
         return table, "pandas", names
-    if _is(data, "polars", "LazyFrame"):
-        present = list(data.collect_schema().names())
-        select = all(c in present for c in wanted)
-        return (data.select(wanted) if select else data.head(0)).collect(), "polars", names
     if _is(data, "polars", "DataFrame"):
         return (data.select(wanted) if select else data.head(0)), "polars", names
     if isinstance(data, pa.RecordBatch):

@@ -118,6 +118,17 @@ def _print_summary(cv: Any, report: Any, seconds: float) -> None:
     )
 
 
+def _months(text: str) -> tuple[int, ...]:
+    import custseg as cs
+
+    try:
+        return tuple(int(m) for m in text.split(","))
+    except ValueError:
+        raise cs.ConfigError(
+            f"--sales-months must be months 1 to 12 separated by commas, got {text!r} (rule CV5)"
+        ) from None
+
+
 def _cv_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return dict(
         customer=args.customer,
@@ -127,7 +138,7 @@ def _cv_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         as_of=args.as_of,
         periods=_periods(args),
         sales_only=args.sales_only,
-        sales_months=tuple(int(m) for m in args.sales_months.split(",")),
+        sales_months=_months(args.sales_months),
         sales_lookback=args.sales_lookback,
         on_invalid=args.on_invalid,
         count_zero_days=args.count_zero_days,

@@ -24,10 +24,13 @@ impl<'a, 'py> FromPyObject<'a, 'py> for DateArg {
     }
 }
 
-fn start_month_anchor(start_month: u32) -> PyResult<NaiveDate> {
-    NaiveDate::from_ymd_opt(2000, start_month, 1).ok_or_else(|| {
-        CoreError::Periods(format!("start_month must be 1 to 12, got {start_month}")).into()
-    })
+fn start_month_anchor(start_month: i64) -> PyResult<NaiveDate> {
+    u32::try_from(start_month)
+        .ok()
+        .and_then(|m| NaiveDate::from_ymd_opt(2000, m, 1))
+        .ok_or_else(|| {
+            CoreError::Periods(format!("start_month must be 1 to 12, got {start_month}")).into()
+        })
 }
 
 /// A period calendar (rule P1): periods of `months` whole months starting on
@@ -50,14 +53,15 @@ impl PyPeriods {
     /// starting on `anchor` (day of the month 1 to 28).
     #[new]
     #[pyo3(signature = (months = 6, anchor = DateArg(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap())))]
-    fn new(months: u32, anchor: DateArg) -> PyResult<Self> {
+    fn new(months: i64, anchor: DateArg) -> PyResult<Self> {
+        let months = u32::try_from(months).unwrap_or(0); // 0 is rejected below
         Ok(Self(Periods::regular(months, anchor.0)?))
     }
 
     /// Years starting on the first day of `start_month`.
     #[staticmethod]
     #[pyo3(signature = (start_month = 1))]
-    fn annual(start_month: u32) -> PyResult<Self> {
+    fn annual(start_month: i64) -> PyResult<Self> {
         Ok(Self(Periods::regular(
             12,
             start_month_anchor(start_month)?,
@@ -68,14 +72,14 @@ impl PyPeriods {
     /// (a fashion retailer typically uses 2 or 8).
     #[staticmethod]
     #[pyo3(signature = (start_month = 1))]
-    fn semiannual(start_month: u32) -> PyResult<Self> {
+    fn semiannual(start_month: i64) -> PyResult<Self> {
         Ok(Self(Periods::regular(6, start_month_anchor(start_month)?)?))
     }
 
     /// Quarters, one starting on the first day of `start_month`.
     #[staticmethod]
     #[pyo3(signature = (start_month = 1))]
-    fn quarterly(start_month: u32) -> PyResult<Self> {
+    fn quarterly(start_month: i64) -> PyResult<Self> {
         Ok(Self(Periods::regular(3, start_month_anchor(start_month)?)?))
     }
 

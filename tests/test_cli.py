@@ -1,0 +1,495 @@
+"""The command line (``custseg demo``, ``custseg cv``): in-process through
+``custseg.cli.main`` and as a real ``python -m custseg`` process.
+
+Results written by the CLI must equal what ``custseg.customer_value`` returns for
+the same table and options; bad input must give exit code 2 and one line on
+stderr, ``custseg: error: ...``, naming the column, row and rule (I4).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import custseg as cs
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
+import pytest
+from custseg.cli import main
+
+EXIT_BAD_INPUT = 2
+SUMMARY_LINE = re.compile(
+    r"^(?P<group>\d [A-Z]+)\s+(?P<segment>[A-Z]+)\s+(?P<customers>[\d,]+)\s+"
+    r"(?P<cust_pct>[\d.]+)%\s+(?P<mon_pct>[\d.]+)%$"
+)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture(scope="module")
+def tx() -> pa.Table:
+    """A small synthetic transaction table (int ids, date32 days, float64 amounts)."""
+    return cs.datasets.synthetic(customers=400, years=3, seed=5)
+
+
+def write(table: pa.Table, path: Path) -> Path:
+    """Writes a table as Parquet, CSV or Arrow IPC, by suffix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".csv":
+        pcsv.write_csv(table, path)
+    elif path.suffix in (".arrow", ".ipc", ".feather"):
+        feather.write_feather(table, path)
+    else:
+        pq.write_table(table, path)
+    return path
+
+
+def read(path: Path) -> pa.Table:
+    """Reads a CLI output file back, by suffix."""
+    if path.suffix == ".csv":
+        return pcsv.read_csv(path)
+    if path.suffix == ".arrow":
+        return feather.read_table(path)
+    return pq.read_table(path)
+
+
+def plain(table: Any) -> list[dict[str, Any]]:
+    """Rows of a result with the label columns as plain strings (file formats differ
+    in how they keep the ordered dictionaries)."""
+    if not isinstance(table, pa.Table):
+        table = pa.table(table)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
+    return table.to_pylist()
+
+
+def run(argv: list[Any], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """``custseg.cli.main`` in-process: (exit code, stdout, stderr)."""
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_bad_input(code: int, err: str, *needles: str) -> str:
+    """Exit code 2 and exactly one stderr line ``custseg: error: ...`` with every needle."""
+    assert code == EXIT_BAD_INPUT, err
+    lines = err.splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{err}"
+    assert lines[0].startswith("custseg: error: "), lines[0]
+    for needle in needles:
+        assert needle in lines[0], f"{needle!r} not in {lines[0]!r}"
+    return lines[0]
+
+
+def with_nan(table: pa.Table, row: int, column: str = "amount") -> pa.Table:
+    values = table[column].to_numpy().copy()
+    values[row] = np.nan
+    i = table.schema.get_field_index(column)
+    return table.set_column(i, column, pa.array(values, pa.float64()))
+
+
+def parse_summary(out: str) -> list[tuple[str, str, int, float, float]]:
+    rows = []
+    for line in out.splitlines():
+        m = SUMMARY_LINE.match(line.strip())
+        if m:
+            rows.append(
+                (
+                    m["group"],
+                    m["segment"],
+                    int(m["customers"].replace(",", "")),
+                    float(m["cust_pct"]),
+                    float(m["mon_pct"]),
+                )
+            )
+    return rows
+
+
+def expected_summary(cv: pa.Table) -> list[tuple[str, str, int, float, float]]:
+    return [
+        (
+            r["cv_group"],
+            r["cv_segment"],
+            r["customers"],
+            round(100 * r["customer_share"], 1),
+            round(100 * r["monetary_share"], 1),
+        )
+        for r in cs.segment_summary(cv).to_pylist()
+    ]
+
+
+def assert_summary_printed(out: str, cv: pa.Table) -> None:
+    assert re.search(r"cv_group\s+cv_segment\s+customers\s+cust %\s+monetary %", out), out
+    got = parse_summary(out)
+    want = expected_summary(cv)
+    assert [g[:3] for g in got] == [w[:3] for w in want], out
+    for g, w in zip(got, want, strict=True):
+        assert g[3] == pytest.approx(w[3], abs=0.051) and g[4] == pytest.approx(w[4], abs=0.051)
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def _demo_expected() -> pa.Table:
+    # `custseg demo` defaults: 4 years, seed 42, seasons from January, as_of 2026-01-01.
+    data = cs.datasets.synthetic(customers=5000, years=4, seed=42)
+    return cs.customer_value(data, periods=cs.Periods.semiannual(start_month=1), as_of="2026-01-01")
+
+
+def _check_demo(code: int, out: str, err: str, path: Path) -> None:
+    assert code == 0, err
+    assert path.exists(), out
+    result = pq.read_table(path)
+    assert result.num_rows == len(set(result["customer_id"].to_pylist()))  # one row per customer
+    assert 0 < result.num_rows <= 5000
+    expected = _demo_expected()
+    assert plain(result) == plain(expected)
+    assert_summary_printed(out, expected)
+    assert f"{result.num_rows:,} customers" in out
+
+
+def test_demo_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["demo", "--customers", "5000", "-o", "tmp/x.parquet"], capsys)
+    _check_demo(code, out, err, tmp_path / "tmp" / "x.parquet")
+
+
+def test_demo_subprocess(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "custseg", "demo", "--customers", "5000", "-o", "tmp/x.parquet"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    _check_demo(proc.returncode, proc.stdout, proc.stderr, tmp_path / "tmp" / "x.parquet")
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".arrow"])
+def test_cv_input_formats(
+    tx: pa.Table, suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write(tx, tmp_path / f"tx{suffix}")
+    out_path = tmp_path / "out" / "cv.parquet"
+    code, out, err = run(["cv", src, "-o", out_path], capsys)
+    assert code == 0, err
+    expected = cs.customer_value(tx)
+    assert plain(read(out_path)) == plain(expected)
+    assert_summary_printed(out, expected)
+
+
+def test_cv_csv_string_ids(
+    tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = cs.datasets.synthetic(customers=300, years=3, seed=9, ids="str")
+    src = write(data, tmp_path / "tx.csv")
+    out_path = tmp_path / "cv.arrow"
+    code, _, err = run(["cv", src, "-o", out_path, "-q"], capsys)
+    assert code == 0, err
+    result = read(out_path)
+    assert pa.types.is_string(result.schema.field("customer_id").type) or pa.types.is_large_string(
+        result.schema.field("customer_id").type
+    )
+    assert plain(result) == plain(cs.customer_value(data))
+
+
+@pytest.fixture
+def parts(tx: pa.Table, tmp_path: Path) -> tuple[Path, pa.Table]:
+    """tx split over three Parquet files in one folder (plus a Spark-style _SUCCESS
+    marker and a hidden file, which are not data)."""
+    folder = tmp_path / "parts"
+    n = tx.num_rows
+    cuts = [0, n // 3, 2 * n // 3, n]
+    for i in range(3):
+        write(tx.slice(cuts[i], cuts[i + 1] - cuts[i]), folder / f"part-{i}.parquet")
+    (folder / "_SUCCESS").write_text("")
+    (folder / ".part-0.parquet.crc").write_text("not parquet")
+    return folder, pa.concat_tables([tx.slice(cuts[i], cuts[i + 1] - cuts[i]) for i in range(3)])
+
+
+@pytest.mark.parametrize("how", ["folder", "glob", "files"])
+def test_cv_several_files(
+    parts: tuple[Path, pa.Table], how: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, concatenated = parts
+    choices: dict[str, list[Any]] = {
+        "folder": [folder],
+        "glob": [str(folder / "part-*.parquet")],
+        "files": sorted(folder.glob("part-*.parquet")),
+    }
+    inputs = choices[how]
+    out_path = tmp_path / "cv.parquet"
+    code, _, err = run(["cv", *inputs, "-o", out_path, "-q", "--as-of", "2025-08-01"], capsys)
+    assert code == 0, err
+    expected = cs.customer_value(concatenated, as_of="2025-08-01")
+    assert plain(read(out_path)) == plain(expected)
+
+
+# --------------------------------------------------------------------------- options
+
+
+OPTION_CASES: dict[str, tuple[list[str], dict[str, Any]]] = {
+    "quarterly-start-month": (
+        ["--period", "quarterly", "--start-month", "2"],
+        {"periods": cs.Periods.quarterly(start_month=2)},
+    ),
+    "annual-start-month": (
+        ["--period", "annual", "--start-month", "7"],
+        {"periods": cs.Periods.annual(start_month=7)},
+    ),
+    "monthly": (["--period", "monthly"], {"periods": cs.Periods.monthly()}),
+    "semiannual-start-month": (
+        ["--start-month", "8"],
+        {"periods": cs.Periods.semiannual(start_month=8)},
+    ),
+    "anchor": (["--anchor", "2020-03-15"], {"periods": cs.Periods(months=6, anchor="2020-03-15")}),
+    "quarterly-anchor": (
+        ["--period", "quarterly", "--anchor", "2021-02-10"],
+        {"periods": cs.Periods(months=3, anchor="2021-02-10")},
+    ),
+    "boundaries": (
+        ["--boundaries", "2023-01-01,2023-09-01,2024-02-01,2024-10-01,2025-06-01,2026-01-01"],
+        {
+            "periods": cs.Periods.from_boundaries(
+                ["2023-01-01", "2023-09-01", "2024-02-01", "2024-10-01", "2025-06-01", "2026-01-01"]
+            )
+        },
+    ),
+    "as-of": (["--as-of", "2025-05-20"], {"as_of": "2025-05-20"}),
+    "sales-only": (
+        ["--sales-only", "--as-of", "2025-08-01"],
+        {"sales_only": True, "as_of": "2025-08-01"},
+    ),
+    "sales-months-lookback": (
+        [
+            "--sales-only",
+            "--sales-months",
+            "12,1",
+            "--sales-lookback",
+            "2",
+            "--as-of",
+            "2025-02-01",
+        ],
+        {"sales_only": True, "sales_months": (12, 1), "sales_lookback": 2, "as_of": "2025-02-01"},
+    ),
+    "count-zero-days": (["--count-zero-days"], {"count_zero_days": True}),
+}
+
+
+@pytest.mark.parametrize("case", list(OPTION_CASES))
+def test_cv_options(
+    tx: pa.Table, case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args, kwargs = OPTION_CASES[case]
+    src = write(tx, tmp_path / "tx.parquet")
+    out_path = tmp_path / "cv.parquet"
+    code, _, err = run(["cv", src, "-o", out_path, "-q", *args], capsys)
+    assert code == 0, err
+    assert plain(read(out_path)) == plain(cs.customer_value(tx, **kwargs))
+
+
+def test_cv_sales_only_gives_sol(
+    tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write(tx, tmp_path / "tx.parquet")
+    out_path = tmp_path / "cv.parquet"
+    code, out, err = run(
+        ["cv", src, "-o", out_path, "--sales-only", "--as-of", "2025-08-01"], capsys
+    )
+    assert code == 0, err
+    groups = read(out_path)["cv_group"].cast(pa.string()).to_pylist()
+    assert "0 SOL" in groups  # the synthetic data has January and July sales buyers
+    assert any(row[0] == "0 SOL" for row in parse_summary(out))
+
+
+def test_cv_column_names(tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    renamed = tx.rename_columns(["client", "day", "net value"])
+    src = write(renamed, tmp_path / "tx.csv")
+    out_path = tmp_path / "cv.csv"
+    args = ["--customer", "client", "--date", "day", "--amount", "net value"]
+    code, _, err = run(["cv", src, "-o", out_path, "-q", *args], capsys)
+    assert code == 0, err
+    result = read(out_path)
+    assert result.column_names[0] == "client"
+    expected = cs.customer_value(renamed, customer="client", date="day", amount="net value")
+    assert plain(result) == plain(expected)
+
+
+def test_cv_on_invalid_drop(
+    tx: pa.Table,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bad = with_nan(with_nan(tx, 5), 17)
+    src = write(bad, tmp_path / "bad.parquet")
+    out_path = tmp_path / "cv.parquet"
+    with caplog.at_level(logging.WARNING, logger="custseg"):
+        code, _, err = run(["cv", src, "-o", out_path, "-q", "--on-invalid", "drop"], capsys)
+    assert code == 0, err
+    # the same as the API with drop, and as the table without the two rows
+    keep = np.ones(tx.num_rows, dtype=bool)
+    keep[[5, 17]] = False
+    result = plain(read(out_path))
+    assert result == plain(cs.customer_value(bad, on_invalid="drop"))
+    assert result == plain(cs.customer_value(tx.filter(pa.array(keep))))
+    # the dropped rows are said (I4)
+    assert any("dropped 2 invalid rows" in r.getMessage() for r in caplog.records), caplog.text
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".arrow"])
+def test_cv_output_formats(
+    tx: pa.Table, suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write(tx, tmp_path / "tx.parquet")
+    out_path = tmp_path / "deeper" / f"cv{suffix}"  # missing parent folders are created
+    code, out, err = run(["cv", src, "-o", out_path, "--as-of", "2025-08-01"], capsys)
+    assert code == 0, err
+    assert str(out_path) in out
+    result = read(out_path)
+    expected = cs.customer_value(tx, as_of="2025-08-01")
+    assert result.column_names == expected.column_names
+    assert plain(result) == plain(expected)
+    if suffix != ".csv":  # binary formats keep the types
+        assert result.schema.field("customer_id").type == pa.int64()
+        assert result.schema.field("first_purchase").type == pa.date32()
+
+
+def test_cv_quiet(tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write(tx, tmp_path / "tx.parquet")
+    code, out, err = run(["cv", src, "-o", tmp_path / "cv.parquet", "-q"], capsys)
+    assert (code, out, err) == (0, "", "")
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_error_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.parquet"
+    code, out, err = run(["cv", missing, "-o", tmp_path / "cv.parquet"], capsys)
+    assert_bad_input(code, err, "nope.parquet")
+    assert not (tmp_path / "cv.parquet").exists()
+
+
+def test_error_glob_matches_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        ["cv", str(tmp_path / "none-*.parquet"), "-o", tmp_path / "cv.parquet"], capsys
+    )
+    assert_bad_input(code, err, "none-*.parquet")
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".arrow"])
+def test_error_missing_column(
+    tx: pa.Table, suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write(tx, tmp_path / f"tx{suffix}")
+    code, _, err = run(["cv", src, "-o", tmp_path / "cv.parquet", "--amount", "revenue"], capsys)
+    assert_bad_input(code, err, "'revenue'", "not found", "I4")
+
+
+def test_error_nan_amount(tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write(with_nan(tx, 7), tmp_path / "bad.parquet")
+    code, _, err = run(["cv", src, "-o", tmp_path / "cv.parquet"], capsys)
+    line = assert_bad_input(code, err, "'amount'", "row 7", "I4")
+    assert "NaN" in line
+    assert not (tmp_path / "cv.parquet").exists()
+
+
+def test_error_nan_amount_csv(
+    tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a CSV reader reads "nan" as a missing value: reported as null, same column and row
+    src = write(with_nan(tx, 7), tmp_path / "bad.csv")
+    code, _, err = run(["cv", src, "-o", tmp_path / "cv.parquet"], capsys)
+    assert_bad_input(code, err, "'amount'", "row 7", "I4")
+
+
+def test_error_row_counted_over_all_files(
+    parts: tuple[Path, pa.Table], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, concatenated = parts
+    first = pq.read_table(folder / "part-0.parquet").num_rows
+    write(with_nan(pq.read_table(folder / "part-1.parquet"), 3), folder / "part-1.parquet")
+    code, _, err = run(["cv", folder, "-o", tmp_path / "cv.parquet"], capsys)
+    assert_bad_input(code, err, "'amount'", f"row {first + 3}", "I4")
+
+
+def test_error_null_customer_csv(
+    tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = tx["customer_id"].to_pylist()
+    ids[11] = None
+    src = write(tx.set_column(0, "customer_id", pa.array(ids, pa.int64())), tmp_path / "bad.csv")
+    code, _, err = run(["cv", src, "-o", tmp_path / "cv.parquet"], capsys)
+    assert_bad_input(code, err, "'customer_id'", "row 11", "I4")
+
+
+@pytest.mark.parametrize(
+    ("as_of", "needles"),
+    [
+        ("2026-13-01", ["2026-13-01", "I3"]),
+        ("yesterday", ["yesterday", "I3"]),
+        ("1990-01-01", ["1990-01-01", "I3"]),  # before all data
+        ("2025-07-011", ["2025-07-011", "I3"]),
+    ],
+)
+def test_error_bad_as_of(
+    tx: pa.Table, as_of: str, needles: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write(tx, tmp_path / "tx.parquet")
+    code, _, err = run(["cv", src, "-o", tmp_path / "cv.parquet", "--as-of", as_of], capsys)
+    assert_bad_input(code, err, *needles)
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["--start-month", "13"], ["13", "P1"]),
+        (["--anchor", "2020-01-31"], ["2020-01-31", "P1"]),
+        (["--boundaries", "2024-01-01,2023-01-01"], ["P1"]),
+        (["--boundaries", "2024-01-01,2025-01-01"], ["'date'", "row", "P1"]),  # data before
+        (["--sales-only", "--sales-lookback", "0"], ["sales_lookback", "CV5"]),
+        (["--sales-only", "--sales-months", "jan,jul"], ["sales", "CV5"]),
+    ],
+)
+def test_error_bad_options(
+    tx: pa.Table,
+    args: list[str],
+    needles: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    src = write(tx, tmp_path / "tx.parquet")
+    try:
+        code, _, err = run(["cv", src, "-o", tmp_path / "cv.parquet", *args], capsys)
+    except ValueError as e:  # an uncaught error is a failure, not a crash of the test run
+        pytest.fail(f"uncaught {type(e).__name__}: {e}")
+    assert_bad_input(code, err, *needles)
+
+
+def test_error_subprocess_nan_amount(tx: pa.Table, tmp_path: Path) -> None:
+    """A real process: exit code 2, nothing on stdout, one line on stderr."""
+    write(with_nan(tx, 7), tmp_path / "bad.parquet")
+    proc = subprocess.run(
+        [sys.executable, "-m", "custseg", "cv", "bad.parquet", "-o", "cv.parquet"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.stdout == ""
+    assert_bad_input(proc.returncode, proc.stderr, "'amount'", "row 7", "I4")
