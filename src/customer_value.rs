@@ -132,7 +132,13 @@ pub fn resolve_as_of(requested: Option<i32>, ing: &Ingested) -> Result<Option<i3
         return Ok(requested);
     };
     match requested {
-        None => Ok(ing.max_day().map(|d| d + 1)),
+        None => match ing.max_day() {
+            Some(d) if d >= crate::ingest::min_max_day().1 => Err(CoreError::AsOf(format!(
+                "the latest day in the data is {}: pass an explicit as_of",
+                fmt_day(d)
+            ))),
+            d => Ok(d.map(|d| d + 1)),
+        },
         Some(a) if a <= min => Err(CoreError::AsOf(format!(
             "as_of {} is on or before the earliest day in the data ({}): no row is before it",
             fmt_day(a),
@@ -140,6 +146,16 @@ pub fn resolve_as_of(requested: Option<i32>, ing: &Ingested) -> Result<Option<i3
         ))),
         Some(a) => Ok(Some(a)),
     }
+}
+
+/// Distinct customers among the valid lines (a customer whose rows were all
+/// dropped as invalid is not seen).
+fn count_customers(lines: &[crate::ingest::Line], n: usize) -> u64 {
+    let mut seen = vec![false; n];
+    for l in lines {
+        seen[l.customer as usize] = true;
+    }
+    seen.iter().filter(|&&s| s).count() as u64
 }
 
 /// The output schema of [`customer_value`] (CV7).
@@ -172,7 +188,7 @@ pub fn customer_value(
     let mut report = Report {
         rows_read: ing.rows_read,
         rows_dropped: ing.dropped.clone(),
-        customers_seen: ing.customers.len() as u64,
+        customers_seen: count_customers(&ing.lines, ing.customers.len()),
         as_of,
         ..Default::default()
     };

@@ -19,7 +19,7 @@ use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
 use crate::keys::{key_kind, Keys, NULL_ID};
 use crate::money;
-use crate::periods::{day_of, fmt_day};
+use crate::periods::day_of;
 
 /// The names of the input columns.
 #[derive(Debug, Clone)]
@@ -230,11 +230,10 @@ fn fixed_offset(name: &str, tz: &Tz) -> Option<i64> {
     None
 }
 
-fn min_max_day() -> (i32, i32) {
-    (
-        day_of(chrono::NaiveDate::MIN),
-        day_of(chrono::NaiveDate::MAX),
-    )
+/// The supported days, 0001-01-01 to 9999-12-31: what Python's `datetime.date` holds.
+pub fn min_max_day() -> (i32, i32) {
+    let ymd = |y, m, d| day_of(chrono::NaiveDate::from_ymd_opt(y, m, d).expect("valid date"));
+    (ymd(1, 1, 1), ymd(9999, 12, 31))
 }
 
 /// A per-batch list of bad rows (local index, reason), in row order per column.
@@ -563,7 +562,6 @@ where
                     reason,
                     offset + row as u64,
                     value,
-                    &dcol.data_type().to_string(),
                     dcol.as_ref(),
                     row,
                     &dkind,
@@ -601,13 +599,12 @@ where
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The error for an invalid row; `local` is its index in `dates`' batch.
 fn row_error(
     names: &ColumnNames,
     reason: Reason,
     row: u64,
     value: String,
-    _dtype: &str,
     dates: &dyn Array,
     local: usize,
     dkind: &DateKind,
@@ -627,7 +624,10 @@ fn row_error(
         Reason::DateOutOfRange => CoreError::InvalidDate {
             column: names.date.clone(),
             row,
-            reason: format!("value {} cannot be placed on the calendar ({dkind:?})", raw_date(dates, local)),
+            reason: format!(
+                "{} is outside the supported days 0001-01-01 to 9999-12-31",
+                raw_date(dates, local, dkind)
+            ),
             rule: "I1",
         },
         Reason::BeforeFirstPeriod => CoreError::InvalidDate {
@@ -644,11 +644,21 @@ fn row_error(
     }
 }
 
-fn raw_date(dates: &dyn Array, i: usize) -> String {
-    match dates.data_type() {
-        DataType::Date32 => fmt_day(dates.as_primitive::<Date32Type>().value(i)),
-        _ => arrow_cast::display::ArrayFormatter::try_new(dates, &Default::default())
-            .map(|f| f.value(i).to_string())
-            .unwrap_or_else(|_| "?".into()),
+fn raw_date(dates: &dyn Array, i: usize, kind: &DateKind) -> String {
+    match kind {
+        DateKind::Date32 => format!(
+            "day {} after 1970-01-01",
+            dates.as_primitive::<Date32Type>().value(i)
+        ),
+        DateKind::Date64 => format!(
+            "{} ms after 1970-01-01",
+            dates.as_primitive::<Date64Type>().value(i)
+        ),
+        DateKind::Naive { unit, .. } | DateKind::Zoned { unit, .. } => {
+            format!(
+                "timestamp {} ({unit:?}s after 1970-01-01)",
+                timestamp_values(dates, unit)[i]
+            )
+        }
     }
 }

@@ -162,15 +162,27 @@ impl Keys {
     pub fn intern_array(&mut self, array: &dyn Array, out: &mut Vec<u32>) -> Result<()> {
         out.clear();
         out.reserve(array.len());
+        if array.is_empty() {
+            return Ok(());
+        }
         if let DataType::Dictionary(_, _) = array.data_type() {
             let dict = array.as_any_dictionary();
             let mut ids = Vec::new();
             self.intern_array(dict.values().as_ref(), &mut ids)?;
-            let keys = dict.normalized_keys();
             let nulls = dict.keys().logical_nulls();
-            for (i, k) in keys.into_iter().enumerate() {
-                let null = nulls.as_ref().is_some_and(|n| n.is_null(i));
-                out.push(if null { NULL_ID } else { ids[k] });
+            let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
+            if ids.is_empty() {
+                // An empty dictionary: every row must be null.
+                out.extend((0..array.len()).map(|_| NULL_ID));
+                return Ok(());
+            }
+            for (i, k) in dict.normalized_keys().into_iter().enumerate() {
+                // A null key, or a key pointing at a null value, is a null id.
+                out.push(if is_null(i) {
+                    NULL_ID
+                } else {
+                    ids.get(k).copied().unwrap_or(NULL_ID)
+                });
             }
             return Ok(());
         }
@@ -308,6 +320,18 @@ mod tests {
         assert_eq!(k.sorted_ids(), vec![1, 0, 2]);
         let t = k.take(&[2, 1], &DataType::Utf8View).unwrap();
         assert_eq!(t.data_type(), &DataType::Utf8View);
+    }
+
+    #[test]
+    fn empty_dictionaries_are_all_null() {
+        let mut s = Keys::new(KeyKind::Str);
+        let mut out = vec![];
+        let d: DictionaryArray<Int8Type> = vec![None::<&str>, None].into_iter().collect();
+        s.intern_array(&d, &mut out).unwrap();
+        assert_eq!(out, vec![NULL_ID, NULL_ID]);
+        let e: DictionaryArray<Int8Type> = Vec::<Option<&str>>::new().into_iter().collect();
+        s.intern_array(&e, &mut out).unwrap();
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -324,7 +324,7 @@ def test_order_mode_matches_reference(case):
     assert_same(pandas_records(got_df), want, list(got_df["customer_id"]))
 
 
-@SETTINGS
+@FEWER
 @given(case=cases(), seed=st.randoms(use_true_random=False))
 def test_row_order_does_not_matter(case, seed):
     """I5: shuffled rows give the identical frame."""
@@ -336,7 +336,7 @@ def test_row_order_does_not_matter(case, seed):
     pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
-@SETTINGS
+@FEWER
 @given(case=cases(), chunk=st.integers(1, 7))
 def test_arrow_chunking_does_not_matter(case, chunk):
     """I5: an Arrow table split into many small batches gives the identical result."""
@@ -459,7 +459,7 @@ def test_arrow_input_types_match_reference(case, ctype, dtype, atype, data):
     assert_same(arrow_records(got_t), want, got_ids.to_pylist())
 
 
-@SETTINGS
+@FEWER
 @given(case=cases())
 def test_polars_matches_pandas(case):
     """Same answer through polars (polars in, polars out)."""

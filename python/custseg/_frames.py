@@ -108,7 +108,22 @@ def _from_arrays(arrays: dict[str, Any]) -> tuple[pa.Table, Family]:
     return pa.table(cols), family
 
 
-def prepare(data: Any, names: dict[str, Any]) -> tuple[Any, Family, dict[str, str | None]]:
+def prepare(data: Any, names: dict[str, Any]) -> tuple[Any, Family, dict[str, str | None], Any]:
+    """Turns any supported input into (Arrow stream object, family, column names,
+    pandas dtype of the customer column or None).
+
+    The pandas dtype lets the output keep the input's customer type exactly
+    (CV7), e.g. ``int64[pyarrow]`` or a categorical.
+    """
+    stream, family, out_names = _prepare(data, names)
+    column = names.get("customer") if data is None else None
+    if data is not None and _is(data, "pandas", "DataFrame") and out_names["customer"] in data:
+        column = data[out_names["customer"]]
+    dtype = column.dtype if _is(column, "pandas", "Series", "Index") else None
+    return stream, family, out_names, dtype
+
+
+def _prepare(data: Any, names: dict[str, Any]) -> tuple[Any, Family, dict[str, str | None]]:
     """Turns any supported input into (Arrow stream object, family, column names).
 
     ``names`` maps each role (customer, date, amount, order) to a column name,
@@ -198,14 +213,24 @@ def _ordered(table: pa.Table, labels: Mapping[str, Sequence[str]]) -> pa.Table:
     return table
 
 
-def finish(table: pa.Table, family: Family, labels: Mapping[str, Sequence[str]]) -> Any:
+def finish(
+    table: pa.Table,
+    family: Family,
+    labels: Mapping[str, Sequence[str]],
+    pandas_dtypes: Mapping[str, Any] | None = None,
+) -> Any:
     """The result in the input's family, with ordered categoricals for the labels:
-    pandas ordered ``Categorical``, polars ``Enum``, Arrow ordered dictionary."""
+    pandas ordered ``Categorical``, polars ``Enum``, Arrow ordered dictionary.
+    ``pandas_dtypes`` restores input dtypes of pandas columns (CV7)."""
     table = _ordered(table, labels)
     if family == "arrow":
         return table
     if family == "pandas":
-        return table.to_pandas(date_as_object=False)
+        df = table.to_pandas(date_as_object=False)
+        for name, dtype in (pandas_dtypes or {}).items():
+            if dtype is not None and df[name].dtype != dtype:
+                df[name] = df[name].astype(dtype)
+        return df
     import polars as pl
 
     df = pl.from_arrow(table)

@@ -108,7 +108,7 @@ def customer_value(
     periods = _core.Periods.semiannual() if periods is None else periods
     if not isinstance(periods, _core.Periods):
         raise TypeError(f"periods must be a custseg.Periods, got {type(periods).__name__}")
-    stream, family, names = prepare(
+    stream, family, names, customer_dtype = prepare(
         data, {"customer": customer, "date": date, "amount": amount, "order": order}
     )
     table, report = _core.customer_value(
@@ -130,5 +130,6 @@ def customer_value(
     )
     rep = Report._from_core(report)
     rep._log("customer_value")
-    out = finish(table, family, {"cv_group": CV_GROUPS, "cv_segment": CV_SEGMENTS})
+    labels = {"cv_group": CV_GROUPS, "cv_segment": CV_SEGMENTS}
+    out = finish(table, family, labels, {names["customer"]: customer_dtype})
     return (out, rep) if return_report else out

@@ -58,7 +58,7 @@ pub fn customer_value_py<'py>(
     monetary_periods: i64,
     count_zero_days: bool,
     on_invalid: &str,
-    threads: Option<usize>,
+    threads: Option<i64>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyDict>)> {
     let on_invalid: OnInvalid = on_invalid.parse()?;
     let opts = CvOptions {

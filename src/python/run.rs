@@ -24,14 +24,20 @@ pub fn _after_fork_in_child() {
 
 /// Runs `f` without the GIL on `threads` threads (all cores when `None`),
 /// interruptible with Ctrl-C; maps core errors to Python exceptions.
-pub fn run<T, F>(py: Python<'_>, threads: Option<usize>, f: F) -> PyResult<T>
+pub fn run<T, F>(py: Python<'_>, threads: Option<i64>, f: F) -> PyResult<T>
 where
     T: Send,
     F: FnOnce(&Cancel) -> Result<T> + Send,
 {
-    if threads == Some(0) {
-        return Err(crate::error::CoreError::Config("threads must be at least 1".into()).into());
-    }
+    let threads = match threads {
+        Some(n) if !(1..=4096).contains(&n) => {
+            return Err(crate::error::CoreError::Config(format!(
+                "threads must be 1 to 4096 (or None for all cores), got {n}"
+            ))
+            .into())
+        }
+        n => n.map(|n| n as usize),
+    };
     let cancel = Cancel::new();
     let pool = if threads.is_some() || FORKED.load(Ordering::Relaxed) {
         let mut b = rayon::ThreadPoolBuilder::new();
