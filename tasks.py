@@ -74,7 +74,11 @@ def test() -> None:
     sh("cargo", "clippy", "--all-targets", "--", "-D", "warnings")
     sh("cargo", "test", "-q")
     build()
-    sh(BIN / "ruff", "check", "python", "tests", "benches", "tasks.py")
+    py_paths = [
+        p for p in ("python", "tests", "benches", "examples", "tasks.py") if (ROOT / p).exists()
+    ]
+    sh(BIN / "ruff", "check", *py_paths)
+    sh(BIN / "ruff", "format", "--check", *py_paths)
     sh(PY, "-m", "mypy.stubtest", "custseg._core", "--allowlist", "tests/stubtest_allowlist.txt")
     sh(PY, "-m", "pytest", "-q", "tests", "--doctest-modules", "python/custseg")
 
