@@ -10,15 +10,14 @@ use arrow_array::{
     RecordBatch, StringArray,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use chrono::Datelike;
 use rayon::prelude::*;
 
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
-use crate::events::{group_by_customer, CustomerDays};
+use crate::events::{group_by_customer, CustomerDays, Grouped};
 use crate::ingest::Ingested;
 use crate::money;
-use crate::periods::{date_of, fmt_day, Periods};
+use crate::periods::{fmt_day, DayTable, Periods};
 use crate::tiers::{check_cuts, count_strictly_greater, share, tier};
 
 /// CV2 group labels, in category order (CV7).
@@ -151,11 +150,13 @@ pub fn resolve_as_of(requested: Option<i32>, ing: &Ingested) -> Result<Option<i3
 /// Distinct customers among the valid lines (a customer whose rows were all
 /// dropped as invalid is not seen).
 fn count_customers(lines: &[crate::ingest::Line], n: usize) -> u64 {
-    let mut seen = vec![false; n];
-    for l in lines {
-        seen[l.customer as usize] = true;
-    }
-    seen.iter().filter(|&&s| s).count() as u64
+    let seen: Vec<std::sync::atomic::AtomicBool> = (0..n).map(|_| Default::default()).collect();
+    lines
+        .par_iter()
+        .for_each(|l| seen[l.customer as usize].store(true, std::sync::atomic::Ordering::Relaxed));
+    seen.into_par_iter()
+        .filter(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+        .count() as u64
 }
 
 /// The output schema of [`customer_value`] (CV7).
@@ -195,8 +196,8 @@ pub fn customer_value(
     let rows = match as_of {
         Some(as_of) => segment(
             ing.lines,
+            ing.orders,
             &ing.customers,
-            ing.has_order,
             as_of,
             opts,
             &mut report,
@@ -232,8 +233,8 @@ pub fn customer_value(
 /// CV1-CV6 for every customer of `lines`, sorted by customer key.
 fn segment(
     lines: Vec<crate::ingest::Line>,
+    orders: Option<Vec<u32>>,
     customers: &crate::keys::Keys,
-    by_order: bool,
     as_of: i32,
     opts: &CvOptions,
     report: &mut Report,
@@ -249,7 +250,12 @@ fn segment(
     cancel.check()?;
 
     let n_customers = customers.len();
-    let (lines, after) = group_by_customer(lines, n_customers, as_of);
+    let Grouped {
+        mut lines,
+        orders,
+        starts,
+        after,
+    } = group_by_customer(lines, orders, n_customers, as_of);
     report.rows_after_as_of = after;
     report.rows_used = lines.len() as u64;
     cancel.check()?;
@@ -258,16 +264,31 @@ fn segment(
     for &m in &opts.sales_months {
         sales[m as usize] = true;
     }
-    let ctx = Ctx { opts, p0, sales };
+    let lo = lines.par_iter().map(|l| l.day).min().unwrap_or(as_of);
+    let table = DayTable::new(&opts.periods, lo, as_of).ok_or_else(|| {
+        CoreError::Periods(format!(
+            "a day between {} and {} is off the calendar",
+            fmt_day(lo),
+            fmt_day(as_of)
+        ))
+    })?;
+    let ctx = Ctx {
+        p0,
+        sales,
+        table,
+        opts,
+    };
     let rows: Vec<std::result::Result<Option<Row>, u32>> = lines
-        .par_chunk_by(|a, b| a.customer == b.customer)
+        .par_chunk_by_mut(|a, b| a.customer == b.customer)
         .map_init(CustomerDays::default, |scratch, chunk| {
             if cancel.check().is_err() {
                 return Ok(None);
             }
             let c = chunk[0].customer;
+            let start = starts[c as usize] as usize;
+            let orders = orders.as_ref().map(|o| &o[start..start + chunk.len()]);
             scratch
-                .fill(chunk, by_order, opts.count_zero_days)
+                .fill(chunk, orders, opts.count_zero_days)
                 .map_err(|_| c)?;
             ctx.customer(c, scratch).map_err(|_| c)
         })
@@ -287,10 +308,7 @@ fn segment(
     assign_tiers(&mut rows, &opts.cuts);
 
     // Output in customer key order (I5).
-    let mut rank = vec![u32::MAX; n_customers];
-    for (pos, &id) in customers.sorted_ids().iter().enumerate() {
-        rank[id as usize] = pos as u32;
-    }
+    let rank = customers.ranks();
     rows.par_sort_unstable_by_key(|r| rank[r.customer as usize]);
     Ok(rows)
 }
@@ -299,12 +317,12 @@ struct Ctx<'a> {
     opts: &'a CvOptions,
     p0: i32,
     sales: [bool; 13],
+    table: DayTable,
 }
 
 impl Ctx<'_> {
     fn age(&self, day: i32) -> i32 {
-        // Every kept day is < as_of and on the calendar (checked at ingestion).
-        self.p0 - self.opts.periods.index(day).unwrap_or(i32::MIN / 2)
+        self.p0 - self.table.index(day)
     }
 
     /// CV1-CV5 for one customer; `Err` on a sum overflow (I6).
@@ -354,8 +372,7 @@ impl Ctx<'_> {
                 .filter(|(_, &a)| a >= 1 && a <= lookback)
                 .peekable();
             recent.peek().is_some()
-                && recent
-                    .all(|(&e, _)| date_of(e).is_some_and(|dt| self.sales[dt.month() as usize]))
+                && recent.all(|(&e, _)| self.sales[self.table.month(e) as usize])
         };
         (row.group, row.segment, row.pool) = match k {
             _ if is_sol => (

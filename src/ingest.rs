@@ -17,9 +17,10 @@ use chrono::{Offset, TimeZone};
 
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
-use crate::keys::{key_kind, Keys, NULL_ID};
+use crate::keys::{key_kind, Keys, Remap, NULL_ID};
 use crate::money;
 use crate::periods::day_of;
+use rayon::prelude::*;
 
 /// The names of the input columns.
 #[derive(Debug, Clone)]
@@ -89,13 +90,13 @@ pub struct IngestOptions {
     pub earliest_day: Option<i32>,
 }
 
-/// One transaction line after ingestion.
+/// One transaction line after ingestion: 16 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Line {
+    /// Dense customer id (see [`Keys`]).
     pub customer: u32,
+    /// Days since 1970-01-01 (I1).
     pub day: i32,
-    /// Order id (dense), or 0 when there is no order column.
-    pub order: u32,
     /// Millionths (I6).
     pub amount: i64,
 }
@@ -104,22 +105,23 @@ pub struct Line {
 #[derive(Debug)]
 pub struct Ingested {
     pub lines: Vec<Line>,
+    /// Dense order ids aligned with `lines`, when there is an order column (I2).
+    pub orders: Option<Vec<u32>>,
     pub customers: Keys,
     /// The input type of the customer column, kept for the output (CV7).
     pub customer_type: DataType,
     pub rows_read: u64,
     pub dropped: BTreeMap<&'static str, u64>,
-    pub has_order: bool,
 }
 
 impl Ingested {
     /// The latest day among the valid rows.
     pub fn max_day(&self) -> Option<i32> {
-        self.lines.iter().map(|l| l.day).max()
+        self.lines.par_iter().map(|l| l.day).max()
     }
     /// The earliest day among the valid rows.
     pub fn min_day(&self) -> Option<i32> {
-        self.lines.iter().map(|l| l.day).min()
+        self.lines.par_iter().map(|l| l.day).min()
     }
 }
 
@@ -255,24 +257,21 @@ fn convert_dates(
     array: &dyn Array,
     kind: &DateKind,
     earliest: Option<i32>,
-    out: &mut Vec<i32>,
+    out: &mut [i32],
     bad: &mut Bad,
 ) {
     let (lo, hi) = min_max_day();
-    out.clear();
-    out.reserve(array.len());
     null_rows(array, Reason::NullDate, bad);
     let nulls = array.logical_nulls();
     let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
     let mut push = |i: usize, d: Option<i64>| {
-        out.push(0);
         if is_null(i) {
             return;
         }
         match d.and_then(|d| i32::try_from(d).ok()) {
             Some(d) if d < lo || d > hi => bad.push((i, Reason::DateOutOfRange)),
             Some(d) if earliest.is_some_and(|e| d < e) => bad.push((i, Reason::BeforeFirstPeriod)),
-            Some(d) => *out.last_mut().unwrap() = d,
+            Some(d) => out[i] = d,
             None => bad.push((i, Reason::DateOutOfRange)),
         }
     };
@@ -350,28 +349,15 @@ fn check_amount_type(name: &str, dt: &DataType) -> Result<()> {
     }
 }
 
-/// Converts amounts to millionths (I6); bad rows are listed in `bad`, their value
-/// kept as text in `shown` for the message.
-fn convert_amounts(
-    array: &dyn Array,
-    out: &mut Vec<i64>,
-    bad: &mut Bad,
-    shown: &mut Vec<(usize, String)>,
-) -> Result<()> {
-    out.clear();
-    out.reserve(array.len());
+/// Converts amounts to millionths (I6); bad rows are listed in `bad`.
+fn convert_amounts(array: &dyn Array, out: &mut [i64], bad: &mut Bad) -> Result<()> {
     null_rows(array, Reason::NullAmount, bad);
     let nulls = array.logical_nulls();
     let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
-    let mut push = |i: usize, m: Option<i64>, reason: Reason, text: &dyn Fn() -> String| match m {
-        Some(m) => out.push(m),
-        None => {
-            if !is_null(i) {
-                bad.push((i, reason));
-                shown.push((i, text()));
-            }
-            out.push(0)
-        }
+    let mut push = |i: usize, m: Option<i64>, reason: Reason| match m {
+        Some(m) => out[i] = m,
+        None if !is_null(i) => bad.push((i, reason)),
+        None => {}
     };
     use DataType::*;
     match array.data_type() {
@@ -389,7 +375,7 @@ fn convert_amounts(
                 } else {
                     Reason::NonFiniteAmount
                 };
-                push(i, money::from_f64(x), reason, &|| format!("{x}"));
+                push(i, money::from_f64(x), reason);
             }
         }
         UInt64 => {
@@ -399,9 +385,7 @@ fn convert_amounts(
                 .iter()
                 .enumerate()
             {
-                push(i, money::from_u64(x), Reason::AmountOutOfRange, &|| {
-                    x.to_string()
-                });
+                push(i, money::from_u64(x), Reason::AmountOutOfRange);
             }
         }
         Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 => {
@@ -413,9 +397,7 @@ fn convert_amounts(
                 cast.as_primitive::<Int64Type>()
             };
             for (i, &x) in a.values().iter().enumerate() {
-                push(i, money::from_i64(x), Reason::AmountOutOfRange, &|| {
-                    x.to_string()
-                });
+                push(i, money::from_i64(x), Reason::AmountOutOfRange);
             }
         }
         Decimal32(_, s) | Decimal64(_, s) | Decimal128(_, s) => {
@@ -428,12 +410,7 @@ fn convert_amounts(
                 cast.as_primitive::<Decimal128Type>()
             };
             for (i, &x) in a.values().iter().enumerate() {
-                push(
-                    i,
-                    money::from_decimal(x, s),
-                    Reason::AmountOutOfRange,
-                    &|| format!("{x}e-{s}"),
-                );
+                push(i, money::from_decimal(x, s), Reason::AmountOutOfRange);
             }
         }
         Decimal256(_, s) => {
@@ -441,7 +418,7 @@ fn convert_amounts(
             let a = array.as_primitive::<Decimal256Type>();
             for (i, x) in a.values().iter().enumerate() {
                 let m = x.to_i128().and_then(|v| money::from_decimal(v, s));
-                push(i, m, Reason::AmountOutOfRange, &|| format!("{x}e-{s}"));
+                push(i, m, Reason::AmountOutOfRange);
             }
         }
         _ => unreachable!("checked by check_amount_type"),
@@ -492,111 +469,147 @@ where
     };
 
     let mut customers = Keys::new(ckind);
-    let mut orders = okind.map(Keys::new);
+    let mut order_keys = okind.map(Keys::new);
     let mut lines: Vec<Line> = Vec::new();
+    let mut orders: Option<Vec<u32>> = order_keys.as_ref().map(|_| Vec::new());
     let mut dropped: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut offset: u64 = 0;
-    let (mut cids, mut days, mut amounts, mut oids) = (vec![], vec![], vec![], vec![]);
+    let (mut cids, mut oids) = (vec![], vec![]);
 
     for batch in batches {
-        cancel.check()?;
         let batch = batch?;
-        let n = batch.num_rows();
-        let (ccol, dcol, acol) = (batch.column(ci), batch.column(di), batch.column(ai));
-        let mut bad_d: Bad = vec![];
-        let mut bad_a: Bad = vec![];
-        let mut shown: Vec<(usize, String)> = vec![];
+        // Large batches (a pandas frame is one batch) go in windows, to bound the buffers.
+        for start in (0..batch.num_rows()).step_by(WINDOW) {
+            cancel.check()?;
+            let n = WINDOW.min(batch.num_rows() - start);
+            let col = |i: usize| batch.column(i).slice(start, n);
+            let (ccol, dcol, acol) = (col(ci), col(di), col(ai));
+            let rows_seen = lines.len();
 
-        // Keys are interned on this thread while dates and amounts convert on another.
-        let (keyed, amounts_done) = rayon::join(
-            || -> Result<()> {
-                customers.intern_array(ccol.as_ref(), &mut cids)?;
-                if let (Some(o), Some(oi)) = (orders.as_mut(), oi) {
-                    o.intern_array(batch.column(oi).as_ref(), &mut oids)?;
-                }
-                Ok(())
-            },
-            || -> Result<()> {
-                convert_dates(
-                    dcol.as_ref(),
-                    &dkind,
-                    opts.earliest_day,
-                    &mut days,
-                    &mut bad_d,
-                );
-                convert_amounts(acol.as_ref(), &mut amounts, &mut bad_a, &mut shown)
-            },
-        );
-        keyed?;
-        amounts_done?;
-
-        // Bad rows of this batch, smallest row first; on one row the customer wins, then date, amount, order.
-        let mut bad: Bad = cids
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c == NULL_ID)
-            .map(|(i, _)| (i, Reason::NullCustomer))
-            .collect();
-        bad.extend(bad_d);
-        bad.extend(bad_a);
-        if orders.is_some() {
-            bad.extend(
-                oids.iter()
-                    .enumerate()
-                    .filter(|(_, &o)| o == NULL_ID)
-                    .map(|(i, _)| (i, Reason::NullOrder)),
+            // Keys are interned while dates and amounts convert, all in parallel.
+            let (keyed, converted) = rayon::join(
+                || -> Result<()> {
+                    let remap = customers.intern_array(ccol.as_ref(), rows_seen, &mut cids)?;
+                    apply_remap(&remap, lines.par_iter_mut().map(|l| &mut l.customer));
+                    if let (Some(keys), Some(oi), Some(orders)) =
+                        (order_keys.as_mut(), oi, orders.as_mut())
+                    {
+                        let remap = keys.intern_array(col(oi).as_ref(), rows_seen, &mut oids)?;
+                        apply_remap(&remap, orders.par_iter_mut());
+                    }
+                    Ok(())
+                },
+                || -> Result<(Vec<i32>, Vec<i64>, Bad)> {
+                    let (mut days, mut amounts) = (vec![0i32; n], vec![0i64; n]);
+                    let bad = days
+                        .par_chunks_mut(CHUNK)
+                        .zip(amounts.par_chunks_mut(CHUNK))
+                        .enumerate()
+                        .map(|(c, (d, a))| -> Result<Bad> {
+                            let mut bad = Bad::new();
+                            convert_dates(
+                                dcol.slice(c * CHUNK, d.len()).as_ref(),
+                                &dkind,
+                                opts.earliest_day,
+                                d,
+                                &mut bad,
+                            );
+                            convert_amounts(acol.slice(c * CHUNK, a.len()).as_ref(), a, &mut bad)?;
+                            bad.iter_mut().for_each(|b| b.0 += c * CHUNK);
+                            Ok(bad)
+                        })
+                        .collect::<Result<Vec<Bad>>>()?
+                        .concat();
+                    Ok((days, amounts, bad))
+                },
             );
-        }
-        bad.sort_unstable();
-        bad.dedup_by_key(|b| b.0);
+            keyed?;
+            let (days, amounts, mut bad) = converted?;
 
-        if let Some(&(row, reason)) = bad.first() {
-            if opts.on_invalid == OnInvalid::Raise {
-                let value = shown
-                    .iter()
-                    .find(|(i, _)| *i == row)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default();
-                return Err(row_error(
-                    names,
-                    reason,
-                    offset + row as u64,
-                    value,
-                    dcol.as_ref(),
-                    row,
-                    &dkind,
-                ));
+            // Bad rows of this window, smallest row first; on one row the customer wins, then date, amount, order.
+            bad.extend(
+                cids.iter()
+                    .enumerate()
+                    .filter(|(_, &c)| c == NULL_ID)
+                    .map(|(i, _)| (i, Reason::NullCustomer)),
+            );
+            if orders.is_some() {
+                bad.extend(
+                    oids.iter()
+                        .enumerate()
+                        .filter(|(_, &o)| o == NULL_ID)
+                        .map(|(i, _)| (i, Reason::NullOrder)),
+                );
             }
-            for &(_, reason) in &bad {
-                *dropped.entry(reason.name()).or_default() += 1;
-            }
-        }
+            bad.sort_unstable();
+            bad.dedup_by_key(|b| b.0);
 
-        lines.reserve(n - bad.len());
-        let mut next_bad = bad.iter().map(|b| b.0).peekable();
-        for i in 0..n {
-            if next_bad.peek() == Some(&i) {
-                next_bad.next();
-                continue;
+            if let Some(&(row, reason)) = bad.first() {
+                if opts.on_invalid == OnInvalid::Raise {
+                    let value = amount_text(acol.as_ref(), row);
+                    return Err(row_error(
+                        names,
+                        reason,
+                        offset + row as u64,
+                        value,
+                        dcol.as_ref(),
+                        row,
+                        &dkind,
+                    ));
+                }
+                for &(_, reason) in &bad {
+                    *dropped.entry(reason.name()).or_default() += 1;
+                }
             }
-            lines.push(Line {
+
+            let line = |i: usize| Line {
                 customer: cids[i],
                 day: days[i],
-                order: if orders.is_some() { oids[i] } else { 0 },
                 amount: amounts[i],
-            });
+            };
+            if bad.is_empty() {
+                lines.par_extend((0..n).into_par_iter().map(line));
+                if let Some(o) = orders.as_mut() {
+                    o.extend_from_slice(&oids);
+                }
+            } else {
+                let mut ok = vec![true; n];
+                bad.iter().for_each(|b| ok[b.0] = false);
+                lines.par_extend((0..n).into_par_iter().filter(|&i| ok[i]).map(line));
+                if let Some(o) = orders.as_mut() {
+                    o.extend(oids.iter().zip(&ok).filter(|(_, &k)| k).map(|(&id, _)| id));
+                }
+            }
+            offset += n as u64;
         }
-        offset += n as u64;
     }
 
     Ok(Ingested {
         lines,
+        orders,
         customers,
         customer_type: ctype,
         rows_read: offset,
         dropped,
-        has_order: orders.is_some(),
     })
+}
+
+/// Rows converted per window of a record batch.
+const WINDOW: usize = 1 << 22;
+/// Rows per parallel conversion task.
+const CHUNK: usize = 1 << 16;
+
+fn apply_remap<'a>(remap: &Remap, ids: impl ParallelIterator<Item = &'a mut u32>) {
+    if *remap != Remap::None {
+        ids.for_each(|id| *id = remap.map(*id));
+    }
+}
+
+/// The amount of a row as text, for messages.
+fn amount_text(amounts: &dyn Array, i: usize) -> String {
+    arrow_cast::display::ArrayFormatter::try_new(amounts, &Default::default())
+        .map(|f| f.value(i).to_string())
+        .unwrap_or_default()
 }
 
 /// The error for an invalid row; `local` is its index in `dates`' batch.

@@ -1,6 +1,12 @@
-//! Dense ids for customer (and order) keys: every distinct key gets a `u32`
-//! in first-seen order; the original keys are kept to build the output column
-//! with the input's type (CV7) and to name customers in messages.
+//! Dense ids for customer (and order) keys.
+//!
+//! Integer keys in a compact range map to `key - lo` with no hashing at all
+//! (the common case: customer numbers); sparse integers and strings are hash
+//! interned, strings in 16 hash partitions interned in parallel (id =
+//! `local << 4 | partition`). Ids need not be contiguous: an id without lines
+//! is simply a customer that is never seen. The original keys are kept to
+//! build the output column with the input's type (CV7) and to name customers
+//! in messages.
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -11,11 +17,18 @@ use arrow_array::{Array, ArrayRef, Int64Array, StringArray, UInt64Array};
 use arrow_schema::DataType;
 use hashbrown::hash_map::Entry;
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
+use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
 
 /// Marks a row whose key is null.
 pub const NULL_ID: u32 = u32::MAX;
+
+/// Rows per parallel task.
+const CHUNK: usize = 1 << 16;
+/// String hash partitions (a power of two).
+const PARTS: usize = 16;
+const PART_BITS: u32 = 4;
 
 /// What kind of key a column holds, decided once from the schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,10 +53,74 @@ pub fn key_kind(dt: &DataType) -> Option<KeyKind> {
     }
 }
 
+/// How ids handed out before a call change: the caller applies it to the ids it holds.
+#[derive(Debug, PartialEq)]
+pub enum Remap {
+    /// Ids are unchanged.
+    None,
+    /// Every id grows by this much (the integer range grew downwards).
+    Shift(u32),
+    /// Old id `i` becomes `table[i]` (the range gave way to hashing).
+    Table(Vec<u32>),
+}
+
+impl Remap {
+    /// The new id of `id`.
+    #[inline]
+    pub fn map(&self, id: u32) -> u32 {
+        match self {
+            Remap::None => id,
+            Remap::Shift(s) => id + s,
+            Remap::Table(t) => t[id as usize],
+        }
+    }
+}
+
+/// One hash partition of string keys, stored once in a byte arena (private fields).
+#[derive(Debug, Default)]
+pub struct StrPart {
+    bytes: Vec<u8>,
+    offsets: Vec<usize>,
+    table: HashTable<u32>,
+}
+
+impl StrPart {
+    fn get(&self, local: u32) -> &[u8] {
+        &self.bytes[self.offsets[local as usize]..self.offsets[local as usize + 1]]
+    }
+
+    fn intern(&mut self, hash: u64, s: &[u8], hasher: &DefaultHashBuilder) -> u32 {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        let (bytes, offsets) = (&self.bytes, &self.offsets);
+        let at = |i: u32| &bytes[offsets[i as usize]..offsets[i as usize + 1]];
+        if let Some(&found) = self.table.find(hash, |&i| at(i) == s) {
+            return found;
+        }
+        let id = (self.offsets.len() - 1) as u32;
+        self.bytes.extend_from_slice(s);
+        self.offsets.push(self.bytes.len());
+        let (bytes, offsets) = (&self.bytes, &self.offsets);
+        self.table.insert_unique(hash, id, |&i| {
+            hasher.hash_one(&bytes[offsets[i as usize]..offsets[i as usize + 1]])
+        });
+        id
+    }
+
+    fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+}
+
 /// Interns keys into dense ids.
 #[derive(Debug)]
 pub enum Keys {
-    /// Integer keys (signed, or unsigned up to 32 bits).
+    /// No key yet (an integer column: the first batch chooses range or hash).
+    IntEmpty,
+    /// Integer keys `lo..lo + len`: id = key - lo.
+    IntRange { lo: i64, len: u32 },
+    /// Sparse integer keys (signed, or unsigned up to 32 bits).
     Int {
         values: Vec<i64>,
         map: HashMap<i64, u32>,
@@ -53,153 +130,108 @@ pub enum Keys {
         values: Vec<u64>,
         map: HashMap<u64, u32>,
     },
-    /// String keys, stored once in one byte arena.
+    /// String keys in hash partitions.
     Str {
-        bytes: Vec<u8>,
-        offsets: Vec<usize>,
-        table: HashTable<u32>,
+        parts: Vec<StrPart>,
         hasher: DefaultHashBuilder,
     },
 }
+
+/// A raw pointer that may cross threads: each row index is written by exactly one task.
+#[derive(Clone, Copy)]
+struct Out(*mut u32);
+unsafe impl Send for Out {}
+unsafe impl Sync for Out {}
 
 impl Keys {
     /// An empty interner for keys of `kind`.
     pub fn new(kind: KeyKind) -> Self {
         match kind {
-            KeyKind::Int => Keys::Int {
-                values: Vec::new(),
-                map: HashMap::new(),
-            },
+            KeyKind::Int => Keys::IntEmpty,
             KeyKind::UInt => Keys::UInt {
                 values: Vec::new(),
                 map: HashMap::new(),
             },
             KeyKind::Str => Keys::Str {
-                bytes: Vec::new(),
-                offsets: vec![0],
-                table: HashTable::new(),
+                parts: (0..PARTS).map(|_| StrPart::default()).collect(),
                 hasher: DefaultHashBuilder::default(),
             },
         }
     }
 
-    /// Number of distinct keys seen.
+    /// One more than the largest id handed out: the size of per-id tables.
     pub fn len(&self) -> usize {
         match self {
+            Keys::IntEmpty => 0,
+            Keys::IntRange { len, .. } => *len as usize,
             Keys::Int { values, .. } => values.len(),
             Keys::UInt { values, .. } => values.len(),
-            Keys::Str { offsets, .. } => offsets.len() - 1,
+            Keys::Str { parts, .. } => {
+                parts.iter().map(StrPart::len).max().unwrap_or(0) << PART_BITS
+            }
         }
     }
 
-    /// True when no key was seen.
+    /// True when no id was handed out.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    fn next_id(&self) -> Result<u32> {
-        u32::try_from(self.len())
-            .ok()
-            .filter(|&n| n < NULL_ID)
-            .ok_or_else(|| CoreError::Config("more than 4,294,967,294 distinct keys".into()))
-    }
-
-    fn intern_int(&mut self, k: i64) -> Result<u32> {
-        let id = self.next_id()?;
-        let Keys::Int { values, map } = self else {
-            unreachable!("intern_int on a non-int interner")
-        };
-        Ok(match map.entry(k) {
-            Entry::Occupied(e) => *e.get(),
-            Entry::Vacant(e) => {
-                values.push(k);
-                *e.insert(id)
-            }
-        })
-    }
-
-    fn intern_uint(&mut self, k: u64) -> Result<u32> {
-        let id = self.next_id()?;
-        let Keys::UInt { values, map } = self else {
-            unreachable!("intern_uint on a non-uint interner")
-        };
-        Ok(match map.entry(k) {
-            Entry::Occupied(e) => *e.get(),
-            Entry::Vacant(e) => {
-                values.push(k);
-                *e.insert(id)
-            }
-        })
-    }
-
-    fn intern_str(&mut self, s: &str) -> Result<u32> {
-        let id = self.next_id()?;
-        let Keys::Str {
-            bytes,
-            offsets,
-            table,
-            hasher,
-        } = self
-        else {
-            unreachable!("intern_str on a non-str interner")
-        };
-        let h = hasher.hash_one(s.as_bytes());
-        let get = |_: &[u8], offsets: &[usize], i: u32| -> std::ops::Range<usize> {
-            offsets[i as usize]..offsets[i as usize + 1]
-        };
-        if let Some(&found) = table.find(h, |&i| &bytes[get(bytes, offsets, i)] == s.as_bytes()) {
-            return Ok(found);
-        }
-        bytes.extend_from_slice(s.as_bytes());
-        offsets.push(bytes.len());
-        let (b, o, hs) = (&*bytes, &*offsets, &*hasher);
-        table.insert_unique(h, id, |&i| hs.hash_one(&b[get(b, o, i)]));
-        Ok(id)
+    fn too_many() -> CoreError {
+        CoreError::Config("more than 4,294,967,294 distinct keys".into())
     }
 
     /// Interns every row of `array` (a column of this interner's kind) and
-    /// writes its id, or [`NULL_ID`] for a null, into `out`.
-    pub fn intern_array(&mut self, array: &dyn Array, out: &mut Vec<u32>) -> Result<()> {
+    /// writes its id, or [`NULL_ID`] for a null, into `out`. `rows_seen`
+    /// (rows before this array) decides how sparse an integer range may get.
+    /// Ids handed out earlier change as the returned [`Remap`] says.
+    pub fn intern_array(
+        &mut self,
+        array: &dyn Array,
+        rows_seen: usize,
+        out: &mut Vec<u32>,
+    ) -> Result<Remap> {
         out.clear();
-        out.reserve(array.len());
         if array.is_empty() {
-            return Ok(());
+            return Ok(Remap::None);
         }
         if let DataType::Dictionary(_, _) = array.data_type() {
             let dict = array.as_any_dictionary();
             let mut ids = Vec::new();
-            self.intern_array(dict.values().as_ref(), &mut ids)?;
+            let remap = self.intern_array(dict.values().as_ref(), rows_seen, &mut ids)?;
             let nulls = dict.keys().logical_nulls();
-            let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
             if ids.is_empty() {
                 // An empty dictionary: every row must be null.
-                out.extend((0..array.len()).map(|_| NULL_ID));
-                return Ok(());
+                out.resize(array.len(), NULL_ID);
+                return Ok(remap);
             }
-            for (i, k) in dict.normalized_keys().into_iter().enumerate() {
-                // A null key, or a key pointing at a null value, is a null id.
-                out.push(if is_null(i) {
-                    NULL_ID
-                } else {
-                    ids.get(k).copied().unwrap_or(NULL_ID)
-                });
-            }
-            return Ok(());
+            let keys = dict.normalized_keys();
+            out.resize(array.len(), NULL_ID);
+            out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, o)| {
+                for (j, slot) in o.iter_mut().enumerate() {
+                    let i = c * CHUNK + j;
+                    // A null key, or a key pointing at a null value, is a null id.
+                    if !nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                        *slot = ids.get(keys[i]).copied().unwrap_or(NULL_ID);
+                    }
+                }
+            });
+            return Ok(remap);
         }
         let nulls = array.logical_nulls();
         let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
-        match (array.data_type(), &*self) {
-            (DataType::UInt64, Keys::UInt { .. }) => {
+        out.resize(array.len(), NULL_ID);
+        match self {
+            Keys::UInt { values, map } => {
                 let a = array.as_primitive::<UInt64Type>();
                 for (i, &v) in a.values().iter().enumerate() {
-                    out.push(if is_null(i) {
-                        NULL_ID
-                    } else {
-                        self.intern_uint(v)?
-                    });
+                    if !is_null(i) {
+                        out[i] = intern_map(map, values, v)?;
+                    }
                 }
+                Ok(Remap::None)
             }
-            (_, Keys::Int { .. }) => {
+            Keys::IntEmpty | Keys::IntRange { .. } | Keys::Int { .. } => {
                 let cast;
                 let a = if array.data_type() == &DataType::Int64 {
                     array.as_primitive::<Int64Type>()
@@ -207,90 +239,190 @@ impl Keys {
                     cast = arrow_cast::cast(array, &DataType::Int64)?;
                     cast.as_primitive::<Int64Type>()
                 };
-                for (i, &v) in a.values().iter().enumerate() {
-                    out.push(if is_null(i) {
-                        NULL_ID
-                    } else {
-                        self.intern_int(v)?
-                    });
-                }
+                self.intern_ints(a.values(), &is_null, rows_seen, out)
             }
-            (DataType::Utf8, Keys::Str { .. }) => {
-                for (i, v) in array.as_string::<i32>().iter().enumerate() {
-                    out.push(match v {
-                        Some(s) if !is_null(i) => self.intern_str(s)?,
-                        _ => NULL_ID,
-                    });
+            Keys::Str { parts, hasher } => {
+                match array.data_type() {
+                    DataType::Utf8 => {
+                        let a = array.as_string::<i32>();
+                        intern_strs(parts, hasher, &nulls, |i| a.value(i).as_bytes(), out)?
+                    }
+                    DataType::LargeUtf8 => {
+                        let a = array.as_string::<i64>();
+                        intern_strs(parts, hasher, &nulls, |i| a.value(i).as_bytes(), out)?
+                    }
+                    DataType::Utf8View => {
+                        let a = array.as_string_view();
+                        intern_strs(parts, hasher, &nulls, |i| a.value(i).as_bytes(), out)?
+                    }
+                    dt => {
+                        return Err(CoreError::Input(format!(
+                            "internal: {dt} is not a string type"
+                        )))
+                    }
                 }
-            }
-            (DataType::LargeUtf8, Keys::Str { .. }) => {
-                for (i, v) in array.as_string::<i64>().iter().enumerate() {
-                    out.push(match v {
-                        Some(s) if !is_null(i) => self.intern_str(s)?,
-                        _ => NULL_ID,
-                    });
-                }
-            }
-            (DataType::Utf8View, Keys::Str { .. }) => {
-                for (i, v) in array.as_string_view().iter().enumerate() {
-                    out.push(match v {
-                        Some(s) if !is_null(i) => self.intern_str(s)?,
-                        _ => NULL_ID,
-                    });
-                }
-            }
-            (dt, _) => {
-                return Err(CoreError::Input(format!(
-                    "internal: key column type {dt} does not match the interner"
-                )))
+                Ok(Remap::None)
             }
         }
-        Ok(())
     }
 
-    /// The ids `0..len` sorted by key (numbers numerically, strings by their
-    /// UTF-8 bytes), so output order never depends on row order (I5).
-    pub fn sorted_ids(&self) -> Vec<u32> {
-        let mut ids: Vec<u32> = (0..self.len() as u32).collect();
-        match self {
-            Keys::Int { values, .. } => ids.sort_unstable_by_key(|&i| values[i as usize]),
-            Keys::UInt { values, .. } => ids.sort_unstable_by_key(|&i| values[i as usize]),
-            Keys::Str { .. } => ids.sort_unstable_by(|&a, &b| self.str_key(a).cmp(self.str_key(b))),
+    /// Integer keys: a compact range maps by subtraction, in parallel; a range
+    /// too sparse for a table of ids falls back to a hash map.
+    fn intern_ints(
+        &mut self,
+        v: &[i64],
+        is_null: &(dyn Fn(usize) -> bool + Sync),
+        rows_seen: usize,
+        out: &mut [u32],
+    ) -> Result<Remap> {
+        let (mn, mx) = v
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(c, ch)| {
+                let mut m = (i64::MAX, i64::MIN);
+                for (j, &x) in ch.iter().enumerate() {
+                    if !is_null(c * CHUNK + j) {
+                        m = (m.0.min(x), m.1.max(x));
+                    }
+                }
+                m
+            })
+            .reduce(|| (i64::MAX, i64::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+        if mn > mx {
+            return Ok(Remap::None); // all null
         }
-        ids
+        // A range may hold up to 8 slots per row seen (and always 16M).
+        let limit = ((rows_seen + v.len()) as u64 * 8).clamp(1 << 24, (NULL_ID - 1) as u64);
+        let mut remap = Remap::None;
+        match *self {
+            Keys::IntEmpty => {
+                if ((mx as i128 - mn as i128) as u64) < limit {
+                    *self = Keys::IntRange {
+                        lo: mn,
+                        len: (mx - mn + 1) as u32,
+                    };
+                } else {
+                    *self = Keys::Int {
+                        values: Vec::new(),
+                        map: HashMap::new(),
+                    };
+                }
+            }
+            Keys::IntRange { lo, len } => {
+                let (nlo, nhi) = (lo.min(mn), (lo + len as i64 - 1).max(mx));
+                if ((nhi as i128 - nlo as i128) as u64) < limit {
+                    *self = Keys::IntRange {
+                        lo: nlo,
+                        len: (nhi - nlo + 1) as u32,
+                    };
+                    if nlo < lo {
+                        remap = Remap::Shift((lo - nlo) as u32);
+                    }
+                } else {
+                    // Too sparse now: hash the keys seen so far, in id order.
+                    let mut values = Vec::new();
+                    let mut map = HashMap::new();
+                    let table = (0..len as i64)
+                        .map(|i| intern_map(&mut map, &mut values, lo + i))
+                        .collect::<Result<Vec<u32>>>()?;
+                    *self = Keys::Int { values, map };
+                    remap = Remap::Table(table);
+                }
+            }
+            _ => {}
+        }
+        match self {
+            Keys::IntRange { lo, .. } => {
+                let lo = *lo;
+                out.par_chunks_mut(CHUNK)
+                    .zip(v.par_chunks(CHUNK))
+                    .enumerate()
+                    .for_each(|(c, (o, ch))| {
+                        for (j, (slot, &x)) in o.iter_mut().zip(ch).enumerate() {
+                            if !is_null(c * CHUNK + j) {
+                                *slot = (x - lo) as u32;
+                            }
+                        }
+                    });
+            }
+            Keys::Int { values, map } => {
+                for (i, &x) in v.iter().enumerate() {
+                    if !is_null(i) {
+                        out[i] = intern_map(map, values, x)?;
+                    }
+                }
+            }
+            _ => unreachable!("integer keys"),
+        }
+        Ok(remap)
     }
 
-    fn str_key(&self, id: u32) -> &str {
+    /// The rank of every id in key order (numbers numerically, strings by
+    /// their UTF-8 bytes), so output order never depends on row order (I5).
+    pub fn ranks(&self) -> Vec<u32> {
+        let n = self.len();
+        let mut ids: Vec<u32> = match self {
+            Keys::IntEmpty => return Vec::new(),
+            Keys::IntRange { len, .. } => return (0..*len).collect(),
+            Keys::Str { parts, .. } => (0..n as u32)
+                .filter(|&id| self.exists_str(parts, id))
+                .collect(),
+            _ => (0..n as u32).collect(),
+        };
         match self {
-            Keys::Str { bytes, offsets, .. } => {
-                let r = offsets[id as usize]..offsets[id as usize + 1];
-                // The arena only ever receives whole `&str`s.
-                std::str::from_utf8(&bytes[r]).unwrap_or("")
+            Keys::Int { values, .. } => ids.par_sort_unstable_by_key(|&i| values[i as usize]),
+            Keys::UInt { values, .. } => ids.par_sort_unstable_by_key(|&i| values[i as usize]),
+            Keys::Str { .. } => {
+                ids.par_sort_unstable_by(|&a, &b| self.str_key(a).cmp(self.str_key(b)))
             }
-            _ => "",
+            _ => {}
+        }
+        let mut rank = vec![u32::MAX; n];
+        for (pos, &id) in ids.iter().enumerate() {
+            rank[id as usize] = pos as u32;
+        }
+        rank
+    }
+
+    fn exists_str(&self, parts: &[StrPart], id: u32) -> bool {
+        ((id >> PART_BITS) as usize) < parts[(id as usize) & (PARTS - 1)].len()
+    }
+
+    fn str_key(&self, id: u32) -> &[u8] {
+        match self {
+            Keys::Str { parts, .. } => parts[(id as usize) & (PARTS - 1)].get(id >> PART_BITS),
+            _ => b"",
         }
     }
 
     /// The key of `id` as text, for messages.
     pub fn display(&self, id: u32) -> String {
         match self {
+            Keys::IntEmpty => String::new(),
+            Keys::IntRange { lo, .. } => (lo + id as i64).to_string(),
             Keys::Int { values, .. } => values[id as usize].to_string(),
             Keys::UInt { values, .. } => values[id as usize].to_string(),
-            Keys::Str { .. } => format!("'{}'", self.str_key(id)),
+            Keys::Str { .. } => format!("'{}'", String::from_utf8_lossy(self.str_key(id))),
         }
     }
 
     /// The keys of `ids`, as an array of `data_type` (the input column's type).
     pub fn take(&self, ids: &[u32], data_type: &DataType) -> Result<ArrayRef> {
         let arr: ArrayRef = match self {
+            Keys::IntEmpty => Arc::new(Int64Array::from(Vec::<i64>::new())),
+            Keys::IntRange { lo, .. } => Arc::new(Int64Array::from_iter_values(
+                ids.iter().map(|&i| lo + i as i64),
+            )),
             Keys::Int { values, .. } => Arc::new(Int64Array::from_iter_values(
                 ids.iter().map(|&i| values[i as usize]),
             )),
             Keys::UInt { values, .. } => Arc::new(UInt64Array::from_iter_values(
                 ids.iter().map(|&i| values[i as usize]),
             )),
+            // The arena only ever receives whole `&str`s.
             Keys::Str { .. } => Arc::new(StringArray::from_iter_values(
-                ids.iter().map(|&i| self.str_key(i)),
+                ids.iter()
+                    .map(|&i| std::str::from_utf8(self.str_key(i)).unwrap_or("")),
             )),
         };
         if arr.data_type() == data_type {
@@ -301,25 +433,145 @@ impl Keys {
     }
 }
 
+/// Interns the strings `get(0..out.len())` into the hash partitions, in parallel:
+/// one task per partition, each owning its arena and table.
+fn intern_strs<'a>(
+    parts: &mut [StrPart],
+    hasher: &DefaultHashBuilder,
+    nulls: &Option<arrow_buffer::NullBuffer>,
+    get: impl Fn(usize) -> &'a [u8] + Sync,
+    out: &mut [u32],
+) -> Result<()> {
+    let hashes: Vec<u64> = (0..out.len())
+        .into_par_iter()
+        .map(|i| hasher.hash_one(get(i)))
+        .collect();
+    let out_ptr = Out(out.as_mut_ptr());
+    parts
+        .par_iter_mut()
+        .enumerate()
+        .try_for_each(|(p, part)| -> Result<()> {
+            let out_ptr = out_ptr;
+            for (i, &h) in hashes.iter().enumerate() {
+                if (h as usize) & (PARTS - 1) != p || nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                    continue;
+                }
+                let local = part.intern(h, get(i), hasher);
+                if local >= (NULL_ID >> PART_BITS) {
+                    return Err(Keys::too_many());
+                }
+                // SAFETY: row i belongs to partition p only, so no other task writes out[i];
+                // `out` has `hashes.len()` elements and outlives this scope.
+                unsafe { *out_ptr.0.add(i) = local << PART_BITS | p as u32 };
+            }
+            Ok(())
+        })
+}
+
+fn intern_map<K: std::hash::Hash + Eq + Copy>(
+    map: &mut HashMap<K, u32>,
+    values: &mut Vec<K>,
+    k: K,
+) -> Result<u32> {
+    let id = values.len();
+    match map.entry(k) {
+        Entry::Occupied(e) => Ok(*e.get()),
+        Entry::Vacant(e) => {
+            if id >= NULL_ID as usize {
+                return Err(Keys::too_many());
+            }
+            values.push(k);
+            Ok(*e.insert(id as u32))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use arrow_array::types::Int8Type;
     use arrow_array::{DictionaryArray, Int32Array, StringViewArray};
 
+    fn keys_of(k: &Keys, ids: &[u32]) -> Vec<String> {
+        ids.iter()
+            .map(|&i| {
+                if i == NULL_ID {
+                    "null".into()
+                } else {
+                    k.display(i)
+                }
+            })
+            .collect()
+    }
+
     #[test]
     fn interns_strings_and_sorts() {
         let mut k = Keys::new(KeyKind::Str);
         let a = StringArray::from(vec![Some("b"), Some("a"), None, Some("b")]);
         let mut out = vec![];
-        k.intern_array(&a, &mut out).unwrap();
-        assert_eq!(out, vec![0, 1, NULL_ID, 0]);
+        k.intern_array(&a, 0, &mut out).unwrap();
+        assert_eq!(keys_of(&k, &out), vec!["'b'", "'a'", "null", "'b'"]);
+        assert_eq!(out[0], out[3]);
         let v = StringViewArray::from(vec!["a", "c"]);
-        k.intern_array(&v, &mut out).unwrap();
-        assert_eq!(out, vec![1, 2]);
-        assert_eq!(k.sorted_ids(), vec![1, 0, 2]);
-        let t = k.take(&[2, 1], &DataType::Utf8View).unwrap();
+        let mut out2 = vec![];
+        k.intern_array(&v, 4, &mut out2).unwrap();
+        assert_eq!(out2[0], out[1]);
+        let rank = k.ranks();
+        assert!(
+            rank[out[1] as usize] < rank[out[0] as usize]
+                && rank[out[0] as usize] < rank[out2[1] as usize]
+        );
+        let t = k.take(&[out2[1], out[1]], &DataType::Utf8View).unwrap();
         assert_eq!(t.data_type(), &DataType::Utf8View);
+    }
+
+    #[test]
+    fn int_range_grows_and_shifts() {
+        let mut k = Keys::new(KeyKind::Int);
+        let mut out = vec![];
+        assert_eq!(
+            k.intern_array(&Int32Array::from(vec![Some(5), None, Some(7)]), 0, &mut out)
+                .unwrap(),
+            Remap::None
+        );
+        assert_eq!(out, vec![0, NULL_ID, 2]);
+        let r = k
+            .intern_array(&Int32Array::from(vec![3, 9]), 3, &mut out)
+            .unwrap();
+        assert_eq!(r, Remap::Shift(2));
+        assert_eq!(out, vec![0, 6]);
+        assert_eq!(r.map(0), 2);
+        assert_eq!(keys_of(&k, &[2, 0, 6]), vec!["5", "3", "9"]);
+        assert_eq!(k.ranks(), (0..7).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn sparse_ints_fall_back_to_hashing() {
+        let mut k = Keys::new(KeyKind::Int);
+        let mut out = vec![];
+        k.intern_array(&Int64Array::from(vec![10, 12]), 0, &mut out)
+            .unwrap();
+        let r = k
+            .intern_array(&Int64Array::from(vec![i64::MAX, 11, -5]), 2, &mut out)
+            .unwrap();
+        let Remap::Table(t) = &r else {
+            panic!("expected a table, got {r:?}")
+        };
+        assert_eq!(keys_of(&k, &[t[0], t[2]]), vec!["10", "12"]);
+        assert_eq!(
+            keys_of(&k, &out),
+            vec![i64::MAX.to_string(), "11".into(), "-5".into()]
+        );
+        let rank = k.ranks();
+        assert!(
+            rank[out[2] as usize] < rank[t[0] as usize]
+                && rank[t[0] as usize] < rank[out[0] as usize]
+        );
+        // All-sparse from the start.
+        let mut h = Keys::new(KeyKind::Int);
+        h.intern_array(&Int64Array::from(vec![0, i64::MAX]), 0, &mut out)
+            .unwrap();
+        assert!(matches!(h, Keys::Int { .. }));
     }
 
     #[test]
@@ -327,31 +579,23 @@ mod tests {
         let mut s = Keys::new(KeyKind::Str);
         let mut out = vec![];
         let d: DictionaryArray<Int8Type> = vec![None::<&str>, None].into_iter().collect();
-        s.intern_array(&d, &mut out).unwrap();
+        s.intern_array(&d, 0, &mut out).unwrap();
         assert_eq!(out, vec![NULL_ID, NULL_ID]);
         let e: DictionaryArray<Int8Type> = Vec::<Option<&str>>::new().into_iter().collect();
-        s.intern_array(&e, &mut out).unwrap();
+        s.intern_array(&e, 0, &mut out).unwrap();
         assert!(out.is_empty());
     }
 
     #[test]
-    fn interns_ints_and_dictionaries() {
-        let mut k = Keys::new(KeyKind::Int);
-        let mut out = vec![];
-        k.intern_array(
-            &Int32Array::from(vec![Some(5), None, Some(-3), Some(5)]),
-            &mut out,
-        )
-        .unwrap();
-        assert_eq!(out, vec![0, NULL_ID, 1, 0]);
-        assert_eq!(k.sorted_ids(), vec![1, 0]);
+    fn interns_dictionaries() {
         let mut s = Keys::new(KeyKind::Str);
+        let mut out = vec![];
         let d: DictionaryArray<Int8Type> = vec![Some("x"), None, Some("y"), Some("x")]
             .into_iter()
             .collect();
-        s.intern_array(&d, &mut out).unwrap();
-        assert_eq!(out, vec![0, NULL_ID, 1, 0]);
-        let back = s.take(&[1, 0], d.data_type()).unwrap();
+        s.intern_array(&d, 0, &mut out).unwrap();
+        assert_eq!(keys_of(&s, &out), vec!["'x'", "null", "'y'", "'x'"]);
+        let back = s.take(&[out[2], out[0]], d.data_type()).unwrap();
         assert_eq!(back.data_type(), d.data_type());
     }
 }

@@ -159,6 +159,43 @@ impl Periods {
     }
 }
 
+/// The period index and month of every day of a range, precomputed so that the
+/// per-line lookups of P2 and CV5 are one array read.
+#[derive(Debug, Clone)]
+pub struct DayTable {
+    lo: i32,
+    index: Vec<i32>,
+    month: Vec<u8>,
+}
+
+impl DayTable {
+    /// The table for days `lo..hi`; `None` when a day there is off the calendar.
+    pub fn new(periods: &Periods, lo: i32, hi: i32) -> Option<Self> {
+        let len = usize::try_from(hi.checked_sub(lo)?).ok()?;
+        let mut index = Vec::with_capacity(len);
+        let mut month = Vec::with_capacity(len);
+        let mut date = date_of(lo)?;
+        for day in lo..hi {
+            index.push(periods.index(day)?);
+            month.push(date.month() as u8);
+            date = date.succ_opt().unwrap_or(date);
+        }
+        Some(Self { lo, index, month })
+    }
+
+    /// The period index of `day` (P2); `day` must be in the table's range.
+    #[inline]
+    pub fn index(&self, day: i32) -> i32 {
+        self.index[(day - self.lo) as usize]
+    }
+
+    /// The month (1-12) of `day`; `day` must be in the table's range.
+    #[inline]
+    pub fn month(&self, day: i32) -> u32 {
+        self.month[(day - self.lo) as usize] as u32
+    }
+}
+
 /// ISO text of a day number (for messages).
 pub fn fmt_day(day: i32) -> String {
     date_of(day).map_or_else(|| format!("day {day}"), |d| d.to_string())
@@ -211,6 +248,20 @@ mod tests {
         assert!(matches!(Periods::regular(5, a), Err(CoreError::Periods(_))));
         assert!(Periods::boundaries(vec![]).is_err());
         assert!(Periods::boundaries(vec![3, 3]).is_err());
+    }
+
+    #[test]
+    fn day_table_matches_index() {
+        let p = Periods::regular(4, NaiveDate::from_ymd_opt(2023, 3, 10).unwrap()).unwrap();
+        let (lo, hi) = (d("2019-12-25"), d("2026-03-01"));
+        let t = DayTable::new(&p, lo, hi).unwrap();
+        for day in lo..hi {
+            assert_eq!(t.index(day), p.index(day).unwrap());
+            assert_eq!(t.month(day), date_of(day).unwrap().month());
+        }
+        let b = Periods::boundaries(vec![10, 20]).unwrap();
+        assert!(DayTable::new(&b, 5, 30).is_none());
+        assert!(DayTable::new(&b, 10, 30).is_some());
     }
 
     #[test]

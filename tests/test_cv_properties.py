@@ -81,11 +81,14 @@ def regular_periods(draw):
 
 
 @st.composite
-def boundary_periods(draw, first_day: date):
-    """P1 explicit: b_0 on or before every data day, then random later boundaries."""
-    b0 = first_day - timedelta(days=draw(st.integers(0, 400)))
+def boundary_periods(draw, days: list[date]):
+    """P1 explicit: b_0 on or before every data day, then random later boundaries,
+    some of them on data days (a day on a boundary starts the new period)."""
+    first_day = min(days)
+    b0 = first_day - timedelta(days=draw(st.sampled_from([0, 0, 1, 30, 400])))
     later = draw(st.lists(st.integers(1, SPAN + 400), max_size=30, unique=True))
-    bounds = [b0] + sorted(b0 + timedelta(days=x) for x in later)
+    on_data = draw(st.lists(st.sampled_from(days), max_size=6))
+    bounds = sorted({b0, *(b0 + timedelta(days=x) for x in later), *on_data})
     return (_Periods.from_boundaries([b.isoformat() for b in bounds]), BoundaryPeriods(bounds), b0)
 
 
@@ -112,6 +115,7 @@ LINE = st.tuples(
     st.integers(0, 11),
 )
 RETURN_AFTER = (0, 0, 1, 30)
+NICE_CUTS = (0.1, 0.2, 0.25, 1 / 3, 0.4, 0.5, 0.6, 2 / 3, 0.75, 0.8)
 
 
 @st.composite
@@ -136,11 +140,20 @@ def datasets(draw):
     return rows
 
 
+def _next_start(ref_periods, d: date) -> date:
+    """The first day of the period after the one holding d (d itself if none is known)."""
+    if isinstance(ref_periods, RegularPeriods):
+        return ref_periods.start(ref_periods.index(d) + 1)
+    later = [b for b in ref_periods.boundaries if b > d]
+    return later[0] if later else d
+
+
 @st.composite
-def configs(draw, first_day: date, last_day: date, with_orders=None):
+def configs(draw, days: list[date], with_orders=None):
     """Everything besides the rows: periods, as_of, options."""
+    first_day, last_day = min(days), max(days)
     if draw(st.integers(0, 2)) == 0:
-        periods = draw(boundary_periods(first_day))
+        periods = draw(boundary_periods(days))
     else:
         periods = draw(regular_periods())
     if draw(st.integers(0, 3)) == 0:
@@ -153,6 +166,9 @@ def configs(draw, first_day: date, last_day: date, with_orders=None):
             last_day - timedelta(days=draw(st.sampled_from([30, 200, 2 * SPAN]))),
         )
         as_of = draw(st.dates(lo, last_day + timedelta(days=60)))
+        if draw(st.booleans()):
+            # the intended use (P2): as_of on the first day of a period
+            as_of = _next_start(periods[1], as_of)
     sales_only = draw(st.booleans())
     cfg = dict(
         periods=periods,
@@ -167,6 +183,10 @@ def configs(draw, first_day: date, last_day: date, with_orders=None):
                 st.lists(st.integers(1, 99), min_size=3, max_size=3, unique=True).map(
                     lambda xs: tuple(sorted(x / 100 for x in xs))
                 ),
+                # fractions k/N of small pools, so that r == cut happens (CV6: r < cut)
+                st.lists(st.sampled_from(NICE_CUTS), min_size=3, max_size=3, unique=True).map(
+                    lambda xs: tuple(sorted(xs))
+                ),
             )
         ),
         monetary_periods=draw(st.integers(1, 3)),
@@ -178,9 +198,7 @@ def configs(draw, first_day: date, last_day: date, with_orders=None):
 @st.composite
 def cases(draw, with_orders=None):
     rows = draw(datasets())
-    first = min(r[1] for r in rows)
-    last = max(r[1] for r in rows)
-    cfg = draw(configs(first, last, with_orders))
+    cfg = draw(configs([r[1] for r in rows], with_orders))
     string_ids = draw(st.booleans())
     return rows, cfg, string_ids
 
@@ -470,6 +488,73 @@ def test_polars_matches_pandas(case):
     assert isinstance(got, pl.DataFrame)
     want = reference(rows, cfg, string_ids)
     assert_same(arrow_records(got.to_arrow()), want, got["customer_id"].to_list())
+
+
+# I6 rounding: amounts that are not whole cents, including exact half-millionths.
+TRICKY_FLOATS = (
+    0.0000005,
+    -0.0000005,
+    0.0000015,
+    -0.0000025,
+    1.0000005,
+    -1.0000005,
+    2.675,
+    0.1,
+    0.3,
+    1e-7,
+    4e-7,
+    6e-7,
+    12.3456785,
+    -12.3456785,
+    0.1 + 0.2,
+    1e9 + 0.0000005,
+    -0.0,
+)
+FLOAT_AMOUNTS = st.one_of(
+    st.sampled_from(TRICKY_FLOATS),
+    st.floats(-1e6, 1e6, allow_nan=False),
+    # exact halves of a millionth (as far as binary allows): n + 0.5 millionths
+    st.integers(-(10**9), 10**9).map(lambda n: (n + 0.5) / 1e6),
+)
+DECIMAL_AMOUNTS = st.one_of(
+    st.decimals(-(10**6), 10**6, places=8, allow_nan=False, allow_infinity=False),
+    st.integers(-(10**12), 10**12).map(lambda n: Decimal(n * 10 + 5).scaleb(-8)),
+)
+
+
+@SETTINGS
+@given(
+    kind=st.sampled_from(["float64", "decimal_20_8"]),
+    data=st.data(),
+)
+def test_amount_rounding_matches_reference(kind, data):
+    """I6: each amount is rounded to the nearest millionth, half away from zero, then summed.
+
+    Each customer has one day (2024-03-01) with a large purchase and a tricky amount, so
+    the day is a purchase (NEW) and its monetary is money(1e7) + money(x), exactly.
+    """
+    strategy = FLOAT_AMOUNTS if kind == "float64" else DECIMAL_AMOUNTS
+    xs = data.draw(st.lists(strategy, min_size=1, max_size=40))
+    day = date(2024, 3, 1)
+    ref_rows = []
+    for i, x in enumerate(xs):
+        big = 10_000_000.0 if kind == "float64" else Decimal(10_000_000)
+        ref_rows += [(i, day, big), (i, day, x)]
+    if kind == "float64":
+        amounts_array = pa.array([r[2] for r in ref_rows], pa.float64())
+    else:
+        amounts_array = pa.array([r[2] for r in ref_rows], pa.decimal128(20, 8))
+    t = pa.table(
+        {
+            "customer_id": pa.array([r[0] for r in ref_rows], pa.int64()),
+            "date": pa.array([r[1] for r in ref_rows], pa.date32()),
+            "amount": amounts_array,
+        }
+    )
+    periods = RegularPeriods(6, date(2024, 1, 1))
+    want = customer_value(ref_rows, as_of=date(2024, 3, 2), periods=periods)
+    got = _customer_value(t, as_of="2024-03-02", periods=_Periods.semiannual(start_month=1))
+    assert_same(arrow_records(got), want, got.column("customer_id").to_pylist())
 
 
 def test_reference_smoke_against_product():

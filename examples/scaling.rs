@@ -1,0 +1,132 @@
+//! Scaling of the Customer Value pipeline with the thread count (issue 3).
+//!
+//! Generates the synthetic table in memory (as Arrow record batches of 1M
+//! rows, like a Parquet/IPC stream), then runs ingestion + segmentation at
+//! each thread count and prints the best wall time of `repeat` runs.
+//!
+//! ```text
+//! cargo run --release --example scaling -- [rows_millions=100] [threads=1,2,4,8,16] [repeat=3] [ids=int|str]
+//! ```
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow_array::{ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use chrono::NaiveDate;
+use custseg::cancel::Cancel;
+use custseg::customer_value::{customer_value, CvOptions};
+use custseg::ingest::{ingest, ColumnNames, IngestOptions, OnInvalid};
+use custseg::periods::{parse_day, Periods};
+use custseg::synthetic::{generate, SyntheticOptions};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let rows_m: f64 = args
+        .get(1)
+        .map_or(100.0, |s| s.parse().expect("rows in millions"));
+    let threads: Vec<usize> = args
+        .get(2)
+        .map_or("1,2,4,8,16", String::as_str)
+        .split(',')
+        .map(|t| t.parse().expect("thread count"))
+        .collect();
+    let repeat: usize = args.get(3).map_or(3, |s| s.parse().expect("repeat"));
+    let string_ids = args.get(4).is_some_and(|s| s == "str");
+
+    // ~2.45 rows per customer-year over 4 years.
+    let customers = (rows_m * 1e6 / 9.8) as usize;
+    let t = Instant::now();
+    let cols = generate(&SyntheticOptions {
+        customers,
+        years: 4,
+        seed: 42,
+        end_day: parse_day("2026-01-01").unwrap(),
+    });
+    let n = cols.day.len();
+    let ids: ArrayRef = if string_ids {
+        Arc::new(StringArray::from_iter_values(
+            cols.customer.iter().map(|c| format!("C{c:07}")),
+        ))
+    } else {
+        Arc::new(Int64Array::from(cols.customer))
+    };
+    let amounts: Vec<f64> = cols
+        .amount_cents
+        .iter()
+        .map(|&c| c as f64 / 100.0)
+        .collect();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("customer_id", ids.data_type().clone(), false),
+        Field::new("date", DataType::Date32, false),
+        Field::new("amount", DataType::Float64, false),
+    ]));
+    let full = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            ids,
+            Arc::new(Date32Array::from(cols.day)),
+            Arc::new(Float64Array::from(amounts)),
+        ],
+    )
+    .unwrap();
+    let batches: Vec<RecordBatch> = (0..n)
+        .step_by(1 << 20)
+        .map(|o| full.slice(o, (1 << 20).min(n - o)))
+        .collect();
+    let bytes = full.get_array_memory_size();
+    eprintln!(
+        "{n} rows, {customers} customers, {:.2} GB as Arrow, made in {:.1} s",
+        bytes as f64 / 1e9,
+        t.elapsed().as_secs_f64()
+    );
+
+    let names = ColumnNames {
+        customer: "customer_id".into(),
+        date: "date".into(),
+        amount: "amount".into(),
+        order: None,
+    };
+    let io = IngestOptions {
+        on_invalid: OnInvalid::Raise,
+        earliest_day: None,
+    };
+    let opts = CvOptions {
+        periods: Periods::regular(6, NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()).unwrap(),
+        as_of: parse_day("2026-01-01"),
+        sales_only: false,
+        sales_months: vec![1, 7],
+        sales_lookback: 4,
+        cuts: vec![0.05, 0.25, 0.5],
+        monetary_periods: 2,
+        count_zero_days: false,
+    };
+    println!("threads,best_s,mrows_per_s,speedup");
+    let mut base = None;
+    for &t in &threads {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .unwrap();
+        let mut best = f64::INFINITY;
+        for _ in 0..repeat {
+            let start = Instant::now();
+            let out = pool.install(|| {
+                let cancel = Cancel::new();
+                let ing = ingest(
+                    batches.iter().cloned().map(Ok),
+                    &schema,
+                    &names,
+                    &io,
+                    &cancel,
+                )
+                .unwrap();
+                customer_value(ing, "customer_id", &opts, &cancel).unwrap()
+            });
+            best = best.min(start.elapsed().as_secs_f64());
+            std::hint::black_box(out);
+        }
+        let b = *base.get_or_insert(best);
+        println!("{t},{best:.3},{:.1},{:.2}", n as f64 / best / 1e6, b / best);
+    }
+}
