@@ -143,6 +143,13 @@ struct Out(*mut u32);
 unsafe impl Send for Out {}
 unsafe impl Sync for Out {}
 
+impl Out {
+    /// The pointer (a method, so closures capture the whole `Send` wrapper).
+    fn ptr(self) -> *mut u32 {
+        self.0
+    }
+}
+
 impl Keys {
     /// An empty interner for keys of `kind`.
     pub fn new(kind: KeyKind) -> Self {
@@ -462,7 +469,7 @@ fn intern_strs<'a>(
                 }
                 // SAFETY: row i belongs to partition p only, so no other task writes out[i];
                 // `out` has `hashes.len()` elements and outlives this scope.
-                unsafe { *out_ptr.0.add(i) = local << PART_BITS | p as u32 };
+                unsafe { *out_ptr.ptr().add(i) = local << PART_BITS | p as u32 };
             }
             Ok(())
         })
