@@ -458,7 +458,6 @@ fn intern_strs<'a>(
         .par_iter_mut()
         .enumerate()
         .try_for_each(|(p, part)| -> Result<()> {
-            let out_ptr = out_ptr;
             for (i, &h) in hashes.iter().enumerate() {
                 if (h as usize) & (PARTS - 1) != p || nulls.as_ref().is_some_and(|n| n.is_null(i)) {
                     continue;
