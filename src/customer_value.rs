@@ -326,53 +326,63 @@ impl Ctx<'_> {
     }
 
     /// CV1-CV5 for one customer; `Err` on a sum overflow (I6).
+    ///
+    /// Days and events ascend, so ages descend: P0 is at the tail, and the
+    /// monetary window (ages k..k+w-1) sits just before it.
     fn customer(&self, customer: u32, d: &CustomerDays) -> std::result::Result<Option<Row>, ()> {
         let (Some(&first), Some(&last)) = (d.events.first(), d.events.last()) else {
             return Ok(None);
         };
+        // Net money of the days with age in lo..=hi, walking back from the last day.
         let sum_ages = |lo: i32, hi: i32| -> std::result::Result<i64, ()> {
             let mut s = 0i64;
-            for &(day, net) in &d.days {
+            for &(day, net) in d.days.iter().rev() {
                 let a = self.age(day);
-                if a >= lo && a <= hi {
+                if a > hi {
+                    break;
+                }
+                if a >= lo {
                     s = s.checked_add(net).ok_or(())?;
                 }
             }
             Ok(s)
         };
-        // H: events with age >= 1 (P3). Events are sorted by day, so ages descend.
-        let ages: Vec<i32> = d.events.iter().map(|&e| self.age(e)).collect();
-        let n = ages.iter().filter(|&&a| a >= 1).count() as i64;
+        // H: events with age >= 1 (P3); the events of P0 are the tail.
+        let in_p0 = d
+            .events
+            .iter()
+            .rev()
+            .take_while(|&&e| self.age(e) == 0)
+            .count();
+        let history = &d.events[..d.events.len() - in_p0];
         let mut row = Row {
             customer,
             group: NEW,
             segment: SEG_NEW,
             k: 0,
-            n,
+            n: history.len() as i64,
             monetary: 0,
             first,
             last,
             pool: -1,
         };
-        if n == 0 {
+        let Some(&last_before) = history.last() else {
             // CV2 NEW: first purchase in P0; CV3: m is the sum in P0.
-            row.n = ages.len() as i64;
+            row.n = in_p0 as i64;
             row.monetary = sum_ages(0, 0)?;
             return Ok(Some(row));
-        }
-        let k = ages.iter().copied().filter(|&a| a >= 1).min().unwrap_or(0); // CV1
+        };
+        let (k, n) = (self.age(last_before), row.n); // CV1
         row.k = k;
         row.monetary = sum_ages(k, k + self.opts.monetary_periods as i32 - 1)?; // CV3
+                                                                                // CV5: every event of ages 1..=L (the tail of `history`) in a sales month.
         let lookback = self.opts.sales_lookback as i32;
-        let is_sol = self.opts.sales_only && {
-            let mut recent = d
-                .events
+        let is_sol = self.opts.sales_only && k <= lookback && {
+            history
                 .iter()
-                .zip(&ages)
-                .filter(|(_, &a)| a >= 1 && a <= lookback)
-                .peekable();
-            recent.peek().is_some()
-                && recent.all(|(&e, _)| self.sales[self.table.month(e) as usize])
+                .rev()
+                .take_while(|&&e| self.age(e) <= lookback)
+                .all(|&e| self.sales[self.table.month(e) as usize])
         };
         (row.group, row.segment, row.pool) = match k {
             _ if is_sol => (

@@ -449,26 +449,40 @@ fn intern_strs<'a>(
     get: impl Fn(usize) -> &'a [u8] + Sync,
     out: &mut [u32],
 ) -> Result<()> {
-    let hashes: Vec<u64> = (0..out.len())
+    // Hash in parallel, bucket the rows of each chunk by partition, then let
+    // one task per partition intern its rows in row order.
+    let chunks: Vec<(Vec<u64>, Vec<Vec<u32>>)> = (0..out.len())
         .into_par_iter()
-        .map(|i| hasher.hash_one(get(i)))
+        .step_by(CHUNK)
+        .map(|start| {
+            let end = (start + CHUNK).min(out.len());
+            let hashes: Vec<u64> = (start..end).map(|i| hasher.hash_one(get(i))).collect();
+            let mut rows: Vec<Vec<u32>> = vec![Vec::new(); PARTS];
+            for (j, &h) in hashes.iter().enumerate() {
+                let i = start + j;
+                if !nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                    rows[(h as usize) & (PARTS - 1)].push(j as u32);
+                }
+            }
+            (hashes, rows)
+        })
         .collect();
     let out_ptr = Out(out.as_mut_ptr());
     parts
         .par_iter_mut()
         .enumerate()
         .try_for_each(|(p, part)| -> Result<()> {
-            for (i, &h) in hashes.iter().enumerate() {
-                if (h as usize) & (PARTS - 1) != p || nulls.as_ref().is_some_and(|n| n.is_null(i)) {
-                    continue;
+            for (c, (hashes, rows)) in chunks.iter().enumerate() {
+                for &j in &rows[p] {
+                    let i = c * CHUNK + j as usize;
+                    let local = part.intern(hashes[j as usize], get(i), hasher);
+                    if local >= (NULL_ID >> PART_BITS) {
+                        return Err(Keys::too_many());
+                    }
+                    // SAFETY: row i belongs to partition p only, so no other task writes out[i];
+                    // `out` has `i + 1` elements at least and outlives this scope.
+                    unsafe { *out_ptr.ptr().add(i) = local << PART_BITS | p as u32 };
                 }
-                let local = part.intern(h, get(i), hasher);
-                if local >= (NULL_ID >> PART_BITS) {
-                    return Err(Keys::too_many());
-                }
-                // SAFETY: row i belongs to partition p only, so no other task writes out[i];
-                // `out` has `hashes.len()` elements and outlives this scope.
-                unsafe { *out_ptr.ptr().add(i) = local << PART_BITS | p as u32 };
             }
             Ok(())
         })

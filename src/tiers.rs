@@ -3,15 +3,24 @@
 
 use rayon::prelude::*;
 
-/// For each value, the number of values in `values` strictly greater than it.
+/// For each value, the number of values in `values` strictly greater than it:
+/// one parallel sort, then a linear walk (ties get the count of their first).
 pub fn count_strictly_greater<T: Ord + Copy + Send + Sync>(values: &[T]) -> Vec<u64> {
-    let mut sorted = values.to_vec();
-    sorted.par_sort_unstable();
-    let n = sorted.len();
-    values
-        .par_iter()
-        .map(|v| (n - sorted.partition_point(|x| x <= v)) as u64)
-        .collect()
+    let mut pairs: Vec<(T, u32)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (v, i as u32))
+        .collect();
+    pairs.par_sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    let mut out = vec![0u64; values.len()];
+    let mut greater = 0;
+    for (pos, &(v, i)) in pairs.iter().enumerate() {
+        if pos > 0 && pairs[pos - 1].0 != v {
+            greater = pos as u64;
+        }
+        out[i as usize] = greater;
+    }
+    out
 }
 
 /// r = (members strictly greater) / N, as in CV6.
