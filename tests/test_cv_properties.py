@@ -518,7 +518,8 @@ FLOAT_AMOUNTS = st.one_of(
 )
 DECIMAL_AMOUNTS = st.one_of(
     st.decimals(-(10**6), 10**6, places=8, allow_nan=False, allow_infinity=False),
-    st.integers(-(10**12), 10**12).map(lambda n: Decimal(n * 10 + 5).scaleb(-8)),
+    # exact halves of a millionth: (n + 0.5) millionths
+    st.integers(-(10**11), 10**11).map(lambda n: Decimal(n * 100 + 50).scaleb(-8)),
 )
 
 
