@@ -90,6 +90,7 @@ fn main() {
     let io = IngestOptions {
         on_invalid: OnInvalid::Raise,
         earliest_day: None,
+        rows_hint: Some(n),
     };
     let opts = CvOptions {
         periods: Periods::regular(6, NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()).unwrap(),

@@ -465,6 +465,7 @@ mod tests {
         let io = IngestOptions {
             on_invalid: OnInvalid::Raise,
             earliest_day: None,
+            rows_hint: None,
         };
         let cancel = Cancel::new();
         let ing = ingest(vec![Ok(batch)], &schema, &names, &io, &cancel).unwrap();

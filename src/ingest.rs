@@ -88,6 +88,8 @@ pub struct IngestOptions {
     pub on_invalid: OnInvalid,
     /// Days before this one are invalid (the first explicit period boundary, P1).
     pub earliest_day: Option<i32>,
+    /// Rows expected in the input, when known: memory is reserved once.
+    pub rows_hint: Option<usize>,
 }
 
 /// One transaction line after ingestion: 16 bytes.
@@ -470,8 +472,11 @@ where
 
     let mut customers = Keys::new(ckind);
     let mut order_keys = okind.map(Keys::new);
-    let mut lines: Vec<Line> = Vec::new();
-    let mut orders: Option<Vec<u32>> = order_keys.as_ref().map(|_| Vec::new());
+    let mut lines: Vec<Line> = Vec::with_capacity(opts.rows_hint.unwrap_or(0));
+    let mut orders: Option<Vec<u32>> = order_keys
+        .as_ref()
+        .map(|_| Vec::with_capacity(opts.rows_hint.unwrap_or(0)));
+    let (mut days, mut amounts) = (Vec::new(), Vec::new());
     let mut dropped: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut offset: u64 = 0;
     let (mut cids, mut oids) = (vec![], vec![]);
@@ -499,11 +504,13 @@ where
                     }
                     Ok(())
                 },
-                || -> Result<(Vec<i32>, Vec<i64>, Bad)> {
-                    let (mut days, mut amounts) = (vec![0i32; n], vec![0i64; n]);
-                    let bad = days
+                || -> Result<Bad> {
+                    // Reused buffers: a bad row's slot keeps a stale value, but bad rows are never read.
+                    days.resize(n, 0);
+                    amounts.resize(n, 0);
+                    let bad = days[..n]
                         .par_chunks_mut(CHUNK)
-                        .zip(amounts.par_chunks_mut(CHUNK))
+                        .zip(amounts[..n].par_chunks_mut(CHUNK))
                         .enumerate()
                         .map(|(c, (d, a))| -> Result<Bad> {
                             let mut bad = Bad::new();
@@ -520,11 +527,11 @@ where
                         })
                         .collect::<Result<Vec<Bad>>>()?
                         .concat();
-                    Ok((days, amounts, bad))
+                    Ok(bad)
                 },
             );
             keyed?;
-            let (days, amounts, mut bad) = converted?;
+            let mut bad = converted?;
 
             // Bad rows of this window, smallest row first; on one row the customer wins, then date, amount, order.
             bad.extend(

@@ -189,6 +189,15 @@ def _prepare(data: Any, names: dict[str, Any]) -> tuple[Any, Family, dict[str, s
     )
 
 
+def rows_hint(stream: Any) -> int | None:
+    """The number of rows of an in-memory input, so the core reserves memory once."""
+    if isinstance(stream, pa.Table):
+        return stream.num_rows
+    if _is(stream, "polars", "DataFrame"):
+        return int(stream.height)
+    return None
+
+
 def _default(role: str) -> str:
     return {"customer": "customer_id"}.get(role, role)
 

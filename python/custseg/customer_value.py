@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from custseg import _core
-from custseg._frames import as_day, finish, prepare
+from custseg._frames import as_day, finish, prepare, rows_hint
 from custseg.report import Report
 
 Periods = _core.Periods
@@ -127,6 +127,7 @@ def customer_value(
         count_zero_days=bool(count_zero_days),
         on_invalid=on_invalid,
         threads=threads,
+        rows_hint=rows_hint(stream),
     )
     rep = Report._from_core(report)
     rep._log("customer_value")

@@ -40,7 +40,7 @@ pub fn earliest_day(p: &Periods) -> Option<i32> {
 /// Customer Value segmentation (section 2); see `custseg.customer_value`.
 #[pyfunction(name = "customer_value")]
 #[pyo3(signature = (data, *, customer, date, amount, order, as_of, periods, sales_only,
-    sales_months, sales_lookback, cuts, monetary_periods, count_zero_days, on_invalid, threads))]
+    sales_months, sales_lookback, cuts, monetary_periods, count_zero_days, on_invalid, threads, rows_hint=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn customer_value_py<'py>(
     py: Python<'py>,
@@ -59,6 +59,7 @@ pub fn customer_value_py<'py>(
     count_zero_days: bool,
     on_invalid: &str,
     threads: Option<i64>,
+    rows_hint: Option<usize>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyDict>)> {
     let on_invalid: OnInvalid = on_invalid.parse()?;
     let opts = CvOptions {
@@ -81,6 +82,7 @@ pub fn customer_value_py<'py>(
     let ingest_opts = IngestOptions {
         on_invalid,
         earliest_day: earliest_day(&opts.periods),
+        rows_hint,
     };
     let reader = data.into_reader()?;
     let (batch, report) = run(py, threads, |cancel| {
