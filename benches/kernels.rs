@@ -1,0 +1,310 @@
+//! Criterion benchmarks of the Rust kernels (issue 3), so that regressions show.
+//!
+//! Every benchmark runs on the same deterministic synthetic table of about 1M
+//! rows (`synthetic::generate`, seed 42, 4 years before 2026-01-01), and
+//! reports its throughput in rows (elements) per second.
+//!
+//! ```text
+//! cargo bench --bench kernels                # all, about a minute
+//! cargo bench --bench kernels -- --quick     # a rough pass
+//! cargo bench --bench kernels -- ingest      # only the benchmarks whose id matches
+//! ```
+
+use std::hint::black_box;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use arrow_array::{
+    Array, ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
+};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use chrono::NaiveDate;
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput,
+};
+use custseg::cancel::Cancel;
+use custseg::customer_value::{customer_value, CvOptions};
+use custseg::events::group_by_customer;
+use custseg::ingest::{ingest, ColumnNames, IngestOptions, Line, OnInvalid};
+use custseg::keys::{KeyKind, Keys};
+use custseg::money;
+use custseg::periods::{parse_day, DayTable, Periods};
+use custseg::synthetic::{generate, SyntheticOptions};
+use custseg::tiers::count_strictly_greater;
+
+/// Customers of the synthetic table: about 9.8 rows each over 4 years, ~1M rows.
+const CUSTOMERS: usize = 102_000;
+/// Values ranked by `count_strictly_greater`.
+const TIER_VALUES: usize = 500_000;
+const END_DAY: &str = "2026-01-01";
+
+/// The synthetic table in the shapes the kernels take, built once.
+struct Data {
+    days: Vec<i32>,
+    amounts: Vec<f64>,
+    amount_cents: Vec<i64>,
+    int_batch: RecordBatch,
+    str_batch: RecordBatch,
+    /// The lines of `int_batch` after ingestion, and the size of the id space.
+    lines: Vec<Line>,
+    n_customers: usize,
+}
+
+impl Data {
+    fn rows(&self) -> u64 {
+        self.days.len() as u64
+    }
+}
+
+fn batch(ids: ArrayRef, days: &[i32], amounts: &[f64]) -> RecordBatch {
+    let schema: SchemaRef = Arc::new(Schema::new(vec![
+        Field::new("customer_id", ids.data_type().clone(), false),
+        Field::new("date", DataType::Date32, false),
+        Field::new("amount", DataType::Float64, false),
+    ]));
+    RecordBatch::try_new(
+        schema,
+        vec![
+            ids,
+            Arc::new(Date32Array::from(days.to_vec())),
+            Arc::new(Float64Array::from(amounts.to_vec())),
+        ],
+    )
+    .expect("valid batch")
+}
+
+fn names() -> ColumnNames {
+    ColumnNames {
+        customer: "customer_id".into(),
+        date: "date".into(),
+        amount: "amount".into(),
+        order: None,
+    }
+}
+
+/// The ingestion options of `examples/scaling.rs`: the row count is known up front.
+fn ingest_options(rows: usize) -> IngestOptions {
+    IngestOptions {
+        on_invalid: OnInvalid::Raise,
+        earliest_day: None,
+        rows_hint: Some(rows),
+    }
+}
+
+fn periods() -> Periods {
+    Periods::regular(6, NaiveDate::from_ymd_opt(2000, 1, 1).expect("date")).expect("periods")
+}
+
+fn cv_options() -> CvOptions {
+    CvOptions {
+        periods: periods(),
+        as_of: parse_day(END_DAY),
+        sales_only: false,
+        sales_months: vec![1, 7],
+        sales_lookback: 4,
+        cuts: vec![0.05, 0.25, 0.5],
+        monetary_periods: 2,
+        count_zero_days: false,
+    }
+}
+
+fn run_ingest(batch: &RecordBatch) -> custseg::ingest::Ingested {
+    ingest(
+        std::iter::once(Ok(batch.clone())),
+        &batch.schema(),
+        &names(),
+        &ingest_options(batch.num_rows()),
+        &Cancel::new(),
+    )
+    .expect("ingest")
+}
+
+fn data() -> &'static Data {
+    static DATA: OnceLock<Data> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let cols = generate(&SyntheticOptions {
+            customers: CUSTOMERS,
+            years: 4,
+            seed: 42,
+            end_day: parse_day(END_DAY).expect("date"),
+        });
+        let amounts: Vec<f64> = cols
+            .amount_cents
+            .iter()
+            .map(|&c| c as f64 / 100.0)
+            .collect();
+        let int_ids: ArrayRef = Arc::new(Int64Array::from(cols.customer.clone()));
+        let str_ids: ArrayRef = Arc::new(StringArray::from_iter_values(
+            cols.customer.iter().map(|c| format!("C{c:07}")),
+        ));
+        let int_batch = batch(int_ids, &cols.day, &amounts);
+        let str_batch = batch(str_ids, &cols.day, &amounts);
+        let ing = run_ingest(&int_batch);
+        let n_customers = ing.customers.len();
+        eprintln!(
+            "synthetic table: {} rows, {CUSTOMERS} customers",
+            cols.day.len()
+        );
+        Data {
+            days: cols.day,
+            amounts,
+            amount_cents: cols.amount_cents,
+            int_batch,
+            str_batch,
+            lines: ing.lines,
+            n_customers,
+        }
+    })
+}
+
+/// A group with short timings (each routine takes milliseconds) and `rows` elements per iteration.
+fn group<'a>(c: &'a mut Criterion, name: &str, rows: u64) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .throughput(Throughput::Elements(rows));
+    g
+}
+
+/// I6: float amounts to millionths.
+fn bench_money(c: &mut Criterion) {
+    let d = data();
+    let mut out: Vec<i64> = Vec::with_capacity(d.amounts.len());
+    let mut g = group(c, "money", d.rows());
+    g.bench_function("from_f64", |b| {
+        b.iter(|| {
+            out.clear();
+            out.extend(
+                black_box(&d.amounts)
+                    .iter()
+                    .map(|&x| money::from_f64(x).unwrap_or(0)),
+            );
+            black_box(&out);
+        })
+    });
+    g.finish();
+}
+
+/// P2: the period index of every line's day, computed vs looked up.
+fn bench_periods(c: &mut Criterion) {
+    let d = data();
+    let p = periods();
+    let lo = *d.days.iter().min().expect("rows");
+    let hi = *d.days.iter().max().expect("rows") + 1;
+    let table = DayTable::new(&p, lo, hi).expect("day table");
+    let mut g = group(c, "periods", d.rows());
+    g.bench_function("Periods::index", |b| {
+        b.iter(|| {
+            black_box(&d.days)
+                .iter()
+                .map(|&day| i64::from(p.index(day).unwrap_or(0)))
+                .sum::<i64>()
+        })
+    });
+    g.bench_function("DayTable::index", |b| {
+        b.iter(|| {
+            black_box(&d.days)
+                .iter()
+                .map(|&day| i64::from(table.index(day)))
+                .sum::<i64>()
+        })
+    });
+    g.finish();
+}
+
+/// Dense ids: integer keys (range path) and string keys (partitioned hashing).
+fn bench_keys(c: &mut Criterion) {
+    let d = data();
+    let mut out = Vec::with_capacity(d.days.len());
+    let mut g = group(c, "keys", d.rows());
+    for (name, kind, array) in [
+        ("intern_array/int64", KeyKind::Int, d.int_batch.column(0)),
+        ("intern_array/utf8", KeyKind::Str, d.str_batch.column(0)),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || Keys::new(kind),
+                |mut keys| {
+                    let remap = keys.intern_array(array.as_ref(), 0, &mut out);
+                    black_box(remap.expect("intern"));
+                    keys
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+/// A whole record batch to lines (keys, dates, amounts).
+fn bench_ingest(c: &mut Criterion) {
+    let d = data();
+    let mut g = group(c, "ingest", d.rows());
+    for (name, batch) in [("int_ids", &d.int_batch), ("str_ids", &d.str_batch)] {
+        g.bench_function(name, |b| {
+            b.iter_batched(|| (), |()| run_ingest(batch), BatchSize::LargeInput)
+        });
+    }
+    g.finish();
+}
+
+/// I2/I3: the parallel counting sort of lines by customer.
+fn bench_events(c: &mut Criterion) {
+    let d = data();
+    let as_of = parse_day(END_DAY).expect("date");
+    let mut g = group(c, "events", d.rows());
+    g.bench_function("group_by_customer", |b| {
+        b.iter_batched(
+            || d.lines.clone(),
+            |lines| group_by_customer(lines, None, d.n_customers, as_of),
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+/// CV6: ranks of 500k values with many ties (line amounts in cents).
+fn bench_tiers(c: &mut Criterion) {
+    let d = data();
+    let values = &d.amount_cents[..TIER_VALUES.min(d.amount_cents.len())];
+    let mut g = group(c, "tiers", values.len() as u64);
+    g.bench_function("count_strictly_greater", |b| {
+        b.iter(|| count_strictly_greater(black_box(values)))
+    });
+    g.finish();
+}
+
+/// Section 2 end to end: ingestion and segmentation of the 1M-row table.
+fn bench_customer_value(c: &mut Criterion) {
+    let d = data();
+    let opts = cv_options();
+    let mut g = group(c, "customer_value", d.rows());
+    for (name, batch) in [("int_ids", &d.int_batch), ("str_ids", &d.str_batch)] {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || (),
+                |()| {
+                    let ing = run_ingest(batch);
+                    customer_value(ing, "customer_id", &opts, &Cancel::new())
+                        .expect("customer value")
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    kernels,
+    bench_money,
+    bench_periods,
+    bench_keys,
+    bench_ingest,
+    bench_events,
+    bench_tiers,
+    bench_customer_value
+);
+criterion_main!(kernels);
