@@ -354,6 +354,7 @@ def machine() -> dict[str, Any]:
         "cpu": cpu,
         "ram_bytes": ram,
         "os": platform.platform(),
+        "load_average_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "python": platform.python_version(),
     }
 
@@ -452,7 +453,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"command: {command}")
     print(
         f"machine: nproc={mach['nproc']} (usable {mach['usable_cpus']}), cpu={mach['cpu']}, "
-        f"RAM={ram}, {mach['os']}, Python {mach['python']}"
+        f"RAM={ram}, {mach['os']}, Python {mach['python']}, "
+        f"load average (1 min) at start {mach['load_average_1m']}"
     )
     print("versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()))
     threads = "all cores" if args.threads is None else f"{args.threads}"

@@ -23,7 +23,8 @@ They all follow the same plan, vectorised, without Python loops over rows or cus
 4. Per (customer, age): net money, number of events, first and last event day.
 5. CV1 + P3: per customer n = events with age >= 1, k = their smallest age; NEW (CV2)
    when there are none but there are events in P0 (age 0).
-6. CV3: m = money of the ages k and k+1 (age 0 for NEW), joined back on the per-age sums.
+6. CV3: m = money of the ages k and k+1 (age 0 for NEW), summed from the per-age table
+   (k broadcast to the customer's age rows with a window / transform, or joined back).
 7. CV2 + CV4 + CV6: group from k, tier pools, r = (# strictly greater) / N, labels.
 """
 
@@ -94,7 +95,7 @@ def _micros_numpy(amount: np.ndarray) -> np.ndarray:
 
 
 def cv_pandas(table: pa.Table, as_of: _dt.date = AS_OF) -> Any:
-    """CV1-CV7 in pandas: vectorised groupbys and merges; returns a pandas DataFrame."""
+    """CV1-CV7 in pandas: vectorised groupbys, no Python loops; returns a pandas DataFrame."""
     import pandas as pd
 
     p0 = current_period(as_of)
@@ -126,15 +127,21 @@ def cv_pandas(table: pa.Table, as_of: _dt.date = AS_OF) -> Any:
         .reset_index()
     )
 
-    # 5. CV1/P3: history H = events with age >= 1; n = |H|, k = smallest age in H.
-    hist = (ages["age"] >= 1) & (ages["events"] > 0)
-    ages["h_events"] = ages["events"].where(ages["age"] >= 1, 0)
-    ages["h_age"] = ages["age"].where(hist)  # NaN outside H
-    ages["p0_events"] = ages["events"].where(ages["age"] == 0, 0)
+    # 5. CV1/P3: H = events with age >= 1; k = smallest age in H, broadcast to every age
+    # row of the customer with a groupby-transform (NaN when H is empty).
+    age, events = ages["age"], ages["events"]
+    ages["h_age"] = age.where((age >= 1) & (events > 0))  # NaN outside H
+    ages["k"] = ages.groupby("customer_id", sort=False)["h_age"].transform("min")
+    # 6. CV3: m = money of ages k .. k+1; for NEW (k NaN: H empty) age 0 only.
+    lo, hi = ages["k"].fillna(0), (ages["k"] + MONETARY_PERIODS - 1).fillna(0)
+    ages["m"] = ages["net"].where((age >= lo) & (age <= hi), 0)
+    ages["h_events"] = events.where(age >= 1, 0)  # n = |H|
+    ages["p0_events"] = events.where(age == 0, 0)  # events in P0
     cust = ages.groupby("customer_id", sort=True).agg(
         n=("h_events", "sum"),
-        k=("h_age", "min"),
+        k=("k", "min"),
         n0=("p0_events", "sum"),
+        m=("m", "sum"),
         first_purchase=("first", "min"),
         last_purchase=("last", "max"),
     )
@@ -142,16 +149,7 @@ def cv_pandas(table: pa.Table, as_of: _dt.date = AS_OF) -> Any:
     cust = cust[(cust["n"] > 0) | (cust["n0"] > 0)]
     is_new = (cust["n"] == 0).to_numpy()  # CV2 1 NEW: H empty, events in P0
     k = cust["k"].fillna(0).to_numpy().astype(np.int64)  # CV1: k = 0 for an empty H
-
-    # 6. CV3: m = money of ages k .. k+1 (NEW: age 0 only), summed over the per-age table.
-    cust["lo"] = k
-    cust["hi"] = np.where(is_new, 0, k + MONETARY_PERIODS - 1)
-    win = ages[["customer_id", "age", "net"]].merge(
-        cust[["lo", "hi"]], left_on="customer_id", right_index=True
-    )
-    win = win[(win["age"] >= win["lo"]) & (win["age"] <= win["hi"])]
-    m = win.groupby("customer_id", sort=False)["net"].sum()
-    m = m.reindex(cust.index, fill_value=0).to_numpy()
+    m = cust["m"].to_numpy()
 
     # 7. CV2: group from k; CV4: pools (ACT/COLD with n >= 2, all 4 LOST); CV6: tiers.
     n = cust["n"].to_numpy()
@@ -216,39 +214,39 @@ def cv_polars(table: pa.Table, as_of: _dt.date = AS_OF, engine: str = "auto") ->
             event=c.net > 0,
         )
     )
-    # 4. Per (customer, age): money, events and first/last event day.
+    # 4. Per (customer, age): money, events and first/last event day. Conditional
+    # aggregates are plain aggregates of when/then columns (null where the condition
+    # fails): much faster than expr.filter(...) inside agg.
+    event_day = pl.when(c.event).then(c.date)
     ages = days.group_by("customer_id", "age").agg(
         net=c.net.sum(),
         events=c.event.sum(),
-        first=c.date.filter(c.event).min(),
-        last=c.date.filter(c.event).max(),
+        first=event_day.min(),
+        last=event_day.max(),
     )
-    hist = (c.age >= 1) & (c.events > 0)  # CV1/P3: H = events with age >= 1
+    # 5. CV1/P3: H = events with age >= 1; k = smallest age in H, on every age row of the
+    # customer (a window: no self-join, so the plan above runs once). Null when H is empty.
+    hist = (c.age >= 1) & (c.events > 0)
+    ages = ages.with_columns(k=pl.when(hist).then(c.age).min().over("customer_id"))
+    # 6. CV3: the monetary window is ages k .. k+1; for NEW (k null: H empty) age 0 only.
+    in_window = c.age.is_between(
+        c.k.fill_null(0), pl.when(c.k.is_null()).then(0).otherwise(c.k + MONETARY_PERIODS - 1)
+    )
     cust = (
         ages.group_by("customer_id")
         .agg(
-            n=c.events.filter(c.age >= 1).sum(),
-            k=c.age.filter(hist).min(),
-            n0=c.events.filter(c.age == 0).sum(),
+            n=pl.when(c.age >= 1).then(c.events).sum(),  # n = |H|
+            k=c.k.first(),
+            n0=pl.when(c.age == 0).then(c.events).sum(),  # events in P0
+            m=pl.when(in_window).then(c.net).sum(),
             first_purchase=c.first.min(),
             last_purchase=c.last.max(),
         )
         # CV2/CV7: customers without any purchase event before as_of are not in the result.
         .filter((c.n > 0) | (c.n0 > 0))
         .with_columns(is_new=c.n == 0, k=c.k.fill_null(0))  # CV2 1 NEW; CV1 k = 0 for empty H
-        .with_columns(
-            lo=c.k,
-            hi=pl.when(c.is_new).then(0).otherwise(c.k + MONETARY_PERIODS - 1),
-        )
     )
-    # 6. CV3: m = money of ages k .. k+1 (NEW: age 0 only).
-    m = (
-        ages.join(cust.select("customer_id", "lo", "hi"), on="customer_id")
-        .filter(c.age.is_between(c.lo, c.hi))
-        .group_by("customer_id")
-        .agg(m=c.net.sum())
-    )
-    # 7. CV2 groups, CV4 pools, CV6 tiers.
+    # 7. CV2 groups; CV4 JUNIOR and tier pools (ACT/COLD with n >= 2, all of 4 LOST).
     group = (
         pl.when(c.is_new)
         .then(pl.lit(NEW))
@@ -260,23 +258,22 @@ def cv_polars(table: pa.Table, as_of: _dt.date = AS_OF, engine: str = "auto") ->
         .then(pl.lit(LOST4))
         .otherwise(pl.lit(LOST5))
     )
+    junior = c.cv_group.is_in([ACT, COLD]) & (c.n == 1)
+    pool = pl.when(c.cv_group.is_in([ACT, COLD, LOST4]) & ~c.junior).then(c.cv_group)
     # CV6: rank "min" descending - 1 = number of pool members with monetary strictly greater.
     r = (c.m.rank("min", descending=True) - 1).over("pool") / pl.len().over("pool")
     tier = pl.when(r < CUTS[0]).then(0).when(r < CUTS[1]).then(1).when(r < CUTS[2]).then(2)
-    tier = tier.otherwise(3)
     segment = pl.when(c.cv_group == NEW).then(pl.lit("NEW"))
     segment = segment.when(c.cv_group == LOST5).then(pl.lit("LOST"))
     segment = segment.when(c.junior).then(pl.lit("JUNIOR"))
     for g, labels in TIER_LABELS.items():
         for t, label in enumerate(labels):
-            segment = segment.when((c.pool == g) & (tier == t)).then(pl.lit(label))
+            segment = segment.when((c.pool == g) & (c.tier == t)).then(pl.lit(label))
     out = (
-        cust.join(m, on="customer_id", how="left")
-        .with_columns(m=c.m.fill_null(0), cv_group=group)
-        .with_columns(junior=c.cv_group.is_in([ACT, COLD]) & (c.n == 1))
-        .with_columns(
-            pool=pl.when(c.cv_group.is_in([ACT, COLD, LOST4]) & ~c.junior).then(c.cv_group)
-        )
+        cust.with_columns(cv_group=group)
+        .with_columns(junior=junior)
+        .with_columns(pool=pool)
+        .with_columns(tier=tier.otherwise(3))
         .select(
             "customer_id",
             "cv_group",
@@ -364,8 +361,8 @@ SELECT customer_id,
             WHEN junior THEN 'JUNIOR'
             ELSE (CASE WHEN pool = '{ACT}' THEN ['PLATINA', 'GOLD', 'SILVER', 'BRONZE']
                        ELSE ['L', 'M', 'S', 'XS'] END)
-                 [CASE WHEN r < {CUTS[0]} THEN 1 WHEN r < {CUTS[1]} THEN 2
-                       WHEN r < {CUTS[2]} THEN 3 ELSE 4 END]
+                 [CASE WHEN r < {CUTS[0]}::DOUBLE THEN 1 WHEN r < {CUTS[1]}::DOUBLE THEN 2
+                       WHEN r < {CUTS[2]}::DOUBLE THEN 3 ELSE 4 END]
        END AS cv_segment,
        k AS periods_since_last,
        CASE WHEN cv_group = '{NEW}' THEN n0 ELSE n END AS purchases,  -- CV7: NEW counts P0
@@ -383,6 +380,7 @@ def cv_duckdb(table: pa.Table, as_of: _dt.date = AS_OF, threads: int | None = No
 
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")  # it would print to the terminal
         if threads is not None:
             con.execute(f"SET threads = {int(threads)}")
         con.register("tx", table.select(["customer_id", "date", "amount"]))
