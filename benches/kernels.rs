@@ -25,13 +25,15 @@ use criterion::{
 };
 use custseg::cancel::Cancel;
 use custseg::customer_value::{customer_value, CvOptions};
-use custseg::events::group_by_customer;
+use custseg::events::group_part;
+use custseg::ingest::Part;
 use custseg::ingest::{ingest, ColumnNames, IngestOptions, Line, OnInvalid};
 use custseg::keys::{KeyKind, Keys};
 use custseg::money;
 use custseg::periods::{parse_day, DayTable, Periods};
 use custseg::synthetic::{generate, SyntheticOptions};
 use custseg::tiers::count_strictly_greater;
+use rayon::prelude::*;
 
 /// Customers of the synthetic table: about 9.8 rows each over 4 years, ~1M rows.
 const CUSTOMERS: usize = 102_000;
@@ -46,9 +48,8 @@ struct Data {
     amount_cents: Vec<i64>,
     int_batch: RecordBatch,
     str_batch: RecordBatch,
-    /// The lines of `int_batch` after ingestion, and the size of the id space.
-    lines: Vec<Line>,
-    n_customers: usize,
+    /// The partitions of `int_batch` after ingestion, and the local index space.
+    parts: Vec<(Vec<Line>, usize)>,
 }
 
 impl Data {
@@ -141,7 +142,12 @@ fn data() -> &'static Data {
         let int_batch = batch(int_ids, &cols.day, &amounts);
         let str_batch = batch(str_ids, &cols.day, &amounts);
         let ing = run_ingest(&int_batch);
-        let n_customers = ing.customers.len();
+        // (lines, local index) per partition, so the bench needs no `Keys`.
+        let parts = ing
+            .parts
+            .iter()
+            .map(|p| (p.lines.clone(), ing.customers.locals()))
+            .collect::<Vec<_>>();
         eprintln!(
             "synthetic table: {} rows, {CUSTOMERS} customers",
             cols.day.len()
@@ -152,8 +158,7 @@ fn data() -> &'static Data {
             amount_cents: cols.amount_cents,
             int_batch,
             str_batch,
-            lines: ing.lines,
-            n_customers,
+            parts,
         }
     })
 }
@@ -250,15 +255,40 @@ fn bench_ingest(c: &mut Criterion) {
     g.finish();
 }
 
-/// I2/I3: the parallel counting sort of lines by customer.
+/// I2/I3: the counting sort of each partition's lines by customer, partitions in parallel.
 fn bench_events(c: &mut Criterion) {
     let d = data();
     let as_of = parse_day(END_DAY).expect("date");
     let mut g = group(c, "events", d.rows());
-    g.bench_function("group_by_customer", |b| {
+    g.bench_function("group_part", |b| {
         b.iter_batched(
-            || d.lines.clone(),
-            |lines| group_by_customer(lines, None, d.n_customers, as_of),
+            || {
+                d.parts
+                    .iter()
+                    .map(|(lines, locals)| {
+                        (
+                            Part {
+                                lines: lines.clone(),
+                                orders: None,
+                            },
+                            *locals,
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            },
+            |parts| {
+                parts
+                    .into_par_iter()
+                    .map(|(mut p, locals)| {
+                        group_part(
+                            &mut p,
+                            locals,
+                            |id| id as usize / custseg::keys::PARTITIONS,
+                            as_of,
+                        )
+                    })
+                    .sum::<u64>()
+            },
             BatchSize::LargeInput,
         )
     });

@@ -14,8 +14,8 @@ use rayon::prelude::*;
 
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
-use crate::events::{group_by_customer, CustomerDays, Grouped};
-use crate::ingest::Ingested;
+use crate::events::{group_part, CustomerDays};
+use crate::ingest::{Ingested, Part};
 use crate::money;
 use crate::periods::{fmt_day, DayTable, Periods};
 use crate::tiers::{check_cuts, count_strictly_greater, share, tier};
@@ -149,10 +149,11 @@ pub fn resolve_as_of(requested: Option<i32>, ing: &Ingested) -> Result<Option<i3
 
 /// Distinct customers among the valid lines (a customer whose rows were all
 /// dropped as invalid is not seen).
-fn count_customers(lines: &[crate::ingest::Line], n: usize) -> u64 {
-    let seen: Vec<std::sync::atomic::AtomicBool> = (0..n).map(|_| Default::default()).collect();
-    lines
-        .par_iter()
+fn count_customers(ing: &Ingested) -> u64 {
+    let seen: Vec<std::sync::atomic::AtomicBool> = (0..ing.customers.len())
+        .map(|_| Default::default())
+        .collect();
+    ing.lines()
         .for_each(|l| seen[l.customer as usize].store(true, std::sync::atomic::Ordering::Relaxed));
     seen.into_par_iter()
         .filter(|s| s.load(std::sync::atomic::Ordering::Relaxed))
@@ -189,20 +190,12 @@ pub fn customer_value(
     let mut report = Report {
         rows_read: ing.rows_read,
         rows_dropped: ing.dropped.clone(),
-        customers_seen: count_customers(&ing.lines, ing.customers.len()),
+        customers_seen: count_customers(&ing),
         as_of,
         ..Default::default()
     };
     let rows = match as_of {
-        Some(as_of) => segment(
-            ing.lines,
-            ing.orders,
-            &ing.customers,
-            as_of,
-            opts,
-            &mut report,
-            cancel,
-        )?,
+        Some(as_of) => segment(ing.parts, &ing.customers, as_of, opts, &mut report, cancel)?,
         None => Vec::new(), // an empty input gives an empty result (I4)
     };
     report.customers = rows.len() as u64;
@@ -230,10 +223,10 @@ pub fn customer_value(
     Ok((RecordBatch::try_new(schema, columns)?, report))
 }
 
-/// CV1-CV6 for every customer of `lines`, sorted by customer key.
+/// CV1-CV6 for every customer of the partitions, sorted by customer key.
+/// Partitions are grouped and segmented in parallel, one task each.
 fn segment(
-    lines: Vec<crate::ingest::Line>,
-    orders: Option<Vec<u32>>,
+    parts: Vec<Part>,
     customers: &crate::keys::Keys,
     as_of: i32,
     opts: &CvOptions,
@@ -249,22 +242,17 @@ fn segment(
     })?;
     cancel.check()?;
 
-    let n_customers = customers.len();
-    let Grouped {
-        mut lines,
-        orders,
-        starts,
-        after,
-    } = group_by_customer(lines, orders, n_customers, as_of);
-    report.rows_after_as_of = after;
-    report.rows_used = lines.len() as u64;
-    cancel.check()?;
-
     let mut sales = [false; 13];
     for &m in &opts.sales_months {
         sales[m as usize] = true;
     }
-    let lo = lines.par_iter().map(|l| l.day).min().unwrap_or(as_of);
+    let lo = parts
+        .par_iter()
+        .flat_map(|p| p.lines.par_iter())
+        .map(|l| l.day)
+        .filter(|&d| d < as_of)
+        .min()
+        .unwrap_or(as_of);
     let table = DayTable::new(&opts.periods, lo, as_of).ok_or_else(|| {
         CoreError::Periods(format!(
             "a day between {} and {} is off the calendar",
@@ -278,32 +266,48 @@ fn segment(
         table,
         opts,
     };
-    let rows: Vec<std::result::Result<Option<Row>, u32>> = lines
-        .par_chunk_by_mut(|a, b| a.customer == b.customer)
-        .map_init(CustomerDays::default, |scratch, chunk| {
-            if cancel.check().is_err() {
-                return Ok(None);
+    let locals = customers.locals();
+    // Per partition: (rows, lines on or after as_of, lines used), or the customer whose sum overflowed.
+    type Done = std::result::Result<(Vec<Row>, u64, u64), u32>;
+    let done: Vec<Done> = parts
+        .into_par_iter()
+        .map(|mut part| {
+            let after = group_part(&mut part, locals, |id| customers.local(id), as_of);
+            let mut scratch = CustomerDays::default();
+            let mut rows = Vec::new();
+            let mut offset = 0;
+            for (i, chunk) in part
+                .lines
+                .chunk_by_mut(|a, b| a.customer == b.customer)
+                .enumerate()
+            {
+                if i % 4096 == 0 && cancel.check().is_err() {
+                    break;
+                }
+                let c = chunk[0].customer;
+                let orders = part
+                    .orders
+                    .as_ref()
+                    .map(|o| &o[offset..offset + chunk.len()]);
+                offset += chunk.len();
+                scratch
+                    .fill(chunk, orders, opts.count_zero_days)
+                    .map_err(|_| c)?;
+                rows.extend(ctx.customer(c, &scratch).map_err(|_| c)?);
             }
-            let c = chunk[0].customer;
-            let start = starts[c as usize] as usize;
-            let orders = orders.as_ref().map(|o| &o[start..start + chunk.len()]);
-            scratch
-                .fill(chunk, orders, opts.count_zero_days)
-                .map_err(|_| c)?;
-            ctx.customer(c, scratch).map_err(|_| c)
+            Ok((rows, after, part.lines.len() as u64))
         })
         .collect();
     cancel.check()?;
-    drop(lines);
-    let mut rows: Vec<Row> = rows
-        .into_iter()
-        .filter_map(|r| {
-            r.map_err(|c| CoreError::SumOverflow {
-                customer: customers.display(c),
-            })
-            .transpose()
-        })
-        .collect::<Result<_>>()?;
+    let mut rows = Vec::new();
+    for d in done {
+        let (r, after, used) = d.map_err(|c| CoreError::SumOverflow {
+            customer: customers.display(c),
+        })?;
+        rows.extend(r);
+        report.rows_after_as_of += after;
+        report.rows_used += used;
+    }
 
     assign_tiers(&mut rows, &opts.cuts);
 

@@ -6,101 +6,42 @@
 //! is > 0 (== 0 likewise); an order's event day is the earliest day of its
 //! lines. Money moves on every line's own day either way.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use crate::ingest::{Line, Part};
 
-use rayon::prelude::*;
-
-use crate::ingest::Line;
-
-/// Lines grouped by customer.
-#[derive(Debug)]
-pub struct Grouped {
-    /// The lines with `day < as_of`, customer by customer (ascending ids).
-    pub lines: Vec<Line>,
-    /// Order ids aligned with `lines`, when there is an order column.
-    pub orders: Option<Vec<u32>>,
-    /// `starts[c]` is the index of customer c's first line (length n + 1).
-    pub starts: Vec<u64>,
-    /// Lines on or after `as_of` (I3), left out.
-    pub after: u64,
-}
-
-/// A raw pointer that may cross threads: each slot is written by exactly one task.
-#[derive(Clone, Copy)]
-struct Slots<T>(*mut T);
-unsafe impl<T> Send for Slots<T> {}
-unsafe impl<T> Sync for Slots<T> {}
-
-/// Groups lines by customer with a parallel counting sort (linear in the
-/// rows), keeping only those with `day < as_of` (I3). Within a customer the
-/// order of lines is arbitrary: [`CustomerDays::fill`] sorts them.
-pub fn group_by_customer(
-    lines: Vec<Line>,
-    orders: Option<Vec<u32>>,
-    n_customers: usize,
-    as_of: i32,
-) -> Grouped {
-    let counts: Vec<AtomicU32> = (0..n_customers)
-        .into_par_iter()
-        .map(|_| AtomicU32::new(0))
-        .collect();
-    let kept: u64 = lines
-        .par_iter()
-        .filter(|l| l.day < as_of)
-        .map(|l| {
-            counts[l.customer as usize].fetch_add(1, Relaxed);
-            1u64
-        })
-        .sum();
-    let after = lines.len() as u64 - kept;
-    let mut starts = Vec::with_capacity(n_customers + 1);
-    let mut acc = 0u64;
-    starts.push(0);
-    for c in &counts {
-        acc += c.load(Relaxed) as u64;
-        starts.push(acc);
-    }
-    drop(counts);
-    let cursor: Vec<AtomicU64> = starts[..n_customers]
-        .par_iter()
-        .map(|&s| AtomicU64::new(s))
-        .collect();
-    let kept = kept as usize;
-    let mut out: Vec<Line> = Vec::with_capacity(kept);
-    let mut out_orders: Option<Vec<u32>> = orders.as_ref().map(|_| Vec::with_capacity(kept));
-    let dst = Slots(out.as_mut_ptr());
-    let dst_orders = out_orders.as_mut().map(|o| Slots(o.as_mut_ptr()));
-    lines
-        .par_iter()
-        .enumerate()
-        .with_min_len(1 << 14)
-        .for_each(|(i, l)| {
-            let (dst, dst_orders) = (dst, dst_orders);
-            if l.day < as_of {
-                let pos = cursor[l.customer as usize].fetch_add(1, Relaxed) as usize;
-                // SAFETY: the cursors hand out each slot of 0..kept exactly once (they start at the
-                // prefix sums of the counts of the kept lines), and both vectors have capacity `kept`.
-                unsafe {
-                    dst.0.add(pos).write(*l);
-                    if let (Some(d), Some(o)) = (dst_orders, orders.as_ref()) {
-                        d.0.add(pos).write(o[i]);
-                    }
-                }
-            }
-        });
-    // SAFETY: every slot of 0..kept was written above.
-    unsafe {
-        out.set_len(kept);
-        if let Some(o) = out_orders.as_mut() {
-            o.set_len(kept);
+/// Groups the lines of one partition by customer with a counting sort on the
+/// customers' local indexes (linear in the rows), keeping only those with
+/// `day < as_of` (I3); returns how many lines were on or after `as_of`.
+/// Within a customer the order of lines is arbitrary: [`CustomerDays::fill`]
+/// sorts them.
+pub fn group_part(part: &mut Part, locals: usize, local: impl Fn(u32) -> usize, as_of: i32) -> u64 {
+    let mut starts = vec![0usize; locals + 1];
+    let mut after = 0u64;
+    for l in &part.lines {
+        if l.day < as_of {
+            starts[local(l.customer) + 1] += 1;
+        } else {
+            after += 1;
         }
     }
-    Grouped {
-        lines: out,
-        orders: out_orders,
-        starts,
-        after,
+    for i in 0..locals {
+        starts[i + 1] += starts[i];
     }
+    let kept = starts[locals];
+    let mut lines = vec![Line::default(); kept];
+    let mut orders = part.orders.as_ref().map(|_| vec![0u32; kept]);
+    for (i, l) in part.lines.iter().enumerate() {
+        if l.day < as_of {
+            let slot = &mut starts[local(l.customer)];
+            lines[*slot] = *l;
+            if let (Some(dst), Some(src)) = (orders.as_mut(), part.orders.as_ref()) {
+                dst[*slot] = src[i];
+            }
+            *slot += 1;
+        }
+    }
+    part.lines = lines;
+    part.orders = orders;
+    after
 }
 
 /// Net money per day and purchase events of one customer (I2).
@@ -183,18 +124,18 @@ mod tests {
             line(0, 10, 1),
             line(0, 1, 1),
         ];
-        let orders = vec![15, 9, 12, 10, 11];
-        let g = group_by_customer(lines, Some(orders), 2, 10);
-        assert_eq!(g.after, 1);
-        assert_eq!(g.starts, vec![0, 2, 4]);
-        let mut k: Vec<(u32, i32, u32)> = g
+        let mut part = Part {
+            lines,
+            orders: Some(vec![15, 9, 12, 10, 11]),
+        };
+        assert_eq!(group_part(&mut part, 2, |id| id as usize, 10), 1);
+        let k: Vec<(u32, i32, u32)> = part
             .lines
             .iter()
-            .zip(g.orders.unwrap())
+            .zip(part.orders.unwrap())
             .map(|(l, o)| (l.customer, l.day, o))
             .collect();
-        k.sort_unstable();
-        assert_eq!(k, vec![(0, 1, 11), (0, 9, 9), (1, 2, 12), (1, 5, 15)]);
+        assert_eq!(k, vec![(0, 9, 9), (0, 1, 11), (1, 5, 15), (1, 2, 12)]);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use chrono::{Offset, TimeZone};
 
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
-use crate::keys::{key_kind, Keys, Remap, NULL_ID};
+use crate::keys::{key_kind, Keys, Remap, NULL_ID, PARTITIONS};
 use crate::money;
 use crate::periods::day_of;
 use rayon::prelude::*;
@@ -93,7 +93,7 @@ pub struct IngestOptions {
 }
 
 /// One transaction line after ingestion: 16 bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Line {
     /// Dense customer id (see [`Keys`]).
     pub customer: u32,
@@ -103,12 +103,19 @@ pub struct Line {
     pub amount: i64,
 }
 
-/// The whole valid input, owned.
-#[derive(Debug)]
-pub struct Ingested {
+/// The lines of one partition of the customers.
+#[derive(Debug, Default)]
+pub struct Part {
     pub lines: Vec<Line>,
     /// Dense order ids aligned with `lines`, when there is an order column (I2).
     pub orders: Option<Vec<u32>>,
+}
+
+/// The whole valid input, owned, in [`PARTITIONS`] partitions of the customers
+/// (see [`Keys::partition`]): all lines of a customer are in one partition.
+#[derive(Debug)]
+pub struct Ingested {
+    pub parts: Vec<Part>,
     pub customers: Keys,
     /// The input type of the customer column, kept for the output (CV7).
     pub customer_type: DataType,
@@ -117,13 +124,25 @@ pub struct Ingested {
 }
 
 impl Ingested {
+    /// Every valid line, in no particular order.
+    pub fn lines(&self) -> impl ParallelIterator<Item = &Line> {
+        self.parts.par_iter().flat_map(|p| p.lines.par_iter())
+    }
+    /// The number of valid lines.
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(|p| p.lines.len()).sum()
+    }
+    /// True without valid lines.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// The latest day among the valid rows.
     pub fn max_day(&self) -> Option<i32> {
-        self.lines.par_iter().map(|l| l.day).max()
+        self.lines().map(|l| l.day).max()
     }
     /// The earliest day among the valid rows.
     pub fn min_day(&self) -> Option<i32> {
-        self.lines.par_iter().map(|l| l.day).min()
+        self.lines().map(|l| l.day).min()
     }
 }
 
@@ -472,10 +491,19 @@ where
 
     let mut customers = Keys::new(ckind);
     let mut order_keys = okind.map(Keys::new);
-    let mut lines: Vec<Line> = Vec::with_capacity(opts.rows_hint.unwrap_or(0));
-    let mut orders: Option<Vec<u32>> = order_keys
-        .as_ref()
-        .map(|_| Vec::with_capacity(opts.rows_hint.unwrap_or(0)));
+    let has_orders = order_keys.is_some();
+    let used = customers.partitions_used();
+    let reserve = opts.rows_hint.map_or(0, |n| n / used + n / used / 16);
+    let mut parts: Vec<Part> = (0..PARTITIONS)
+        .map(|p| {
+            let cap = if p < used { reserve } else { 0 };
+            Part {
+                lines: Vec::with_capacity(cap),
+                orders: has_orders.then(|| Vec::with_capacity(cap)),
+            }
+        })
+        .collect();
+    let mut rows_seen = 0usize;
     let (mut days, mut amounts) = (Vec::new(), Vec::new());
     let mut dropped: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut offset: u64 = 0;
@@ -489,18 +517,28 @@ where
             let n = WINDOW.min(batch.num_rows() - start);
             let col = |i: usize| batch.column(i).slice(start, n);
             let (ccol, dcol, acol) = (col(ci), col(di), col(ai));
-            let rows_seen = lines.len();
 
             // Keys are interned while dates and amounts convert, all in parallel.
             let (keyed, converted) = rayon::join(
                 || -> Result<()> {
                     let remap = customers.intern_array(ccol.as_ref(), rows_seen, &mut cids)?;
-                    apply_remap(&remap, lines.par_iter_mut().map(|l| &mut l.customer));
-                    if let (Some(keys), Some(oi), Some(orders)) =
-                        (order_keys.as_mut(), oi, orders.as_mut())
-                    {
+                    let ids = parts
+                        .par_iter_mut()
+                        .flat_map(|p| p.lines.par_iter_mut().map(|l| &mut l.customer));
+                    apply_remap(&remap, ids);
+                    if matches!(remap, Remap::Table(_)) {
+                        // Partitions followed the keys' range; now they follow the hashed ids.
+                        repartition(&mut parts, &customers);
+                    }
+                    if let (Some(keys), Some(oi)) = (order_keys.as_mut(), oi) {
                         let remap = keys.intern_array(col(oi).as_ref(), rows_seen, &mut oids)?;
-                        apply_remap(&remap, orders.par_iter_mut());
+                        let ids = parts.par_iter_mut().flat_map(|p| {
+                            p.orders
+                                .as_mut()
+                                .into_par_iter()
+                                .flat_map(|o| o.par_iter_mut())
+                        });
+                        apply_remap(&remap, ids);
                     }
                     Ok(())
                 },
@@ -540,7 +578,7 @@ where
                     .filter(|(_, &c)| c == NULL_ID)
                     .map(|(i, _)| (i, Reason::NullCustomer)),
             );
-            if orders.is_some() {
+            if has_orders {
                 bad.extend(
                     oids.iter()
                         .enumerate()
@@ -569,31 +607,24 @@ where
                 }
             }
 
-            let line = |i: usize| Line {
-                customer: cids[i],
-                day: days[i],
-                amount: amounts[i],
-            };
-            if bad.is_empty() {
-                lines.par_extend((0..n).into_par_iter().map(line));
-                if let Some(o) = orders.as_mut() {
-                    o.extend_from_slice(&oids);
-                }
-            } else {
-                let mut ok = vec![true; n];
-                bad.iter().for_each(|b| ok[b.0] = false);
-                lines.par_extend((0..n).into_par_iter().filter(|&i| ok[i]).map(line));
-                if let Some(o) = orders.as_mut() {
-                    o.extend(oids.iter().zip(&ok).filter(|(_, &k)| k).map(|(&id, _)| id));
-                }
-            }
+            let mut ok = vec![true; if bad.is_empty() { 0 } else { n }];
+            bad.iter().for_each(|b| ok[b.0] = false);
+            append(
+                &mut parts,
+                &customers,
+                &cids,
+                &days,
+                &amounts,
+                has_orders.then_some(&oids[..]),
+                &ok,
+            );
+            rows_seen += n - bad.len();
             offset += n as u64;
         }
     }
 
     Ok(Ingested {
-        lines,
-        orders,
+        parts,
         customers,
         customer_type: ctype,
         rows_read: offset,
@@ -605,6 +636,68 @@ where
 const WINDOW: usize = 1 << 22;
 /// Rows per parallel conversion task.
 const CHUNK: usize = 1 << 16;
+
+/// Appends the valid rows of a window (`ok`, or all rows when empty) to their
+/// partitions: each chunk buckets its rows, then each partition appends its
+/// buckets in row order.
+fn append(
+    parts: &mut [Part],
+    keys: &Keys,
+    cids: &[u32],
+    days: &[i32],
+    amounts: &[i64],
+    oids: Option<&[u32]>,
+    ok: &[bool],
+) {
+    type Buckets = Vec<(Vec<Line>, Vec<u32>)>;
+    let buckets: Vec<Buckets> = (0..cids.len())
+        .into_par_iter()
+        .step_by(CHUNK)
+        .map(|start| {
+            let mut b: Buckets = vec![Default::default(); PARTITIONS];
+            for i in start..(start + CHUNK).min(cids.len()) {
+                if ok.is_empty() || ok[i] {
+                    let (lines, orders) = &mut b[keys.partition(cids[i])];
+                    lines.push(Line {
+                        customer: cids[i],
+                        day: days[i],
+                        amount: amounts[i],
+                    });
+                    if let Some(o) = oids {
+                        orders.push(o[i]);
+                    }
+                }
+            }
+            b
+        })
+        .collect();
+    parts.par_iter_mut().enumerate().for_each(|(p, part)| {
+        for b in &buckets {
+            part.lines.extend_from_slice(&b[p].0);
+            if let Some(o) = part.orders.as_mut() {
+                o.extend_from_slice(&b[p].1);
+            }
+        }
+    });
+}
+
+/// Moves every line to the partition its (new) id belongs to.
+fn repartition(parts: &mut [Part], keys: &Keys) {
+    let old: Vec<Part> = parts.iter_mut().map(std::mem::take).collect();
+    let has_orders = old.iter().any(|p| p.orders.is_some());
+    for part in parts.iter_mut() {
+        part.orders = has_orders.then(Vec::new);
+    }
+    for part in old {
+        for (i, l) in part.lines.iter().enumerate() {
+            let dst = &mut parts[keys.partition(l.customer)];
+            dst.lines.push(*l);
+            if let (Some(d), Some(o)) = (dst.orders.as_mut(), part.orders.as_ref()) {
+                d.push(o[i]);
+            }
+        }
+    }
+}
 
 fn apply_remap<'a>(remap: &Remap, ids: impl ParallelIterator<Item = &'a mut u32>) {
     if *remap != Remap::None {

@@ -26,6 +26,9 @@ pub const NULL_ID: u32 = u32::MAX;
 
 /// Rows per parallel task.
 const CHUNK: usize = 1 << 16;
+/// Partitions of the lines: all lines of a customer share one, so partitions
+/// are grouped and segmented independently (radix-partitioned aggregation).
+pub const PARTITIONS: usize = 64;
 /// String hash partitions (a power of two).
 const PARTS: usize = 16;
 const PART_BITS: u32 = 4;
@@ -176,6 +179,45 @@ impl Keys {
             Keys::Str { parts, .. } => {
                 parts.iter().map(StrPart::len).max().unwrap_or(0) << PART_BITS
             }
+        }
+    }
+
+    /// The partition of `id` (< [`PARTITIONS`]). It follows the key, so it
+    /// survives a [`Remap::Shift`]; a [`Remap::Table`] changes it.
+    #[inline]
+    pub fn partition(&self, id: u32) -> usize {
+        match self {
+            Keys::IntRange { lo, .. } => {
+                lo.wrapping_add(id as i64).rem_euclid(PARTITIONS as i64) as usize
+            }
+            Keys::Str { .. } => (id as usize) & (PARTS - 1),
+            _ => (id as usize) % PARTITIONS,
+        }
+    }
+
+    /// The index of `id` inside its partition: distinct ids of one partition
+    /// have distinct indexes, all below [`Keys::locals`].
+    #[inline]
+    pub fn local(&self, id: u32) -> usize {
+        match self {
+            Keys::Str { .. } => (id >> PART_BITS) as usize,
+            _ => id as usize / PARTITIONS,
+        }
+    }
+
+    /// One more than the largest [`Keys::local`].
+    pub fn locals(&self) -> usize {
+        match self {
+            Keys::Str { .. } => (self.len() >> PART_BITS) + 1,
+            _ => self.len() / PARTITIONS + 1,
+        }
+    }
+
+    /// How many partitions can hold lines (strings use 16 of them).
+    pub fn partitions_used(&self) -> usize {
+        match self {
+            Keys::Str { .. } => PARTS,
+            _ => PARTITIONS,
         }
     }
 
@@ -543,6 +585,29 @@ mod tests {
         );
         let t = k.take(&[out2[1], out[1]], &DataType::Utf8View).unwrap();
         assert_eq!(t.data_type(), &DataType::Utf8View);
+    }
+
+    #[test]
+    fn partitions_follow_the_key_and_locals_are_unique() {
+        let mut k = Keys::new(KeyKind::Int);
+        let mut out = vec![];
+        k.intern_array(
+            &Int64Array::from((1000..1300).collect::<Vec<i64>>()),
+            0,
+            &mut out,
+        )
+        .unwrap();
+        let before: Vec<usize> = out.iter().map(|&id| k.partition(id)).collect();
+        let r = k
+            .intern_array(&Int64Array::from(vec![990]), 300, &mut vec![])
+            .unwrap();
+        let after: Vec<usize> = out.iter().map(|&id| k.partition(r.map(id))).collect();
+        assert_eq!(before, after, "a shift keeps partitions");
+        let mut seen = std::collections::HashSet::new();
+        for id in 0..k.len() as u32 {
+            assert!(k.local(id) < k.locals());
+            assert!(seen.insert((k.partition(id), k.local(id))));
+        }
     }
 
     #[test]
