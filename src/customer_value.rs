@@ -446,6 +446,15 @@ mod tests {
     /// Runs the segmentation on (customer, date, amount) rows; returns
     /// (customer, group, segment, k, n, monetary) per customer.
     fn run(rows: &[(i64, &str, f64)], o: &CvOptions) -> Vec<(i64, String, String, i32, i64, f64)> {
+        run_chunked(rows, o, rows.len().max(1))
+    }
+
+    /// [`run`] with the rows in record batches of `chunk` rows.
+    fn run_chunked(
+        rows: &[(i64, &str, f64)],
+        o: &CvOptions,
+        chunk: usize,
+    ) -> Vec<(i64, String, String, i32, i64, f64)> {
         let schema = Arc::new(Schema::new(vec![
             Field::new("c", DataType::Int64, false),
             Field::new("d", DataType::Date32, false),
@@ -472,7 +481,10 @@ mod tests {
             rows_hint: None,
         };
         let cancel = Cancel::new();
-        let ing = ingest(vec![Ok(batch)], &schema, &names, &io, &cancel).unwrap();
+        let batches = (0..batch.num_rows())
+            .step_by(chunk)
+            .map(|s| Ok(batch.slice(s, chunk.min(batch.num_rows() - s))));
+        let ing = ingest(batches, &schema, &names, &io, &cancel).unwrap();
         let (out, _) = customer_value(ing, "c", o, &cancel).unwrap();
         let label = |i: usize, r: usize| {
             let a = out.column(i).as_any_dictionary();
@@ -623,6 +635,33 @@ mod tests {
         assert_eq!(a, run(&rows, &opts("2026-01-01")));
         rows.sort_by_key(|r| (r.1, r.0));
         assert_eq!(a, run(&rows, &opts("2026-01-01")));
+    }
+
+    #[test]
+    fn i5_chunking_and_id_layouts_do_not_matter() {
+        // The first batch makes a compact id range; later batches grow it downwards
+        // (ids shift) and then make it too sparse (ids are re-hashed and repartitioned).
+        let mut rows: Vec<(i64, &str, f64)> = vec![];
+        let days = ["2024-02-01", "2024-09-01", "2025-03-03", "2025-08-08"];
+        for (j, c) in [100i64, 101, 102, 103, 50, 49, 1 << 40, -(1 << 41), 100, 49]
+            .iter()
+            .enumerate()
+        {
+            for (k, day) in days.iter().enumerate() {
+                if (j + k) % 3 != 1 {
+                    rows.push((*c, day, (j * 7 + k) as f64 - 3.0));
+                }
+            }
+        }
+        let whole = run(&rows, &opts("2026-01-01"));
+        assert_eq!(whole.len(), 8);
+        for chunk in [1, 3, 7] {
+            assert_eq!(
+                run_chunked(&rows, &opts("2026-01-01"), chunk),
+                whole,
+                "chunks of {chunk}"
+            );
+        }
     }
 
     #[test]
