@@ -8,17 +8,15 @@
 //! cargo run --release --example scaling -- [rows_millions=100] [threads=1,2,4,8,16] [repeat=3] [ids=int|str]
 //! ```
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use arrow_array::{ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_array::RecordBatch;
 use chrono::NaiveDate;
 use custseg::cancel::Cancel;
 use custseg::customer_value::{customer_value, CvOptions};
 use custseg::ingest::{ingest, ColumnNames, IngestOptions, OnInvalid};
 use custseg::periods::{parse_day, Periods};
-use custseg::synthetic::{generate, SyntheticOptions};
+use custseg::synthetic::{record_batch, SyntheticOptions};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -37,39 +35,14 @@ fn main() {
     // ~2.45 rows per customer-year over 4 years.
     let customers = (rows_m * 1e6 / 9.8) as usize;
     let t = Instant::now();
-    let cols = generate(&SyntheticOptions {
+    let opts = SyntheticOptions {
         customers,
         years: 4,
         seed: 42,
         end_day: parse_day("2026-01-01").unwrap(),
-    });
-    let n = cols.day.len();
-    let ids: ArrayRef = if string_ids {
-        Arc::new(StringArray::from_iter_values(
-            cols.customer.iter().map(|c| format!("C{c:07}")),
-        ))
-    } else {
-        Arc::new(Int64Array::from(cols.customer))
     };
-    let amounts: Vec<f64> = cols
-        .amount_cents
-        .iter()
-        .map(|&c| c as f64 / 100.0)
-        .collect();
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("customer_id", ids.data_type().clone(), false),
-        Field::new("date", DataType::Date32, false),
-        Field::new("amount", DataType::Float64, false),
-    ]));
-    let full = RecordBatch::try_new(
-        schema.clone(),
-        vec![
-            ids,
-            Arc::new(Date32Array::from(cols.day)),
-            Arc::new(Float64Array::from(amounts)),
-        ],
-    )
-    .unwrap();
+    let full = record_batch(&opts, string_ids);
+    let (schema, n) = (full.schema(), full.num_rows());
     let batches: Vec<RecordBatch> = (0..n)
         .step_by(1 << 20)
         .map(|o| full.slice(o, (1 << 20).min(n - o)))

@@ -536,6 +536,40 @@ fn splitmix64(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The synthetic table as one Arrow record batch: `customer_id` (int64, or
+/// strings like `"C0000042"` with `string_ids`), `date` (date32) and `amount`
+/// (float64: the cents / 100).
+pub fn record_batch(opts: &SyntheticOptions, string_ids: bool) -> arrow_array::RecordBatch {
+    use arrow_array::{ArrayRef, Date32Array, Float64Array, Int64Array, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    let cols = generate(opts);
+    let ids: ArrayRef = if string_ids {
+        Arc::new(StringArray::from_iter_values(
+            cols.customer.iter().map(|c| format!("C{c:07}")),
+        ))
+    } else {
+        Arc::new(Int64Array::from(cols.customer))
+    };
+    let amounts: Vec<f64> = cols
+        .amount_cents
+        .par_iter()
+        .map(|&c| c as f64 / 100.0)
+        .collect();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("customer_id", ids.data_type().clone(), false),
+        Field::new("date", DataType::Date32, false),
+        Field::new("amount", DataType::Float64, false),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        ids,
+        Arc::new(Date32Array::from(cols.day)),
+        Arc::new(Float64Array::from(amounts)),
+    ];
+    arrow_array::RecordBatch::try_new(schema, columns).expect("columns match the schema")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
