@@ -101,12 +101,7 @@ fn cv_options() -> CvOptions {
     CvOptions {
         periods: periods(),
         as_of: parse_day(END_DAY),
-        sales_only: false,
-        sales_months: vec![1, 7],
-        sales_lookback: 4,
-        cuts: vec![0.05, 0.25, 0.5],
-        monetary_periods: 2,
-        count_zero_days: false,
+        ..Default::default()
     }
 }
 

@@ -11,11 +11,10 @@
 use std::time::Instant;
 
 use arrow_array::RecordBatch;
-use chrono::NaiveDate;
 use custseg::cancel::Cancel;
 use custseg::customer_value::{customer_value, CvOptions};
 use custseg::ingest::{ingest, ColumnNames, IngestOptions, OnInvalid};
-use custseg::periods::{parse_day, Periods};
+use custseg::periods::parse_day;
 use custseg::synthetic::{record_batch, SyntheticOptions};
 
 fn main() {
@@ -66,14 +65,8 @@ fn main() {
         rows_hint: Some(n),
     };
     let opts = CvOptions {
-        periods: Periods::regular(6, NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()).unwrap(),
         as_of: parse_day("2026-01-01"),
-        sales_only: false,
-        sales_months: vec![1, 7],
-        sales_lookback: 4,
-        cuts: vec![0.05, 0.25, 0.5],
-        monetary_periods: 2,
-        count_zero_days: false,
+        ..Default::default()
     };
     println!("threads,best_s,mrows_per_s,speedup");
     let mut base = None;

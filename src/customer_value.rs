@@ -61,6 +61,28 @@ pub struct CvOptions {
     pub count_zero_days: bool,
 }
 
+impl Default for CvOptions {
+    /// The defaults of `custseg.customer_value`: seasons from January and July,
+    /// `as_of` after the data, sales months January and July, lookback 4,
+    /// cuts 0.05/0.25/0.50, a monetary window of 2 periods.
+    fn default() -> Self {
+        CvOptions {
+            periods: Periods::regular(
+                6,
+                chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date"),
+            )
+            .expect("a valid calendar"),
+            as_of: None,
+            sales_only: false,
+            sales_months: vec![1, 7],
+            sales_lookback: 4,
+            cuts: vec![0.05, 0.25, 0.5],
+            monetary_periods: 2,
+            count_zero_days: false,
+        }
+    }
+}
+
 impl CvOptions {
     /// Checks the options that make no sense whatever the data (I4).
     pub fn validate(&self) -> Result<()> {
@@ -424,22 +446,14 @@ mod tests {
     use crate::periods::parse_day;
     use arrow_array::cast::AsArray;
 
-    use chrono::NaiveDate;
-
     fn d(s: &str) -> i32 {
         parse_day(s).unwrap()
     }
 
     fn opts(as_of: &str) -> CvOptions {
         CvOptions {
-            periods: Periods::regular(6, NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()).unwrap(),
             as_of: Some(d(as_of)),
-            sales_only: false,
-            sales_months: vec![1, 7],
-            sales_lookback: 4,
-            cuts: vec![0.05, 0.25, 0.5],
-            monetary_periods: 2,
-            count_zero_days: false,
+            ..Default::default()
         }
     }
 

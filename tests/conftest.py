@@ -37,6 +37,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+import reference as _reference
 
 D = _dt.date
 
@@ -86,15 +87,7 @@ EXPECTED_REPORT = dict(
     as_of=D(2025, 9, 1),
 )
 
-OUT_COLUMNS = [
-    "cv_group",
-    "cv_segment",
-    "periods_since_last",
-    "purchases",
-    "monetary",
-    "first_purchase",
-    "last_purchase",
-]
+OUT_COLUMNS = list(_reference.OUT_COLUMNS)
 
 
 def base_table(ids: Any = None, dates: Any = None, amounts: Any = None, **names: str) -> pa.Table:

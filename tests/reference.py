@@ -73,6 +73,19 @@ _MILLION = 1_000_000
 # --------------------------------------------------------------------------- #
 # I6: money                                                                    #
 # --------------------------------------------------------------------------- #
+
+# CV7: the result columns after the customer column, in order.
+OUT_COLUMNS = (
+    "cv_group",
+    "cv_segment",
+    "periods_since_last",
+    "purchases",
+    "monetary",
+    "first_purchase",
+    "last_purchase",
+)
+
+
 def money(x) -> int:
     """I6: an amount as an integer number of millionths.
 
@@ -327,13 +340,4 @@ def customer_value(
             rec["cv_segment"] = _TIER_LABELS[g][_tier(rec["monetary"], pools[g], cuts)]
         rec.pop("_n", None)
 
-    keys = (
-        "cv_group",
-        "cv_segment",
-        "periods_since_last",
-        "purchases",
-        "monetary",
-        "first_purchase",
-        "last_purchase",
-    )
-    return {c: {key: info[c][key] for key in keys} for c in sorted(info)}
+    return {c: {key: info[c][key] for key in OUT_COLUMNS} for c in sorted(info)}

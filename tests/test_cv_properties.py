@@ -30,7 +30,12 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from reference import BoundaryPeriods, RegularPeriods, customer_value  # noqa: E402
+from reference import (  # noqa: E402
+    OUT_COLUMNS,
+    BoundaryPeriods,
+    RegularPeriods,
+    customer_value,
+)
 
 # Fail at import (collection error), not skip, when the product is not built.
 _customer_value = custseg.customer_value
@@ -46,15 +51,7 @@ FEWER = settings(SETTINGS, max_examples=80)
 
 END = date(2024, 12, 31)  # data lie in a 6-year window ending here
 SPAN = 6 * 365
-COLUMNS = [
-    "cv_group",
-    "cv_segment",
-    "periods_since_last",
-    "purchases",
-    "monetary",
-    "first_purchase",
-    "last_purchase",
-]
+COLUMNS = list(OUT_COLUMNS)
 
 
 # --------------------------------------------------------------------------- strategies
