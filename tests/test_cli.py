@@ -22,6 +22,7 @@ import pyarrow.csv as pcsv
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
+from custseg import cli
 from custseg.cli import main
 
 EXIT_BAD_INPUT = 2
@@ -493,3 +494,22 @@ def test_error_subprocess_nan_amount(tx: pa.Table, tmp_path: Path) -> None:
     )
     assert proc.stdout == ""
     assert_bad_input(proc.returncode, proc.stderr, "'amount'", "row 7", "I4")
+
+
+def test_progress_stream_passes_every_batch_and_reports_rows(tmp_path: Path) -> None:
+    """The terminal progress wrapper (API: a progress bar on a terminal) changes nothing."""
+    import io
+
+    import pyarrow.dataset as ds
+
+    tx = cs.datasets.synthetic(customers=3_000, years=2, seed=9)
+    for i, part in enumerate(tx.to_batches(max_chunksize=5_000)):
+        pq.write_table(pa.Table.from_batches([part]), tmp_path / f"part{i}.parquet")
+    out = io.StringIO()
+    stream = cli.with_progress(
+        ds.dataset(tmp_path), ["customer_id", "date", "amount"], out, every=0
+    )
+    got = cs.customer_value(stream)
+    assert got.equals(cs.customer_value(tx))
+    assert out.getvalue().endswith(f"\rcustseg: {tx.num_rows:,} rows read\n")
+    assert out.getvalue().count("rows read") >= 2

@@ -166,10 +166,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def with_progress(dataset: Any, columns: list[str], out: Any, every: float = 0.25) -> Any:
+    """A stream over the needed ``columns`` of a pyarrow dataset that shows the
+    rows read so far on ``out`` (a terminal), at most every ``every`` seconds."""
+    import pyarrow as pa
+
+    scanner = dataset.scanner(columns=columns)
+
+    def batches() -> Any:
+        done, last = 0, 0.0
+        for batch in scanner.to_batches():
+            done += batch.num_rows
+            if time.monotonic() - last > every:
+                out.write(f"\rcustseg: {done:,} rows read")
+                out.flush()
+                last = time.monotonic()
+            yield batch
+        out.write(f"\rcustseg: {done:,} rows read\n")
+        out.flush()
+
+    return pa.RecordBatchReader.from_batches(scanner.projected_schema, batches())
+
+
 def cmd_cv(args: argparse.Namespace) -> int:
     import custseg as cs
 
     data = open_input(args.inputs, args.format, args.delimiter)
+    columns = [c for c in (args.customer, args.date, args.amount, args.order) if c]
+    if sys.stderr.isatty() and not args.quiet and all(c in data.schema.names for c in columns):
+        data = with_progress(
+            data, columns, sys.stderr
+        )  # a progress line on a terminal, none in logs
     t = time.perf_counter()
     cv, report = cs.customer_value(data, **_cv_kwargs(args))
     seconds = time.perf_counter() - t
