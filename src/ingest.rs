@@ -522,23 +522,26 @@ where
             let (keyed, converted) = rayon::join(
                 || -> Result<()> {
                     let remap = customers.intern_array(ccol.as_ref(), rows_seen, &mut cids)?;
-                    let ids = parts
-                        .par_iter_mut()
-                        .flat_map(|p| p.lines.par_iter_mut().map(|l| &mut l.customer));
-                    apply_remap(&remap, ids);
-                    if matches!(remap, Remap::Table(_)) {
+                    if remap != Remap::None {
+                        let mut ids: Vec<&mut u32> = parts
+                            .iter_mut()
+                            .flat_map(|p| p.lines.iter_mut().map(|l| &mut l.customer))
+                            .collect();
+                        apply_remap(&mut customers, &remap, &mut ids)?;
+                    }
+                    if matches!(remap, Remap::Rebase { .. }) {
                         // Partitions followed the keys' range; now they follow the hashed ids.
                         repartition(&mut parts, &customers);
                     }
                     if let (Some(keys), Some(oi)) = (order_keys.as_mut(), oi) {
                         let remap = keys.intern_array(col(oi).as_ref(), rows_seen, &mut oids)?;
-                        let ids = parts.par_iter_mut().flat_map(|p| {
-                            p.orders
-                                .as_mut()
-                                .into_par_iter()
-                                .flat_map(|o| o.par_iter_mut())
-                        });
-                        apply_remap(&remap, ids);
+                        if remap != Remap::None {
+                            let mut ids: Vec<&mut u32> = parts
+                                .iter_mut()
+                                .flat_map(|p| p.orders.iter_mut().flatten())
+                                .collect();
+                            apply_remap(keys, &remap, &mut ids)?;
+                        }
                     }
                     Ok(())
                 },
@@ -699,10 +702,26 @@ fn repartition(parts: &mut [Part], keys: &Keys) {
     }
 }
 
-fn apply_remap<'a>(remap: &Remap, ids: impl ParallelIterator<Item = &'a mut u32>) {
-    if *remap != Remap::None {
-        ids.for_each(|id| *id = remap.map(*id));
+/// Brings ids handed out before the last `intern_array` up to date (rare:
+/// an integer range that grows downwards or turns sparse).
+fn apply_remap(keys: &mut Keys, remap: &Remap, ids: &mut [&mut u32]) -> Result<()> {
+    match *remap {
+        Remap::None => {}
+        Remap::Shift(s) => ids.par_iter_mut().for_each(|id| **id += s),
+        Remap::Rebase { lo } => {
+            // Re-intern the distinct old ids that occur, in id order, then map every id.
+            let mut old: Vec<u32> = ids.par_iter().map(|id| **id).collect();
+            old.par_sort_unstable();
+            old.dedup();
+            let new = old
+                .iter()
+                .map(|&i| keys.intern_int_key(lo + i as i64))
+                .collect::<Result<Vec<u32>>>()?;
+            ids.par_iter_mut()
+                .for_each(|id| **id = new[old.binary_search(&**id).expect("an old id")]);
+        }
     }
+    Ok(())
 }
 
 /// The amount of a row as text, for messages.

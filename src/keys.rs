@@ -63,20 +63,10 @@ pub enum Remap {
     None,
     /// Every id grows by this much (the integer range grew downwards).
     Shift(u32),
-    /// Old id `i` becomes `table[i]` (the range gave way to hashing).
-    Table(Vec<u32>),
-}
-
-impl Remap {
-    /// The new id of `id`.
-    #[inline]
-    pub fn map(&self, id: u32) -> u32 {
-        match self {
-            Remap::None => id,
-            Remap::Shift(s) => id + s,
-            Remap::Table(t) => t[id as usize],
-        }
-    }
+    /// The range gave way to hashing: old id `i` was the key `lo + i`; its new
+    /// id is [`Keys::intern_int_key`]`(lo + i)`. Only keys that occur are
+    /// hashed, so the caller interns the ids it holds.
+    Rebase { lo: i64 },
 }
 
 /// One hash partition of string keys, stored once in a byte arena (private fields).
@@ -358,7 +348,15 @@ impl Keys {
                 }
             }
             Keys::IntRange { lo, len } => {
-                let (nlo, nhi) = (lo.min(mn), (lo + len as i64 - 1).max(mx));
+                let (mut nlo, nhi) = (lo.min(mn), (lo + len as i64 - 1).max(mx));
+                if nlo < lo {
+                    // Leave room below, so ids falling batch after batch shift
+                    // the lines held only O(log) times, not once per batch.
+                    let room = nlo.saturating_sub((nhi as i128 - nlo as i128 + 1) as i64 / 2);
+                    if ((nhi as i128 - room as i128) as u64) < limit {
+                        nlo = room;
+                    }
+                }
                 if ((nhi as i128 - nlo as i128) as u64) < limit {
                     *self = Keys::IntRange {
                         lo: nlo,
@@ -368,14 +366,12 @@ impl Keys {
                         remap = Remap::Shift((lo - nlo) as u32);
                     }
                 } else {
-                    // Too sparse now: hash the keys seen so far, in id order.
-                    let mut values = Vec::new();
-                    let mut map = HashMap::new();
-                    let table = (0..len as i64)
-                        .map(|i| intern_map(&mut map, &mut values, lo + i))
-                        .collect::<Result<Vec<u32>>>()?;
-                    *self = Keys::Int { values, map };
-                    remap = Remap::Table(table);
+                    // Too sparse now: hash from here on; the caller re-interns the ids it holds.
+                    *self = Keys::Int {
+                        values: Vec::new(),
+                        map: HashMap::new(),
+                    };
+                    remap = Remap::Rebase { lo };
                 }
             }
             _ => {}
@@ -404,6 +400,16 @@ impl Keys {
             _ => unreachable!("integer keys"),
         }
         Ok(remap)
+    }
+
+    /// The id of an integer key in a hashed interner (see [`Remap::Rebase`]).
+    pub fn intern_int_key(&mut self, key: i64) -> Result<u32> {
+        match self {
+            Keys::Int { values, map } => intern_map(map, values, key),
+            _ => Err(CoreError::Input(
+                "internal: intern_int_key on a non-hashed interner".into(),
+            )),
+        }
     }
 
     /// The rank of every id in key order (numbers numerically, strings by
@@ -601,7 +607,10 @@ mod tests {
         let r = k
             .intern_array(&Int64Array::from(vec![990]), 300, &mut vec![])
             .unwrap();
-        let after: Vec<usize> = out.iter().map(|&id| k.partition(r.map(id))).collect();
+        let Remap::Shift(shift) = r else {
+            panic!("expected a shift, got {r:?}")
+        };
+        let after: Vec<usize> = out.iter().map(|&id| k.partition(id + shift)).collect();
         assert_eq!(before, after, "a shift keeps partitions");
         let mut seen = std::collections::HashSet::new();
         for id in 0..k.len() as u32 {
@@ -623,11 +632,11 @@ mod tests {
         let r = k
             .intern_array(&Int32Array::from(vec![3, 9]), 3, &mut out)
             .unwrap();
-        assert_eq!(r, Remap::Shift(2));
-        assert_eq!(out, vec![0, 6]);
-        assert_eq!(r.map(0), 2);
-        assert_eq!(keys_of(&k, &[2, 0, 6]), vec!["5", "3", "9"]);
-        assert_eq!(k.ranks(), (0..7).collect::<Vec<_>>());
+        // The range 3..=9 grows by half its span below: lo = 0, so ids shift by 5.
+        assert_eq!(r, Remap::Shift(5));
+        assert_eq!(out, vec![3, 9]);
+        assert_eq!(keys_of(&k, &[5, 3, 9]), vec!["5", "3", "9"]);
+        assert_eq!(k.ranks(), (0..10).collect::<Vec<_>>());
     }
 
     #[test]
@@ -639,18 +648,18 @@ mod tests {
         let r = k
             .intern_array(&Int64Array::from(vec![i64::MAX, 11, -5]), 2, &mut out)
             .unwrap();
-        let Remap::Table(t) = &r else {
-            panic!("expected a table, got {r:?}")
-        };
-        assert_eq!(keys_of(&k, &[t[0], t[2]]), vec!["10", "12"]);
+        assert_eq!(r, Remap::Rebase { lo: 10 });
+        // The caller re-interns the old ids it holds (keys 10 and 12).
+        let (a, b) = (k.intern_int_key(10).unwrap(), k.intern_int_key(12).unwrap());
+        assert_eq!(keys_of(&k, &[a, b]), vec!["10", "12"]);
         assert_eq!(
             keys_of(&k, &out),
             vec![i64::MAX.to_string(), "11".into(), "-5".into()]
         );
+        assert_eq!(k.len(), 5, "only keys that occur are hashed");
         let rank = k.ranks();
         assert!(
-            rank[out[2] as usize] < rank[t[0] as usize]
-                && rank[t[0] as usize] < rank[out[0] as usize]
+            rank[out[2] as usize] < rank[a as usize] && rank[a as usize] < rank[out[0] as usize]
         );
         // All-sparse from the start.
         let mut h = Keys::new(KeyKind::Int);
