@@ -772,3 +772,12 @@ def test_pandas_object_column_of_mixed_garbage_is_an_error():
     )
     with pytest.raises(cs.CustsegError):
         run(df)
+
+
+def test_missing_column_is_reported_whatever_the_other_columns_hold():
+    """I4: a column that Arrow cannot read must not hide the missing one."""
+    df = pd.DataFrame(
+        {"customer_id": [1], "date": pd.to_datetime(["2025-01-01"]), "weird": [object()]}
+    )
+    with pytest.raises(cs.ColumnNotFoundError, match=r"'amount'.*'weird'"):
+        cs.customer_value(df)

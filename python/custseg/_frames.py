@@ -155,31 +155,32 @@ def _prepare(data: Any, names: dict[str, Any]) -> tuple[Any, Family, dict[str, s
     wanted = [c for c in names.values() if c is not None]
     if _is(data, "polars", "LazyFrame"):
         present = list(data.collect_schema().names())
-        select = all(c in present for c in wanted)
-        return (data.select(wanted) if select else data.head(0)).collect(), "polars", names
+        if not all(c in present for c in wanted):
+            return _names_only(present), "polars", names
+        return data.select(wanted).collect(), "polars", names
     present = _columns_of(data)
-    select = present is not None and all(c in present for c in wanted)
+    if present is not None and not all(c in present for c in wanted):
+        # A configured column is missing: the core names it and lists the others.
+        return _names_only(present), _family_of(data), names
 
     if _is(data, "pandas", "DataFrame"):
-        sub = data[wanted] if select else data.iloc[:0]
+        sub = data[wanted]
         try:
             table = pa.table({str(c): _from_pandas_column(sub[c]) for c in sub.columns})
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
             raise UnsupportedTypeError(f"a column cannot be read as Arrow: {e} (rule I4)") from None
         return table, "pandas", names
     if _is(data, "polars", "DataFrame"):
-        return (data.select(wanted) if select else data.head(0)), "polars", names
+        return data.select(wanted), "polars", names
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
     if isinstance(data, pa.Table):
-        return (data.select(wanted) if select else data.slice(0, 0)), "arrow", names
+        return data.select(wanted), "arrow", names
     if _is(data, "pyarrow.dataset", "Dataset"):
         cols = wanted if all(c in data.schema.names for c in wanted) else None
         return data.scanner(columns=cols).to_reader(), "arrow", names
     if _is(data, "duckdb", "DuckDBPyRelation"):
-        if select:
-            data = data.select(*[f'"{c}"' for c in wanted])
-        return data, "arrow", names
+        return data.select(*[f'"{c}"' for c in wanted]), "arrow", names
     if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
         return data, "arrow", names
     raise UnsupportedTypeError(
@@ -187,6 +188,20 @@ def _prepare(data: Any, names: dict[str, Any]) -> tuple[Any, Family, dict[str, s
         "DataFrame, a polars LazyFrame, a pyarrow Table/RecordBatchReader/Dataset, a DuckDB "
         "relation, any object with __arrow_c_stream__, or the columns one by one"
     )
+
+
+def _family_of(data: Any) -> Family:
+    if _is(data, "pandas", "DataFrame"):
+        return "pandas"
+    if _is(data, "polars", "DataFrame", "LazyFrame"):
+        return "polars"
+    return "arrow"
+
+
+def _names_only(columns: list[str]) -> pa.Table:
+    """An empty table with just these column names, so that a missing column is
+    reported (ColumnNotFoundError, listing them) whatever the other columns hold."""
+    return pa.table({c: pa.nulls(0) for c in columns})
 
 
 def rows_hint(stream: Any) -> int | None:
