@@ -88,8 +88,9 @@ fn names() -> ColumnNames {
 fn ingest_options(rows: usize) -> IngestOptions {
     IngestOptions {
         on_invalid: OnInvalid::Raise,
-        earliest_day: None,
         rows_hint: Some(rows),
+        as_of: parse_day(END_DAY),
+        ..Default::default()
     }
 }
 
@@ -139,7 +140,8 @@ fn data() -> &'static Data {
         let ing = run_ingest(&int_batch);
         // (lines, local index) per partition, so the bench needs no `Keys`.
         let parts = ing
-            .parts
+            .lines
+            .mem
             .iter()
             .map(|p| (p.lines.clone(), ing.customers.locals()))
             .collect::<Vec<_>>();

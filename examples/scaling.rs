@@ -61,8 +61,9 @@ fn main() {
     };
     let io = IngestOptions {
         on_invalid: OnInvalid::Raise,
-        earliest_day: None,
         rows_hint: Some(n),
+        as_of: parse_day("2026-01-01"),
+        ..Default::default()
     };
     let opts = CvOptions {
         as_of: parse_day("2026-01-01"),

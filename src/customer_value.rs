@@ -18,6 +18,7 @@ use crate::events::{group_part, CustomerDays};
 use crate::ingest::{Ingested, Part};
 use crate::money;
 use crate::periods::{fmt_day, DayTable, Periods};
+use crate::store::Stored;
 use crate::tiers::{check_cuts, count_strictly_greater, share, tier};
 
 /// CV2 group labels, in category order (CV7).
@@ -130,6 +131,8 @@ pub struct Report {
     pub customers_without_purchase: u64,
     pub customers: u64,
     pub as_of: Option<i32>,
+    /// Bytes of lines written to spill files (0: everything stayed in memory).
+    pub bytes_spilled: u64,
 }
 
 /// One customer's result before tiers (CV1-CV5, CV7).
@@ -169,17 +172,15 @@ pub fn resolve_as_of(requested: Option<i32>, ing: &Ingested) -> Result<Option<i3
     }
 }
 
-/// Distinct customers among the valid lines (a customer whose rows were all
-/// dropped as invalid is not seen).
-fn count_customers(ing: &Ingested) -> u64 {
-    let seen: Vec<std::sync::atomic::AtomicBool> = (0..ing.customers.len())
-        .map(|_| Default::default())
-        .collect();
-    ing.lines()
-        .for_each(|l| seen[l.customer as usize].store(true, std::sync::atomic::Ordering::Relaxed));
-    seen.into_par_iter()
-        .filter(|s| s.load(std::sync::atomic::Ordering::Relaxed))
-        .count() as u64
+/// Valid rows on or after the run's `as_of`, counted by the ingestion.
+pub fn rows_after_as_of(requested: Option<i32>, ing: &Ingested) -> Result<u64> {
+    match (requested, ing.rows_on_or_after) {
+        (None, _) => Ok(0), // the default as_of is after every row
+        (Some(a), Some((b, n))) if a == b => Ok(n),
+        (Some(_), _) => Err(CoreError::Config(
+            "internal: the ingestion must be given the run's as_of (IngestOptions::as_of)".into(),
+        )),
+    }
 }
 
 /// The output schema of [`customer_value`] (CV7).
@@ -209,16 +210,23 @@ pub fn customer_value(
     opts.validate()?;
     let as_of = resolve_as_of(opts.as_of, &ing)?;
     let schema = schema(customer_name, &ing.customer_type);
+    let after = rows_after_as_of(opts.as_of, &ing)?;
     let mut report = Report {
         rows_read: ing.rows_read,
+        rows_used: ing.rows_valid - after,
+        rows_after_as_of: after,
         rows_dropped: ing.dropped.clone(),
-        customers_seen: count_customers(&ing),
+        bytes_spilled: ing.lines.spilled_bytes,
         as_of,
         ..Default::default()
     };
-    let rows = match as_of {
-        Some(as_of) => segment(ing.parts, &ing.customers, as_of, opts, &mut report, cancel)?,
-        None => Vec::new(), // an empty input gives an empty result (I4)
+    let rows = match (as_of, ing.min_day()) {
+        (Some(as_of), Some(lo)) => {
+            let (rows, seen) = segment(ing.lines, &ing.customers, lo, as_of, opts, cancel)?;
+            report.customers_seen = seen;
+            rows
+        }
+        _ => Vec::new(), // an empty input gives an empty result (I4)
     };
     report.customers = rows.len() as u64;
     report.customers_without_purchase = report.customers_seen - report.customers;
@@ -245,16 +253,17 @@ pub fn customer_value(
     Ok((RecordBatch::try_new(schema, columns)?, report))
 }
 
-/// CV1-CV6 for every customer of the partitions, sorted by customer key.
-/// Partitions are grouped and segmented in parallel, one task each.
+/// CV1-CV6 for every customer of the partitions, sorted by customer key, and
+/// the number of customers seen. Partitions are read (from memory or disk),
+/// grouped and segmented in parallel, one task each. `lo` is the earliest day.
 fn segment(
-    parts: Vec<Part>,
+    lines: Stored,
     customers: &crate::keys::Keys,
+    lo: i32,
     as_of: i32,
     opts: &CvOptions,
-    report: &mut Report,
     cancel: &Cancel,
-) -> Result<Vec<Row>> {
+) -> Result<(Vec<Row>, u64)> {
     let p0 = opts.periods.index(as_of).ok_or_else(|| {
         CoreError::AsOf(format!(
             "as_of {} is outside the period calendar {}",
@@ -268,13 +277,6 @@ fn segment(
     for &m in &opts.sales_months {
         sales[m as usize] = true;
     }
-    let lo = parts
-        .par_iter()
-        .flat_map(|p| p.lines.par_iter())
-        .map(|l| l.day)
-        .filter(|&d| d < as_of)
-        .min()
-        .unwrap_or(as_of);
     let table = DayTable::new(&opts.periods, lo, as_of).ok_or_else(|| {
         CoreError::Periods(format!(
             "a day between {} and {} is off the calendar",
@@ -289,12 +291,16 @@ fn segment(
         opts,
     };
     let locals = customers.locals();
-    // Per partition: (rows, lines on or after as_of, lines used), or the customer whose sum overflowed.
-    type Done = std::result::Result<(Vec<Row>, u64, u64), u32>;
-    let done: Vec<Done> = parts
-        .into_par_iter()
-        .map(|mut part| {
-            let after = group_part(&mut part, locals, |id| customers.local(id), as_of);
+    let overflow = |c: u32| CoreError::SumOverflow {
+        customer: customers.display(c),
+    };
+    // Per partition: (rows, customers seen).
+    let done: Vec<Result<(Vec<Row>, u64)>> = lines
+        .into_partitions()
+        .map(|part| {
+            let mut part: Part = part?;
+            cancel.check()?;
+            let seen = group_part(&mut part, locals, |id| customers.local(id), as_of);
             let mut scratch = CustomerDays::default();
             let mut rows = Vec::new();
             let mut offset = 0;
@@ -314,29 +320,29 @@ fn segment(
                 offset += chunk.len();
                 scratch
                     .fill(chunk, orders, opts.count_zero_days)
-                    .map_err(|_| c)?;
-                rows.extend(ctx.customer(c, &scratch).map_err(|_| c)?);
+                    .map_err(|_| overflow(c))?;
+                rows.extend(ctx.customer(c, &scratch).map_err(|_| overflow(c))?);
             }
-            Ok((rows, after, part.lines.len() as u64))
+            Ok((rows, seen))
         })
         .collect();
     cancel.check()?;
-    let mut rows = Vec::new();
+    let mut seen = 0;
+    let mut parts = Vec::with_capacity(done.len());
     for d in done {
-        let (r, after, used) = d.map_err(|c| CoreError::SumOverflow {
-            customer: customers.display(c),
-        })?;
-        rows.extend(r);
-        report.rows_after_as_of += after;
-        report.rows_used += used;
+        let (r, s) = d?;
+        seen += s;
+        parts.push(r);
     }
+    let mut rows = parts.concat();
+    drop(parts);
 
     assign_tiers(&mut rows, &opts.cuts);
 
     // Output in customer key order (I5).
     let rank = customers.ranks();
     rows.par_sort_unstable_by_key(|r| rank[r.customer as usize]);
-    Ok(rows)
+    Ok((rows, seen))
 }
 
 struct Ctx<'a> {
@@ -442,7 +448,7 @@ fn assign_tiers(rows: &mut [Row], cuts: &[f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{ingest, ColumnNames, IngestOptions, OnInvalid};
+    use crate::ingest::{ingest, ColumnNames, IngestOptions};
     use crate::periods::parse_day;
     use arrow_array::cast::AsArray;
 
@@ -490,9 +496,8 @@ mod tests {
             order: None,
         };
         let io = IngestOptions {
-            on_invalid: OnInvalid::Raise,
-            earliest_day: None,
-            rows_hint: None,
+            as_of: o.as_of,
+            ..Default::default()
         };
         let cancel = Cancel::new();
         let batches = (0..batch.num_rows())

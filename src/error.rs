@@ -85,6 +85,10 @@ pub enum CoreError {
     #[error("could not read the input: {0}")]
     Input(String),
 
+    /// Lines could not be written to or read from the spill folder (issue 3).
+    #[error("could not spill lines to disk at {path}: {message}; free disk space, pass spill_dir= (CLI --spill-dir) on a larger disk, or raise memory_limit")]
+    Spill { path: String, message: String },
+
     /// The run was interrupted (Ctrl-C).
     #[error("interrupted")]
     Cancelled,

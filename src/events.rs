@@ -10,19 +10,24 @@ use crate::ingest::{Line, Part};
 
 /// Groups the lines of one partition by customer with a counting sort on the
 /// customers' local indexes (linear in the rows), keeping only those with
-/// `day < as_of` (I3); returns how many lines were on or after `as_of`.
+/// `day < as_of` (I3); returns how many distinct customers had lines at all.
 /// Within a customer the order of lines is arbitrary: [`CustomerDays::fill`]
 /// sorts them.
 pub fn group_part(part: &mut Part, locals: usize, local: impl Fn(u32) -> usize, as_of: i32) -> u64 {
     let mut starts = vec![0usize; locals + 1];
-    let mut after = 0u64;
+    let mut late = Vec::new();
     for l in &part.lines {
         if l.day < as_of {
             starts[local(l.customer) + 1] += 1;
         } else {
-            after += 1;
+            late.push(local(l.customer));
         }
     }
+    // Customers seen: those with lines before as_of, and those with lines on or after it only.
+    late.sort_unstable();
+    late.dedup();
+    let seen = starts.iter().filter(|&&n| n > 0).count()
+        + late.iter().filter(|&&c| starts[c + 1] == 0).count();
     for i in 0..locals {
         starts[i + 1] += starts[i];
     }
@@ -41,7 +46,7 @@ pub fn group_part(part: &mut Part, locals: usize, local: impl Fn(u32) -> usize, 
     }
     part.lines = lines;
     part.orders = orders;
-    after
+    seen as u64
 }
 
 /// Net money per day and purchase events of one customer (I2).
@@ -76,10 +81,7 @@ impl CustomerDays {
                 .extend(lines.iter().zip(orders).map(|(l, &o)| (o, l.day, l.amount)));
             self.orders.sort_unstable();
             for group in self.orders.chunk_by(|a, b| a.0 == b.0) {
-                let mut total = 0i64;
-                for &(_, _, a) in group {
-                    total = total.checked_add(a).ok_or(Overflow)?;
-                }
+                let total = fit(group.iter().map(|o| o.2 as i128).sum())?;
                 if is_event(total) {
                     self.events.push(group[0].1);
                 }
@@ -87,13 +89,9 @@ impl CustomerDays {
             self.events.sort_unstable();
         }
         lines.sort_unstable_by_key(|l| l.day);
-        for l in lines.iter() {
-            match self.days.last_mut() {
-                Some((d, net)) if *d == l.day => {
-                    *net = net.checked_add(l.amount).ok_or(Overflow)?
-                }
-                _ => self.days.push((l.day, l.amount)),
-            }
+        for day in lines.chunk_by(|a, b| a.day == b.day) {
+            let net = fit(day.iter().map(|l| l.amount as i128).sum())?;
+            self.days.push((day[0].day, net));
         }
         if orders.is_none() {
             self.events
@@ -103,16 +101,18 @@ impl CustomerDays {
     }
 }
 
+/// An exact sum back in the fixed-point range (I6), whatever the order of its terms.
+fn fit(sum: i128) -> Result<i64, Overflow> {
+    i64::try_from(sum).map_err(|_| Overflow)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn line(customer: u32, day: i32, amount: i64) -> Line {
-        Line {
-            customer,
-            day,
-            amount,
-        }
+    use crate::ingest::Line as L;
+    const fn line(c: u32, d: i32, a: i64) -> L {
+        L::new(c, d, a)
     }
 
     #[test]
@@ -128,7 +128,7 @@ mod tests {
             lines,
             orders: Some(vec![15, 9, 12, 10, 11]),
         };
-        assert_eq!(group_part(&mut part, 2, |id| id as usize, 10), 1);
+        assert_eq!(group_part(&mut part, 2, |id| id as usize, 10), 2);
         let k: Vec<(u32, i32, u32)> = part
             .lines
             .iter()
@@ -188,5 +188,33 @@ mod tests {
             CustomerDays::default().fill(&mut lines, None, false),
             Err(Overflow)
         );
+    }
+
+    #[test]
+    fn i6_a_day_total_in_range_is_exact_whatever_the_line_order() {
+        // MAX + 1 - 2 fits although MAX + 1 does not: no error, in any order.
+        let mut c = CustomerDays::default();
+        for mut lines in [
+            vec![line(0, 1, i64::MAX), line(0, 1, 1), line(0, 1, -2)],
+            vec![line(0, 1, -2), line(0, 1, i64::MAX), line(0, 1, 1)],
+        ] {
+            c.fill(&mut lines, None, false).unwrap();
+            assert_eq!(c.days, vec![(1, i64::MAX - 1)]);
+        }
+    }
+
+    #[test]
+    fn seen_counts_customers_with_late_lines_only() {
+        let mut part = Part {
+            lines: vec![
+                line(0, 1, 1),
+                line(1, 20, 1),
+                line(1, 21, 1),
+                line(2, 30, 1),
+            ],
+            orders: None,
+        };
+        assert_eq!(group_part(&mut part, 3, |id| id as usize, 10), 3);
+        assert_eq!(part.lines.len(), 1);
     }
 }

@@ -1,7 +1,10 @@
 //! Section 0 of the spec: reading the transaction columns (I1, I2 input side,
 //! I4, I6) from a stream of Arrow record batches into compact owned vectors.
 //!
-//! Each row becomes `(customer id, day, amount in millionths[, order id])`.
+//! Each row becomes a [`Line`] `(customer id, day, amount in millionths[,
+//! order id])`, in the partition of its customer ([`Store`]). Adjacent rows of
+//! one customer, day (and order) become one line with their summed amount:
+//! I2 only ever uses those sums, and receipts usually arrive line after line.
 //! Invalid rows raise an error naming the column, the first bad row and the
 //! rule, or are skipped and counted by reason with `on_invalid="drop"`.
 
@@ -20,6 +23,7 @@ use crate::error::{CoreError, Result};
 use crate::keys::{key_kind, Keys, Remap, NULL_ID, PARTITIONS};
 use crate::money;
 use crate::periods::day_of;
+use crate::store::{SpillOptions, Store, Stored};
 use rayon::prelude::*;
 
 /// The names of the input columns.
@@ -32,9 +36,10 @@ pub struct ColumnNames {
 }
 
 /// What to do with an invalid row (rule I4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OnInvalid {
     /// Raise an error naming the column, the first bad row and the rule.
+    #[default]
     Raise,
     /// Skip the row and count it by reason in the report.
     Drop,
@@ -83,16 +88,21 @@ impl Reason {
 }
 
 /// Options of the ingestion step.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct IngestOptions {
     pub on_invalid: OnInvalid,
     /// Days before this one are invalid (the first explicit period boundary, P1).
     pub earliest_day: Option<i32>,
     /// Rows expected in the input, when known: memory is reserved once.
     pub rows_hint: Option<usize>,
+    /// The run's explicit `as_of` (I3), if any: valid rows on or after it are counted.
+    pub as_of: Option<i32>,
+    /// When lines spill to disk.
+    pub spill: SpillOptions,
 }
 
-/// One transaction line after ingestion: 16 bytes.
+/// One or more adjacent transaction rows of one customer on one day (and of
+/// one order), summed: 16 bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Line {
     /// Dense customer id (see [`Keys`]).
@@ -101,6 +111,17 @@ pub struct Line {
     pub day: i32,
     /// Millionths (I6).
     pub amount: i64,
+}
+
+impl Line {
+    /// A line of `customer` on `day` with `amount` millionths.
+    pub const fn new(customer: u32, day: i32, amount: i64) -> Self {
+        Line {
+            customer,
+            day,
+            amount,
+        }
+    }
 }
 
 /// The lines of one partition of the customers.
@@ -112,37 +133,32 @@ pub struct Part {
 }
 
 /// The whole valid input, owned, in [`PARTITIONS`] partitions of the customers
-/// (see [`Keys::partition`]): all lines of a customer are in one partition.
+/// (see [`Keys::partition`]): all lines of a customer are in one partition,
+/// in memory or spilled to disk.
 #[derive(Debug)]
 pub struct Ingested {
-    pub parts: Vec<Part>,
+    pub lines: Stored,
     pub customers: Keys,
     /// The input type of the customer column, kept for the output (CV7).
     pub customer_type: DataType,
     pub rows_read: u64,
+    /// Rows that passed the checks of I4.
+    pub rows_valid: u64,
+    /// `(as_of, valid rows on or after it)` for [`IngestOptions::as_of`].
+    pub rows_on_or_after: Option<(i32, u64)>,
+    /// The earliest and latest day among the valid rows.
+    pub days: Option<(i32, i32)>,
     pub dropped: BTreeMap<&'static str, u64>,
 }
 
 impl Ingested {
-    /// Every valid line, in no particular order.
-    pub fn lines(&self) -> impl ParallelIterator<Item = &Line> {
-        self.parts.par_iter().flat_map(|p| p.lines.par_iter())
-    }
-    /// The number of valid lines.
-    pub fn len(&self) -> usize {
-        self.parts.iter().map(|p| p.lines.len()).sum()
-    }
-    /// True without valid lines.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
     /// The latest day among the valid rows.
     pub fn max_day(&self) -> Option<i32> {
-        self.lines().map(|l| l.day).max()
+        self.days.map(|d| d.1)
     }
     /// The earliest day among the valid rows.
     pub fn min_day(&self) -> Option<i32> {
-        self.lines().map(|l| l.day).min()
+        self.days.map(|d| d.0)
     }
 }
 
@@ -494,15 +510,8 @@ where
     let has_orders = order_keys.is_some();
     let used = customers.partitions_used();
     let reserve = opts.rows_hint.map_or(0, |n| n / used + n / used / 16);
-    let mut parts: Vec<Part> = (0..PARTITIONS)
-        .map(|p| {
-            let cap = if p < used { reserve } else { 0 };
-            Part {
-                lines: Vec::with_capacity(cap),
-                orders: has_orders.then(|| Vec::with_capacity(cap)),
-            }
-        })
-        .collect();
+    let mut store = Store::new(has_orders, used, reserve, opts.spill.clone());
+    let mut stats = Stats::default();
     let mut rows_seen = 0usize;
     let (mut days, mut amounts) = (Vec::new(), Vec::new());
     let mut dropped: BTreeMap<&'static str, u64> = BTreeMap::new();
@@ -522,26 +531,10 @@ where
             let (keyed, converted) = rayon::join(
                 || -> Result<()> {
                     let remap = customers.intern_array(ccol.as_ref(), rows_seen, &mut cids)?;
-                    if remap != Remap::None {
-                        let mut ids: Vec<&mut u32> = parts
-                            .iter_mut()
-                            .flat_map(|p| p.lines.iter_mut().map(|l| &mut l.customer))
-                            .collect();
-                        apply_remap(&mut customers, &remap, &mut ids)?;
-                    }
-                    if matches!(remap, Remap::Rebase { .. }) {
-                        // Partitions followed the keys' range; now they follow the hashed ids.
-                        repartition(&mut parts, &customers);
-                    }
+                    remap_held(&mut store, &mut customers, None, &remap)?;
                     if let (Some(keys), Some(oi)) = (order_keys.as_mut(), oi) {
                         let remap = keys.intern_array(col(oi).as_ref(), rows_seen, &mut oids)?;
-                        if remap != Remap::None {
-                            let mut ids: Vec<&mut u32> = parts
-                                .iter_mut()
-                                .flat_map(|p| p.orders.iter_mut().flatten())
-                                .collect();
-                            apply_remap(keys, &remap, &mut ids)?;
-                        }
+                        remap_held(&mut store, keys, Some(&customers), &remap)?;
                     }
                     Ok(())
                 },
@@ -612,27 +605,61 @@ where
 
             let mut ok = vec![true; if bad.is_empty() { 0 } else { n }];
             bad.iter().for_each(|b| ok[b.0] = false);
-            append(
-                &mut parts,
+            stats.add(append(
+                &mut store.mem,
                 &customers,
                 &cids,
-                &days,
+                &days[..n],
                 &amounts,
                 has_orders.then_some(&oids[..]),
                 &ok,
-            );
+                opts.as_of,
+            ));
+            store.check_budget()?;
             rows_seen += n - bad.len();
             offset += n as u64;
         }
     }
 
     Ok(Ingested {
-        parts,
+        lines: store.finish()?,
         customers,
         customer_type: ctype,
         rows_read: offset,
+        rows_valid: stats.rows,
+        rows_on_or_after: opts.as_of.map(|a| (a, stats.on_or_after)),
+        days: (stats.rows > 0).then_some((stats.min_day, stats.max_day)),
         dropped,
     })
+}
+
+/// Counts over the valid rows.
+#[derive(Debug, Clone, Copy)]
+struct Stats {
+    rows: u64,
+    on_or_after: u64,
+    min_day: i32,
+    max_day: i32,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            rows: 0,
+            on_or_after: 0,
+            min_day: i32::MAX,
+            max_day: i32::MIN,
+        }
+    }
+}
+
+impl Stats {
+    fn add(&mut self, o: Stats) {
+        self.rows += o.rows;
+        self.on_or_after += o.on_or_after;
+        self.min_day = self.min_day.min(o.min_day);
+        self.max_day = self.max_day.max(o.max_day);
+    }
 }
 
 /// Rows converted per window of a record batch.
@@ -642,7 +669,11 @@ const CHUNK: usize = 1 << 16;
 
 /// Appends the valid rows of a window (`ok`, or all rows when empty) to their
 /// partitions: each chunk buckets its rows, then each partition appends its
-/// buckets in row order.
+/// buckets in row order. A row of the same customer, day (and order) as the
+/// partition's previous line in the chunk is added to that line instead (I2
+/// uses only such sums), unless the sum leaves the fixed-point range.
+/// Returns the counts over the valid rows (`as_of`: see [`IngestOptions::as_of`]).
+#[allow(clippy::too_many_arguments)]
 fn append(
     parts: &mut [Part],
     keys: &Keys,
@@ -651,53 +682,115 @@ fn append(
     amounts: &[i64],
     oids: Option<&[u32]>,
     ok: &[bool],
-) {
+    as_of: Option<i32>,
+) -> Stats {
     type Buckets = Vec<(Vec<Line>, Vec<u32>)>;
-    let buckets: Vec<Buckets> = (0..cids.len())
+    let done: Vec<(Buckets, Stats)> = (0..cids.len())
         .into_par_iter()
         .step_by(CHUNK)
         .map(|start| {
             let mut b: Buckets = vec![Default::default(); PARTITIONS];
+            let mut st = Stats::default();
             for i in start..(start + CHUNK).min(cids.len()) {
-                if ok.is_empty() || ok[i] {
-                    let (lines, orders) = &mut b[keys.partition(cids[i])];
-                    lines.push(Line {
-                        customer: cids[i],
-                        day: days[i],
-                        amount: amounts[i],
-                    });
-                    if let Some(o) = oids {
-                        orders.push(o[i]);
+                if !ok.is_empty() && !ok[i] {
+                    continue;
+                }
+                let (c, d, a) = (cids[i], days[i], amounts[i]);
+                st.rows += 1;
+                st.on_or_after += u64::from(as_of.is_some_and(|x| d >= x));
+                st.min_day = st.min_day.min(d);
+                st.max_day = st.max_day.max(d);
+                let (lines, orders) = &mut b[keys.partition(c)];
+                if let Some(last) = lines.last_mut() {
+                    if last.customer == c
+                        && last.day == d
+                        && oids.is_none_or(|o| orders.last() == Some(&o[i]))
+                    {
+                        if let Some(sum) = last.amount.checked_add(a) {
+                            last.amount = sum;
+                            continue;
+                        }
                     }
                 }
+                lines.push(Line {
+                    customer: c,
+                    day: d,
+                    amount: a,
+                });
+                if let Some(o) = oids {
+                    orders.push(o[i]);
+                }
             }
-            b
+            (b, st)
         })
         .collect();
     parts.par_iter_mut().enumerate().for_each(|(p, part)| {
-        for b in &buckets {
+        for (b, _) in &done {
             part.lines.extend_from_slice(&b[p].0);
             if let Some(o) = part.orders.as_mut() {
                 o.extend_from_slice(&b[p].1);
             }
         }
     });
+    let mut stats = Stats::default();
+    done.iter().for_each(|(_, st)| stats.add(*st));
+    stats
 }
 
-/// Moves every line to the partition its (new) id belongs to.
-fn repartition(parts: &mut [Part], keys: &Keys) {
-    let old: Vec<Part> = parts.iter_mut().map(std::mem::take).collect();
-    let has_orders = old.iter().any(|p| p.orders.is_some());
-    for part in parts.iter_mut() {
-        part.orders = has_orders.then(Vec::new);
-    }
-    for part in old {
-        for (i, l) in part.lines.iter().enumerate() {
-            let dst = &mut parts[keys.partition(l.customer)];
-            dst.lines.push(*l);
-            if let (Some(d), Some(o)) = (dst.orders.as_mut(), part.orders.as_ref()) {
-                d.push(o[i]);
+/// Brings the ids of every line held (in memory and spilled) up to date after
+/// interning a window: customer ids when `customers` is `None` (their
+/// partitions change on a rebase), else order ids.
+fn remap_held(
+    store: &mut Store,
+    keys: &mut Keys,
+    customers: Option<&Keys>,
+    remap: &Remap,
+) -> Result<()> {
+    let is_order = customers.is_some();
+    let remap_part = |keys: &mut Keys, p: &mut Part| -> Result<()> {
+        if is_order {
+            let mut ids: Vec<&mut u32> = p.orders.iter_mut().flatten().collect();
+            apply_remap(keys, remap, &mut ids)
+        } else {
+            let mut ids: Vec<&mut u32> = p.lines.iter_mut().map(|l| &mut l.customer).collect();
+            apply_remap(keys, remap, &mut ids)
+        }
+    };
+    match remap {
+        Remap::None => Ok(()),
+        Remap::Shift(s) => {
+            for p in store.mem.iter_mut() {
+                remap_part(keys, p)?;
             }
+            if is_order {
+                store.shift_orders(*s);
+            } else {
+                store.shift_customers(*s);
+            }
+            Ok(())
+        }
+        Remap::Rebase { .. } => {
+            // Every line held is re-interned, and (customer ids) moved to the
+            // partition of its new id: the lines in memory, then the spilled ones.
+            let mem: Vec<Part> = store.mem.iter_mut().map(std::mem::take).collect();
+            let has_orders = mem.iter().any(|p| p.orders.is_some());
+            for p in store.mem.iter_mut() {
+                p.orders = has_orders.then(Vec::new);
+            }
+            let spilled = store.take_spill()?;
+            let mut put_back = |keys: &mut Keys, mut part: Part| -> Result<()> {
+                remap_part(keys, &mut part)?;
+                store.push_part(&part, customers.unwrap_or(&*keys))
+            };
+            for part in mem {
+                put_back(keys, part)?;
+            }
+            if let Some(spilled) = spilled {
+                for p in 0..PARTITIONS {
+                    spilled.blocks(p, |block| put_back(keys, block))?;
+                }
+            }
+            Ok(())
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod keys;
 pub mod money;
 pub mod periods;
+pub mod store;
 pub mod synthetic;
 pub mod tiers;
 

@@ -513,3 +513,30 @@ def test_progress_stream_passes_every_batch_and_reports_rows(tmp_path: Path) -> 
     assert got.equals(cs.customer_value(tx))
     assert out.getvalue().endswith(f"\rcustseg: {tx.num_rows:,} rows read\n")
     assert out.getvalue().count("rows read") >= 2
+
+
+def test_cv_spills_to_disk_with_a_memory_limit(
+    parts: tuple[Path, pa.Table], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 3: a stream over several files, spilled to --spill-dir, gives the in-memory answer."""
+    folder, concatenated = parts
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    out_path = tmp_path / "cv.parquet"
+    argv = ["cv", folder, "-o", out_path, "--memory-limit", "0", "--spill-dir", spill]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    assert "GB spilled to disk" in out
+    assert plain(read(out_path)) == plain(cs.customer_value(concatenated, memory_limit=None))
+    assert list(spill.iterdir()) == []
+    code, out, err = run(["cv", folder, "-o", out_path, "--memory-limit", "none"], capsys)
+    assert code == 0, err
+    assert "spilled" not in out
+
+
+def test_error_bad_memory_limit(
+    tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write(tx, tmp_path / "tx.parquet")
+    code, _, err = run(["cv", src, "-o", tmp_path / "cv.parquet", "--memory-limit", "lots"], capsys)
+    assert_bad_input(code, err, "memory_limit")

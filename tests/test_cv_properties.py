@@ -233,7 +233,7 @@ def reference(rows, cfg, string_ids: bool):
     )
 
 
-def product(tx, cfg, as_of_form: str = "date"):
+def product(tx, cfg, as_of_form: str = "date", **kw):
     as_of = cfg["as_of"]
     if as_of is not None:
         if as_of_form == "iso":
@@ -254,6 +254,7 @@ def product(tx, cfg, as_of_form: str = "date"):
         cuts=cfg["cuts"],
         monetary_periods=cfg["monetary_periods"],
         count_zero_days=cfg["count_zero_days"],
+        **kw,
     )
 
 

@@ -112,9 +112,12 @@ def _print_summary(cv: Any, report: Any, seconds: float) -> None:
             f"{row['cv_group']:<9} {row['cv_segment']:<10} {row['customers']:>10,} "
             f"{100 * row['customer_share']:>6.1f}% {100 * row['monetary_share']:>9.1f}%"
         )
+    spilled = (
+        f", {report.bytes_spilled / 1e9:.2f} GB spilled to disk" if report.bytes_spilled else ""
+    )
     print(
         f"{report.customers:,} customers from {report.rows_used:,} rows "
-        f"(as_of {report.as_of}, {seconds:.2f} s)"
+        f"(as_of {report.as_of}, {seconds:.2f} s{spilled})"
     )
 
 
@@ -142,6 +145,8 @@ def _cv_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         sales_lookback=args.sales_lookback,
         on_invalid=args.on_invalid,
         count_zero_days=args.count_zero_days,
+        memory_limit=None if args.memory_limit.lower() == "none" else args.memory_limit,
+        spill_dir=args.spill_dir,
         return_report=True,
     )
 
@@ -228,6 +233,15 @@ def _add_columns(p: argparse.ArgumentParser) -> None:
     p.add_argument("--on-invalid", choices=["raise", "drop"], default="raise")
     p.add_argument(
         "--count-zero-days", action="store_true", help="zero-total days are purchases (I2)"
+    )
+    p.add_argument(
+        "--memory-limit",
+        default="auto",
+        help="bytes of transaction lines kept in memory before spilling to disk, e.g. 4GB "
+        "(default auto: half the available memory; none: never spill)",
+    )
+    p.add_argument(
+        "--spill-dir", default=None, help="folder for spill files (default: the temp folder)"
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 

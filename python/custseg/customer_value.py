@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
 from custseg import _core
 from custseg._frames import as_day, finish, prepare, rows_hint
+from custseg._memory import memory_limit_bytes
 from custseg.report import Report
 
 Periods = _core.Periods
@@ -35,6 +37,8 @@ def customer_value(
     on_invalid: str = "raise",
     return_report: bool = False,
     threads: int | None = None,
+    memory_limit: int | str | None = "auto",
+    spill_dir: str | os.PathLike[str] | None = None,
 ) -> Any:
     """The Customer Value segment of every customer: one row per customer.
 
@@ -74,6 +78,16 @@ def customer_value(
         return_report: also return a :class:`custseg.Report`.
         threads: number of threads (default: all cores). Results never depend
             on it (I5).
+        memory_limit: bytes of transaction lines held in memory before they
+            spill to local disk, partitioned by customer: ``"auto"`` (half the
+            memory available at the call), a number of bytes, a size such as
+            ``"4GB"``, or ``None`` (never spill). A line takes 16 bytes (20
+            with ``order``); adjacent rows of one customer and day (and order)
+            share a line. Results never depend on it. Besides the lines, a run
+            holds the per-customer state, the input batches in flight and,
+            while segmenting, one partition (1/64 of the lines) per thread.
+        spill_dir: folder for the spill files (a fresh sub-folder, removed
+            afterwards); default: the system's temporary folder (``TMPDIR``).
 
     Returns:
         A frame of the input's family (pandas in, pandas out; polars in, polars
@@ -128,6 +142,8 @@ def customer_value(
         on_invalid=on_invalid,
         threads=threads,
         rows_hint=rows_hint(stream),
+        memory_limit=memory_limit_bytes(memory_limit),
+        spill_dir=None if spill_dir is None else os.fspath(spill_dir),
     )
     rep = Report._from_core(report)
     rep._log("customer_value")

@@ -25,6 +25,8 @@ class Report:
             before ``as_of``: not in the result (CV2).
         customers: rows of the result.
         as_of: the exclusive day used (I3).
+        bytes_spilled: bytes of transaction lines written to spill files
+            (0 when everything stayed within ``memory_limit``).
     """
 
     rows_read: int
@@ -35,6 +37,7 @@ class Report:
     customers_without_purchase: int = 0
     customers: int = 0
     as_of: _dt.date | None = None
+    bytes_spilled: int = 0
 
     @classmethod
     def _from_core(cls, d: dict[str, Any]) -> Report:
@@ -52,6 +55,7 @@ class Report:
             f"rows_after_as_of={self.rows_after_as_of} rows_dropped={dropped} "
             f"customers={self.customers} customers_without_purchase="
             f"{self.customers_without_purchase}"
+            + (f" bytes_spilled={self.bytes_spilled}" if self.bytes_spilled else "")
         )
 
     def _log(self, what: str) -> None:

@@ -11,6 +11,7 @@ use crate::ingest::{ingest, ColumnNames, IngestOptions, OnInvalid};
 use crate::periods::{date_of, Periods};
 use crate::python::periods::PyPeriods;
 use crate::python::run::run;
+use crate::store::SpillOptions;
 
 /// The report as a dict (turned into `custseg.Report` by the Python layer).
 pub fn report_dict<'py>(py: Python<'py>, r: &Report) -> PyResult<Bound<'py, PyDict>> {
@@ -25,6 +26,7 @@ pub fn report_dict<'py>(py: Python<'py>, r: &Report) -> PyResult<Bound<'py, PyDi
     d.set_item("customers_seen", r.customers_seen)?;
     d.set_item("customers_without_purchase", r.customers_without_purchase)?;
     d.set_item("customers", r.customers)?;
+    d.set_item("bytes_spilled", r.bytes_spilled)?;
     d.set_item("as_of", r.as_of.and_then(date_of).map(|d: NaiveDate| d))?;
     Ok(d)
 }
@@ -40,7 +42,7 @@ pub fn earliest_day(p: &Periods) -> Option<i32> {
 /// Customer Value segmentation (section 2); see `custseg.customer_value`.
 #[pyfunction(name = "customer_value")]
 #[pyo3(signature = (data, *, customer, date, amount, order, as_of, periods, sales_only,
-    sales_months, sales_lookback, cuts, monetary_periods, count_zero_days, on_invalid, threads, rows_hint=None))]
+    sales_months, sales_lookback, cuts, monetary_periods, count_zero_days, on_invalid, threads, rows_hint=None, memory_limit=None, spill_dir=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn customer_value_py<'py>(
     py: Python<'py>,
@@ -60,6 +62,8 @@ pub fn customer_value_py<'py>(
     on_invalid: &str,
     threads: Option<i64>,
     rows_hint: Option<usize>,
+    memory_limit: Option<u64>,
+    spill_dir: Option<std::path::PathBuf>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyDict>)> {
     let on_invalid: OnInvalid = on_invalid.parse()?;
     let opts = CvOptions {
@@ -83,6 +87,11 @@ pub fn customer_value_py<'py>(
         on_invalid,
         earliest_day: earliest_day(&opts.periods),
         rows_hint,
+        as_of,
+        spill: SpillOptions {
+            memory_limit,
+            dir: spill_dir,
+        },
     };
     let reader = data.into_reader()?;
     let (batch, report) = run(py, threads, |cancel| {

@@ -2,7 +2,7 @@
 //! (house style: one error type mapped variant by variant).
 
 use pyo3::create_exception;
-use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::error::CoreError;
@@ -90,6 +90,8 @@ impl From<CoreError> for PyErr {
             CoreError::Periods(_) => PeriodsError::new_err(msg),
             CoreError::Config(_) => ConfigError::new_err(msg),
             CoreError::Input(_) => InputError::new_err(msg),
+            // A full or missing disk is the environment's, not the data's: an OSError.
+            CoreError::Spill { .. } => PyOSError::new_err(msg),
             CoreError::Cancelled => PyKeyboardInterrupt::new_err("custseg run interrupted"),
         }
     }

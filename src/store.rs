@@ -1,0 +1,474 @@
+//! Where the ingested lines live: one vector per partition in memory and,
+//! once they pass a memory budget, partitioned spill files on local disk
+//! (issue 3: a transaction table larger than memory gives exactly the
+//! in-memory answer).
+//!
+//! All lines of a customer share one partition ([`Keys::partition`]), so the
+//! segmentation later reads one partition at a time: memory is bounded by the
+//! budget while reading, and by the largest partitions in flight (one per
+//! thread) while segmenting, plus the per-customer state.
+//!
+//! A spill file is a sequence of blocks. Each block records the cumulative
+//! [`Remap::Shift`](crate::keys::Remap) of customer and order ids at the time
+//! it was written, so a later shift costs nothing on disk: ids are brought up
+//! to date when the block is read. A [`Remap::Rebase`](crate::keys::Remap)
+//! (rare: an integer id range turning sparse) re-reads and rewrites the spilled
+//! lines once ([`Store::take_spill`]).
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::error::{CoreError, Result};
+use crate::ingest::{Line, Part};
+use crate::keys::{Keys, PARTITIONS};
+
+/// Where and when lines spill to disk.
+#[derive(Debug, Clone, Default)]
+pub struct SpillOptions {
+    /// Bytes of lines held in memory before they are written to disk;
+    /// `None`: never spill.
+    pub memory_limit: Option<u64>,
+    /// Folder of the spill files (a fresh sub-folder is made and removed);
+    /// `None`: the system's temporary folder (`TMPDIR`).
+    pub dir: Option<PathBuf>,
+}
+
+/// Bytes of one line in memory and on disk, without / with an order id.
+const LINE_BYTES: usize = 16;
+const ORDER_BYTES: usize = 4;
+/// Block header: lines (u64), customer shift (u32), order shift (u32).
+const HEADER: usize = 16;
+/// Lines decoded per read.
+const READ_LINES: usize = 1 << 16;
+
+/// The lines of a run, in [`PARTITIONS`] partitions, in memory or spilled.
+#[derive(Debug)]
+pub struct Store {
+    /// The lines held in memory, per partition.
+    pub mem: Vec<Part>,
+    has_orders: bool,
+    opts: SpillOptions,
+    spill: Option<Spill>,
+    /// Cumulative shift of customer and order ids since the start.
+    shift: (u32, u32),
+    spilled_bytes: u64,
+}
+
+/// Open spill files, one per partition.
+#[derive(Debug)]
+struct Spill {
+    dir: tempfile::TempDir,
+    writers: Vec<BufWriter<File>>,
+}
+
+impl Store {
+    /// An empty store; `reserve` lines are reserved in each of the first `used` partitions.
+    pub fn new(has_orders: bool, used: usize, reserve: usize, opts: SpillOptions) -> Self {
+        // Never reserve more than the budget holds.
+        let cap = opts.memory_limit.map_or(reserve, |m| {
+            reserve.min(m as usize / Self::line_bytes(has_orders) / used.max(1) + 1)
+        });
+        let mem = (0..PARTITIONS)
+            .map(|p| {
+                let cap = if p < used { cap } else { 0 };
+                Part {
+                    lines: Vec::with_capacity(cap),
+                    orders: has_orders.then(|| Vec::with_capacity(cap)),
+                }
+            })
+            .collect();
+        Store {
+            mem,
+            has_orders,
+            opts,
+            spill: None,
+            shift: (0, 0),
+            spilled_bytes: 0,
+        }
+    }
+
+    fn line_bytes(has_orders: bool) -> usize {
+        LINE_BYTES + if has_orders { ORDER_BYTES } else { 0 }
+    }
+
+    /// Bytes of the lines held in memory.
+    pub fn mem_bytes(&self) -> u64 {
+        let lines: usize = self.mem.iter().map(|p| p.lines.len()).sum();
+        (lines * Self::line_bytes(self.has_orders)) as u64
+    }
+
+    /// Bytes written to spill files so far.
+    pub fn spilled_bytes(&self) -> u64 {
+        self.spilled_bytes
+    }
+
+    /// Records a shift of every customer id (in memory the caller applies it).
+    pub fn shift_customers(&mut self, s: u32) {
+        self.shift.0 += s;
+    }
+
+    /// Records a shift of every order id (in memory the caller applies it).
+    pub fn shift_orders(&mut self, s: u32) {
+        self.shift.1 += s;
+    }
+
+    /// Writes the lines in memory to disk when they pass the budget.
+    pub fn check_budget(&mut self) -> Result<()> {
+        match self.opts.memory_limit {
+            Some(limit) if self.mem_bytes() > limit => self.flush(),
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes every partition's lines in memory to its spill file as one block.
+    pub fn flush(&mut self) -> Result<()> {
+        if self.spill.is_none() {
+            let base = match &self.opts.dir {
+                Some(d) => d.clone(),
+                None => std::env::temp_dir(),
+            };
+            let dir = tempfile::Builder::new()
+                .prefix("custseg-spill-")
+                .tempdir_in(&base)
+                .map_err(|e| spill_error(&base, &e))?;
+            let writers = (0..PARTITIONS)
+                .map(|p| {
+                    let path = part_path(dir.path(), p);
+                    File::create(&path)
+                        .map(|f| BufWriter::with_capacity(1 << 20, f))
+                        .map_err(|e| spill_error(&path, &e))
+                })
+                .collect::<Result<_>>()?;
+            self.spill = Some(Spill { dir, writers });
+        }
+        let spill = self.spill.as_mut().expect("made above");
+        let shift = self.shift;
+        let dir = spill.dir.path().to_path_buf();
+        let written: u64 = self
+            .mem
+            .par_iter_mut()
+            .zip(spill.writers.par_iter_mut())
+            .enumerate()
+            .map(|(p, (part, w))| -> Result<u64> {
+                let n = write_block(w, part, shift)
+                    .map_err(|e| spill_error(&part_path(&dir, p), &e))?;
+                part.lines.clear();
+                if let Some(o) = part.orders.as_mut() {
+                    o.clear();
+                }
+                Ok(n)
+            })
+            .sum::<Result<u64>>()?;
+        self.spilled_bytes += written;
+        Ok(())
+    }
+
+    /// Takes the spill files out of the store, to rewrite their lines after a
+    /// [`Remap::Rebase`](crate::keys::Remap); `None` when nothing was spilled.
+    /// The caller remaps each block and puts it back with [`Store::push_part`].
+    pub fn take_spill(&mut self) -> Result<Option<Spilled>> {
+        let Some(spill) = self.spill.take() else {
+            return Ok(None);
+        };
+        Ok(Some(spill.finish(self.has_orders, self.shift)?))
+    }
+
+    /// Appends lines of any partitions (after a remap), each to the partition of its customer.
+    pub fn push_part(&mut self, part: &Part, keys: &Keys) -> Result<()> {
+        for (i, l) in part.lines.iter().enumerate() {
+            let dst = &mut self.mem[keys.partition(l.customer)];
+            dst.lines.push(*l);
+            if let (Some(d), Some(o)) = (dst.orders.as_mut(), part.orders.as_ref()) {
+                d.push(o[i]);
+            }
+        }
+        self.check_budget()
+    }
+
+    /// The lines, ready to be read partition by partition.
+    pub fn finish(mut self) -> Result<Stored> {
+        let spilled = match self.spill.take() {
+            Some(s) => Some(s.finish(self.has_orders, self.shift)?),
+            None => None,
+        };
+        Ok(Stored {
+            mem: self.mem,
+            spilled,
+            spilled_bytes: self.spilled_bytes,
+        })
+    }
+}
+
+impl Spill {
+    fn finish(self, has_orders: bool, shift: (u32, u32)) -> Result<Spilled> {
+        for (p, w) in self.writers.into_iter().enumerate() {
+            w.into_inner()
+                .map_err(|e| spill_error(&part_path(self.dir.path(), p), e.error()))?;
+        }
+        Ok(Spilled {
+            dir: self.dir,
+            has_orders,
+            shift,
+        })
+    }
+}
+
+/// The lines of a finished ingestion: in memory and, maybe, on disk.
+#[derive(Debug)]
+pub struct Stored {
+    /// Lines still in memory, per partition.
+    pub mem: Vec<Part>,
+    /// Spilled lines, if any.
+    pub spilled: Option<Spilled>,
+    /// Bytes written to spill files.
+    pub spilled_bytes: u64,
+}
+
+impl Stored {
+    /// Every partition, one at a time per task: the spilled lines then those in memory.
+    pub fn into_partitions(self) -> impl IndexedParallelIterator<Item = Result<Part>> {
+        let spilled = self.spilled;
+        self.mem
+            .into_par_iter()
+            .enumerate()
+            .map(move |(p, mem)| match &spilled {
+                Some(s) => s.load(p, mem),
+                None => Ok(mem),
+            })
+    }
+}
+
+/// Closed spill files; removed from disk when dropped.
+#[derive(Debug)]
+pub struct Spilled {
+    dir: tempfile::TempDir,
+    has_orders: bool,
+    /// The cumulative shifts when the files were closed.
+    shift: (u32, u32),
+}
+
+impl Spilled {
+    /// The spilled lines of partition `p` followed by `tail`.
+    pub fn load(&self, p: usize, tail: Part) -> Result<Part> {
+        let mut part = Part {
+            lines: Vec::new(),
+            orders: self.has_orders.then(Vec::new),
+        };
+        self.blocks(p, |block| {
+            part.lines.extend_from_slice(&block.lines);
+            if let (Some(d), Some(s)) = (part.orders.as_mut(), block.orders.as_ref()) {
+                d.extend_from_slice(s);
+            }
+            Ok(())
+        })?;
+        if part.lines.is_empty() {
+            return Ok(tail);
+        }
+        part.lines.extend_from_slice(&tail.lines);
+        if let (Some(d), Some(s)) = (part.orders.as_mut(), tail.orders.as_ref()) {
+            d.extend_from_slice(s);
+        }
+        Ok(part)
+    }
+
+    /// Calls `f` with the lines of partition `p`, a piece at a time, ids brought up to date.
+    pub fn blocks(&self, p: usize, mut f: impl FnMut(Part) -> Result<()>) -> Result<()> {
+        let path = part_path(self.dir.path(), p);
+        let err = |e: std::io::Error| spill_error(&path, &e);
+        let file = File::open(&path).map_err(err)?;
+        let size = file.metadata().map_err(err)?.len();
+        let mut r = BufReader::with_capacity(1 << 20, file);
+        let width = Store::line_bytes(self.has_orders);
+        let mut buf = vec![0u8; READ_LINES * width];
+        let mut pos = 0u64;
+        while pos < size {
+            let mut h = [0u8; HEADER];
+            r.read_exact(&mut h).map_err(err)?;
+            let n = u64::from_le_bytes(h[0..8].try_into().expect("8 bytes"));
+            let dc = self.shift.0 - u32::from_le_bytes(h[8..12].try_into().expect("4 bytes"));
+            let dor = self.shift.1 - u32::from_le_bytes(h[12..16].try_into().expect("4 bytes"));
+            pos += HEADER as u64 + n * width as u64;
+            let mut left = n as usize;
+            while left > 0 {
+                let k = left.min(READ_LINES);
+                let bytes = &mut buf[..k * width];
+                r.read_exact(bytes).map_err(err)?;
+                f(decode(bytes, k, self.has_orders, dc, dor))?;
+                left -= k;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn part_path(dir: &Path, p: usize) -> PathBuf {
+    dir.join(format!("part-{p:02}.bin"))
+}
+
+fn spill_error(path: &Path, e: &std::io::Error) -> CoreError {
+    CoreError::Spill {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Writes one block; returns the bytes written.
+fn write_block(w: &mut impl Write, part: &Part, shift: (u32, u32)) -> std::io::Result<u64> {
+    let n = part.lines.len();
+    if n == 0 {
+        return Ok(0);
+    }
+    let width = LINE_BYTES
+        + if part.orders.is_some() {
+            ORDER_BYTES
+        } else {
+            0
+        };
+    let mut h = [0u8; HEADER];
+    h[0..8].copy_from_slice(&(n as u64).to_le_bytes());
+    h[8..12].copy_from_slice(&shift.0.to_le_bytes());
+    h[12..16].copy_from_slice(&shift.1.to_le_bytes());
+    w.write_all(&h)?;
+    let mut buf = Vec::with_capacity(READ_LINES.min(n) * width);
+    for start in (0..n).step_by(READ_LINES) {
+        buf.clear();
+        for i in start..(start + READ_LINES).min(n) {
+            let l = &part.lines[i];
+            buf.extend_from_slice(&l.customer.to_le_bytes());
+            buf.extend_from_slice(&l.day.to_le_bytes());
+            buf.extend_from_slice(&l.amount.to_le_bytes());
+            if let Some(o) = &part.orders {
+                buf.extend_from_slice(&o[i].to_le_bytes());
+            }
+        }
+        w.write_all(&buf)?;
+    }
+    Ok((HEADER + n * width) as u64)
+}
+
+/// Decodes `n` lines, adding the shifts that happened since they were written.
+fn decode(bytes: &[u8], n: usize, has_orders: bool, dc: u32, dor: u32) -> Part {
+    let width = LINE_BYTES + if has_orders { ORDER_BYTES } else { 0 };
+    let u32_at = |b: &[u8], i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+    let mut lines = Vec::with_capacity(n);
+    let mut orders = has_orders.then(|| Vec::with_capacity(n));
+    for rec in bytes.chunks_exact(width) {
+        lines.push(Line {
+            customer: u32_at(rec, 0) + dc,
+            day: i32::from_le_bytes(rec[4..8].try_into().expect("4 bytes")),
+            amount: i64::from_le_bytes(rec[8..16].try_into().expect("8 bytes")),
+        });
+        if let Some(o) = orders.as_mut() {
+            o.push(u32_at(rec, 16) + dor);
+        }
+    }
+    Part { lines, orders }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::KeyKind;
+
+    use crate::ingest::Line as L;
+    const fn line(c: u32, d: i32, a: i64) -> L {
+        L::new(c, d, a)
+    }
+
+    fn sorted(p: &Part) -> Vec<(Line, u32)> {
+        let mut v: Vec<(Line, u32)> = p
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (*l, p.orders.as_ref().map_or(0, |o| o[i])))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn spilled_lines_come_back_with_shifts_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = SpillOptions {
+            memory_limit: Some(0),
+            dir: Some(dir.path().to_path_buf()),
+        };
+        let mut s = Store::new(true, PARTITIONS, 4, opts);
+        s.mem[3].lines.push(line(3, 10, -5));
+        s.mem[3].orders.as_mut().unwrap().push(7);
+        s.check_budget().unwrap();
+        assert!(s.mem[3].lines.is_empty());
+        assert_eq!(s.spilled_bytes(), (HEADER + 20) as u64);
+        // Ids grow by 64 (customers) and 2 (orders): the spilled line follows.
+        s.shift_customers(64);
+        s.shift_orders(2);
+        s.mem[3].lines.push(line(3 + 64, 11, 9));
+        s.mem[3].orders.as_mut().unwrap().push(1);
+        let stored = s.finish().unwrap();
+        let parts: Vec<Part> = stored.into_partitions().collect::<Result<_>>().unwrap();
+        assert_eq!(
+            sorted(&parts[3]),
+            vec![(line(67, 10, -5), 9), (line(67, 11, 9), 1)]
+        );
+        assert!(parts
+            .iter()
+            .enumerate()
+            .all(|(p, x)| p == 3 || x.lines.is_empty()));
+    }
+
+    #[test]
+    fn rewrite_moves_lines_to_their_new_partition() {
+        let opts = SpillOptions {
+            memory_limit: Some(0),
+            dir: None,
+        };
+        let mut s = Store::new(false, PARTITIONS, 0, opts);
+        for c in 0..200u32 {
+            s.mem[c as usize % PARTITIONS]
+                .lines
+                .push(line(c, c as i32, 1));
+        }
+        s.flush().unwrap();
+        let old = s.take_spill().unwrap().unwrap();
+        let keys = Keys::new(KeyKind::UInt); // partition = id % 64
+        for p in 0..PARTITIONS {
+            old.blocks(p, |mut b| {
+                b.lines.iter_mut().for_each(|l| l.customer += 1);
+                s.push_part(&b, &keys)
+            })
+            .unwrap();
+        }
+        drop(old);
+        let parts: Vec<Part> = s
+            .finish()
+            .unwrap()
+            .into_partitions()
+            .collect::<Result<_>>()
+            .unwrap();
+        for (p, part) in parts.iter().enumerate() {
+            assert!(part
+                .lines
+                .iter()
+                .all(|l| l.customer as usize % PARTITIONS == p));
+        }
+        assert_eq!(parts.iter().map(|p| p.lines.len()).sum::<usize>(), 200);
+    }
+
+    #[test]
+    fn a_missing_folder_is_a_spill_error() {
+        let opts = SpillOptions {
+            memory_limit: Some(0),
+            dir: Some("/nonexistent/custseg".into()),
+        };
+        let mut s = Store::new(false, PARTITIONS, 0, opts);
+        s.mem[0].lines.push(line(0, 0, 1));
+        let e = s.check_budget().unwrap_err();
+        assert!(
+            matches!(e, CoreError::Spill { ref path, .. } if path.contains("nonexistent")),
+            "{e}"
+        );
+    }
+}
