@@ -171,6 +171,14 @@ impl SyntheticColumns {
 /// chrono supports (about ±262 000 years).
 #[must_use]
 pub fn generate(opts: &SyntheticOptions) -> SyntheticColumns {
+    let Some(ctx) = context(opts) else {
+        return SyntheticColumns::default();
+    };
+    generate_range(&ctx, opts, 0, opts.customers)
+}
+
+/// The window's [`Context`], or `None` for an empty table.
+fn context(opts: &SyntheticOptions) -> Option<Context> {
     let end = opts
         .end_day
         .checked_add(UNIX_EPOCH_DAY_CE)
@@ -183,15 +191,23 @@ pub fn generate(opts: &SyntheticOptions) -> SyntheticColumns {
         .expect("synthetic: window start outside the supported date range");
     let start_day = start.num_days_from_ce() - UNIX_EPOCH_DAY_CE;
     if opts.customers == 0 || start_day >= opts.end_day {
-        return SyntheticColumns::default();
+        return None;
     }
+    Some(Context::new(opts, start, start_day))
+}
 
-    let ctx = Context::new(opts, start, start_day);
-    let n_blocks = opts.customers.div_ceil(BLOCK_CUSTOMERS);
+/// The rows of the customers with indices `first..last`, generated in parallel blocks.
+fn generate_range(
+    ctx: &Context,
+    opts: &SyntheticOptions,
+    first: usize,
+    last: usize,
+) -> SyntheticColumns {
+    let n_blocks = (last - first).div_ceil(BLOCK_CUSTOMERS);
     // An upper estimate of the rows (about 4.4 per customer for 1 year, 8.4
     // for 3, 13.6 for 10); the vectors grow if it falls short, and the
     // unused tail is given back at the end.
-    let estimate = (opts.customers as f64 * (4.0 + 2.5 * f64::from(opts.years.min(6)))) as usize;
+    let estimate = ((last - first) as f64 * (4.0 + 2.5 * f64::from(opts.years.min(6)))) as usize;
     let mut out = SyntheticColumns::with_capacity(estimate);
     // Pipeline: append group g (one thread) while group g + 1 is generated
     // (the others, and that one once done).
@@ -204,8 +220,8 @@ pub fn generate(opts: &SyntheticOptions) -> SyntheticColumns {
                 (group_start..group_end)
                     .into_par_iter()
                     .map(|b| {
-                        let lo = b * BLOCK_CUSTOMERS;
-                        let hi = (lo + BLOCK_CUSTOMERS).min(opts.customers);
+                        let lo = first + b * BLOCK_CUSTOMERS;
+                        let hi = (lo + BLOCK_CUSTOMERS).min(last);
                         ctx.block(lo, hi)
                     })
                     .collect::<Vec<_>>()
@@ -540,11 +556,48 @@ fn splitmix64(x: u64) -> u64 {
 /// strings like `"C0000042"` with `string_ids`), `date` (date32) and `amount`
 /// (float64: the cents / 100).
 pub fn record_batch(opts: &SyntheticOptions, string_ids: bool) -> arrow_array::RecordBatch {
-    use arrow_array::{ArrayRef, Date32Array, Float64Array, Int64Array, StringArray};
+    to_record_batch(generate(opts), string_ids)
+}
+
+/// The synthetic table as a stream of record batches of `batch_customers`
+/// customers each (about 2.5 rows per customer-year), generated one batch at a
+/// time, so a table of any size is never held in memory. The concatenated
+/// batches equal [`record_batch`].
+pub fn stream(
+    opts: &SyntheticOptions,
+    string_ids: bool,
+    batch_customers: usize,
+) -> impl Iterator<Item = arrow_array::RecordBatch> + Send + 'static {
+    let opts = opts.clone();
+    let ctx = context(&opts);
+    let step = batch_customers.max(1);
+    let n = if ctx.is_some() { opts.customers } else { 0 };
+    (0..n).step_by(step).map(move |first| {
+        let ctx = ctx.as_ref().expect("n is 0 without a context");
+        let last = (first + step).min(opts.customers);
+        to_record_batch(generate_range(ctx, &opts, first, last), string_ids)
+    })
+}
+
+/// The schema of the synthetic table: `customer_id` (int64 or string), `date`, `amount`.
+pub fn schema(string_ids: bool) -> arrow_schema::SchemaRef {
     use arrow_schema::{DataType, Field, Schema};
+    let id = if string_ids {
+        DataType::Utf8
+    } else {
+        DataType::Int64
+    };
+    std::sync::Arc::new(Schema::new(vec![
+        Field::new("customer_id", id, false),
+        Field::new("date", DataType::Date32, false),
+        Field::new("amount", DataType::Float64, false),
+    ]))
+}
+
+fn to_record_batch(cols: SyntheticColumns, string_ids: bool) -> arrow_array::RecordBatch {
+    use arrow_array::{ArrayRef, Date32Array, Float64Array, Int64Array, StringArray};
     use std::sync::Arc;
 
-    let cols = generate(opts);
     let ids: ArrayRef = if string_ids {
         Arc::new(StringArray::from_iter_values(
             cols.customer.iter().map(|c| format!("C{c:07}")),
@@ -557,23 +610,37 @@ pub fn record_batch(opts: &SyntheticOptions, string_ids: bool) -> arrow_array::R
         .par_iter()
         .map(|&c| c as f64 / 100.0)
         .collect();
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("customer_id", ids.data_type().clone(), false),
-        Field::new("date", DataType::Date32, false),
-        Field::new("amount", DataType::Float64, false),
-    ]));
     let columns: Vec<ArrayRef> = vec![
         ids,
         Arc::new(Date32Array::from(cols.day)),
         Arc::new(Float64Array::from(amounts)),
     ];
-    arrow_array::RecordBatch::try_new(schema, columns).expect("columns match the schema")
+    arrow_array::RecordBatch::try_new(schema(string_ids), columns)
+        .expect("columns match the schema")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn the_stream_concatenates_to_the_table() {
+        let o = SyntheticOptions {
+            customers: 2_345,
+            ..SyntheticOptions::default()
+        };
+        let whole = record_batch(&o, false);
+        let parts: Vec<_> = stream(&o, false, 1_000).collect();
+        assert_eq!(parts.len(), 3);
+        let joined = arrow_select::concat::concat_batches(&whole.schema(), &parts).unwrap();
+        assert_eq!(joined, whole);
+        let none = SyntheticOptions {
+            customers: 0,
+            ..SyntheticOptions::default()
+        };
+        assert_eq!(stream(&none, true, 10).count(), 0);
+    }
 
     fn day_of(y: i32, m: u32, d: u32) -> i32 {
         NaiveDate::from_ymd_opt(y, m, d).unwrap().num_days_from_ce() - UNIX_EPOCH_DAY_CE

@@ -108,3 +108,27 @@ def test_synthetic_is_deterministic_and_realistic():
     s = cs.datasets.synthetic(customers=100, years=1, seed=3, ids="str")
     assert s.schema.field("customer_id").type == pa.string()
     assert s["customer_id"][0].as_py().startswith("C")
+
+
+@pytest.mark.parametrize("ids", ["int", "str"])
+def test_synthetic_stream_is_the_table_in_batches(ids):
+    """The streamed generator (for runs larger than memory) gives the same rows,
+    and a segmentation over the stream equals the one over the table."""
+    kw = dict(customers=12_345, years=3, seed=5, ids=ids)
+    table = cs.datasets.synthetic(**kw)
+    reader = cs.datasets.synthetic_stream(**kw, batch_customers=5_000)
+    assert isinstance(reader, pa.RecordBatchReader)
+    batches = list(reader)
+    assert len(batches) == 3
+    assert pa.Table.from_batches(batches).equals(table)
+    streamed = cs.customer_value(
+        cs.datasets.synthetic_stream(**kw, batch_customers=1_000), memory_limit=0
+    )
+    assert streamed.equals(cs.customer_value(table))
+
+
+def test_synthetic_rejects_bad_sizes():
+    with pytest.raises(cs.ConfigError, match="years"):
+        cs.datasets.synthetic(customers=10, years=10**6)
+    with pytest.raises(cs.ConfigError, match="batch_customers"):
+        cs.datasets.synthetic_stream(customers=10, batch_customers=0)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from custseg import _core
 from custseg._frames import as_day
+from custseg.errors import ConfigError
 
 
 def synthetic(
@@ -43,8 +44,7 @@ def synthetic(
         ids: ``"int"`` for int64 ids, ``"str"`` for string ids such as ``"C0000042"``.
         output: ``"arrow"`` (a pyarrow Table), ``"pandas"`` or ``"polars"``.
     """
-    end_day = as_day(end, "end")
-    assert end_day is not None
+    end_day = _check(customers, years, end)
     table = _core.synthetic(customers, years, seed, end_day, ids == "str")
     if output == "pandas":
         return table.to_pandas(date_as_object=False)
@@ -53,3 +53,42 @@ def synthetic(
 
         return pl.from_arrow(table)
     return table
+
+
+def synthetic_stream(
+    customers: int = 10_000,
+    years: int = 3,
+    seed: int = 42,
+    *,
+    end: Any = "2026-01-01",
+    ids: Literal["int", "str"] = "int",
+    batch_customers: int = 100_000,
+) -> Any:
+    """The :func:`synthetic` table as a ``pyarrow.RecordBatchReader`` that makes
+    ``batch_customers`` customers per batch as it is read: a table of any size
+    (a billion rows and more) is never held in memory, so it stands in for a
+    larger-than-memory Parquet dataset. The batches, concatenated, equal
+    ``synthetic(customers, years, seed, end=end, ids=ids)``. The reader can be
+    consumed once.
+
+    Example:
+        >>> import custseg as cs
+        >>> reader = cs.datasets.synthetic_stream(customers=2_500, batch_customers=1_000)
+        >>> sum(b.num_rows for b in reader) == cs.datasets.synthetic(customers=2_500).num_rows
+        True
+    """
+    end_day = _check(customers, years, end)
+    if batch_customers < 1:
+        raise ConfigError(f"batch_customers must be at least 1, got {batch_customers}")
+    return _core.synthetic_stream(customers, years, seed, end_day, ids == "str", batch_customers)
+
+
+def _check(customers: int, years: int, end: Any) -> int:
+    """The end day, after checking the sizes."""
+    end_day = as_day(end, "end")
+    assert end_day is not None
+    if customers < 0 or not 0 <= years <= 1000:
+        raise ConfigError(
+            f"customers must be >= 0 and years 0 to 1000, got customers={customers}, years={years}"
+        )
+    return end_day
