@@ -54,9 +54,13 @@ def customer_value(
     memory_limit: int | None = None,
     spill_dir: str | None = None,
 ) -> tuple[Any, dict[str, Any]]: ...
-def synthetic(customers: int, years: int, seed: int, end_day: int, string_ids: bool) -> Any: ...
-def synthetic_stream(
-    customers: int, years: int, seed: int, end_day: int, string_ids: bool, batch_customers: int
+def synthetic(
+    customers: int,
+    years: int,
+    seed: int,
+    end_day: int,
+    string_ids: bool,
+    batch_customers: int | None = None,
 ) -> Any: ...
 def _after_fork_in_child() -> None: ...
 

@@ -80,7 +80,7 @@ def synthetic_stream(
     end_day = _check(customers, years, end)
     if batch_customers < 1:
         raise ConfigError(f"batch_customers must be at least 1, got {batch_customers}")
-    return _core.synthetic_stream(customers, years, seed, end_day, ids == "str", batch_customers)
+    return _core.synthetic(customers, years, seed, end_day, ids == "str", batch_customers)
 
 
 def _check(customers: int, years: int, end: Any) -> int:

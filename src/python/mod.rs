@@ -27,7 +27,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<periods::PyPeriods>()?;
     m.add_function(wrap_pyfunction!(customer_value::customer_value_py, m)?)?;
     m.add_function(wrap_pyfunction!(synthetic::synthetic_py, m)?)?;
-    m.add_function(wrap_pyfunction!(synthetic::synthetic_stream_py, m)?)?;
     m.add_function(wrap_pyfunction!(run::_after_fork_in_child, m)?)?;
     errors::register(m)?;
     Ok(())
