@@ -327,15 +327,15 @@ fn segment(
         })
         .collect();
     cancel.check()?;
+    // One vector of rows; each partition's rows are freed once moved (per-customer memory, not twice).
+    let total = done.iter().flatten().map(|d| d.0.len()).sum();
+    let mut rows = Vec::with_capacity(total);
     let mut seen = 0;
-    let mut parts = Vec::with_capacity(done.len());
     for d in done {
         let (r, s) = d?;
         seen += s;
-        parts.push(r);
+        rows.extend(r);
     }
-    let mut rows = parts.concat();
-    drop(parts);
 
     assign_tiers(&mut rows, &opts.cuts);
 
