@@ -19,7 +19,7 @@ use crate::ingest::{Ingested, Part};
 use crate::money;
 use crate::periods::{fmt_day, DayTable, Periods};
 use crate::store::Stored;
-use crate::tiers::{check_cuts, count_strictly_greater, share, tier};
+use crate::tiers::{check_cuts, tiers_of};
 
 /// CV2 group labels, in category order (CV7).
 pub const GROUPS: [&str; 6] = ["0 SOL", "1 NEW", "2 ACT", "3 COLD", "4 LOST", "5 LOST"];
@@ -340,8 +340,10 @@ fn segment(
     assign_tiers(&mut rows, &opts.cuts);
 
     // Output in customer key order (I5).
-    let rank = customers.ranks();
-    rows.par_sort_unstable_by_key(|r| rank[r.customer as usize]);
+    let ids: Vec<u32> = rows.par_iter().map(|r| r.customer).collect();
+    let order = customers.key_order(&ids);
+    drop(ids);
+    let rows = order.par_iter().map(|&i| rows[i as usize]).collect();
     Ok((rows, seen))
 }
 
@@ -438,9 +440,8 @@ fn assign_tiers(rows: &mut [Row], cuts: &[f64]) {
     for pool in [ACT, COLD, LOST4] {
         let idx: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].pool == pool).collect();
         let m: Vec<i64> = idx.iter().map(|&i| rows[i].monetary).collect();
-        let greater = count_strictly_greater(&m);
-        for (&i, &g) in idx.iter().zip(&greater) {
-            rows[i].segment += tier(share(g, idx.len()), cuts) as i8;
+        for (&i, &t) in idx.iter().zip(&tiers_of(&m, cuts)) {
+            rows[i].segment += t as i8;
         }
     }
 }

@@ -668,11 +668,13 @@ const WINDOW: usize = 1 << 22;
 const CHUNK: usize = 1 << 16;
 
 /// Appends the valid rows of a window (`ok`, or all rows when empty) to their
-/// partitions: each chunk buckets its rows, then each partition appends its
-/// buckets in row order. A row of the same customer, day (and order) as the
-/// partition's previous line in the chunk is added to that line instead (I2
-/// uses only such sums), unless the sum leaves the fixed-point range.
-/// Returns the counts over the valid rows (`as_of`: see [`IngestOptions::as_of`]).
+/// partitions, in row order, with a two-pass radix scatter: each chunk of rows
+/// tags every row with its partition and counts its lines per partition, then
+/// writes them straight to their place. A row of the same customer, day (and
+/// order) as the partition's previous line in the chunk is added to that line
+/// instead (I2 uses only such sums), unless the sum leaves the fixed-point
+/// range. Returns the counts over the valid rows (`as_of`: see
+/// [`IngestOptions::as_of`]).
 #[allow(clippy::too_many_arguments)]
 fn append(
     parts: &mut [Part],
@@ -684,57 +686,129 @@ fn append(
     ok: &[bool],
     as_of: Option<i32>,
 ) -> Stats {
-    type Buckets = Vec<(Vec<Line>, Vec<u32>)>;
-    let done: Vec<(Buckets, Stats)> = (0..cids.len())
-        .into_par_iter()
-        .step_by(CHUNK)
-        .map(|start| {
-            let mut b: Buckets = vec![Default::default(); PARTITIONS];
+    const SKIP: u8 = u8::MAX;
+    const MERGED: u8 = 0x80;
+    const _: () = assert!(PARTITIONS <= MERGED as usize);
+    let n = cids.len();
+    let mut tags = vec![0u8; n];
+    // Pass 1: tags, line counts per partition and the stats, per chunk.
+    let firsts: Vec<([usize; PARTITIONS], Stats)> = tags
+        .par_chunks_mut(CHUNK)
+        .enumerate()
+        .map(|(ch, tag)| {
+            let mut counts = [0usize; PARTITIONS];
+            let mut last: [Option<(u32, i32, u32, i64)>; PARTITIONS] = [None; PARTITIONS];
             let mut st = Stats::default();
-            for i in start..(start + CHUNK).min(cids.len()) {
+            for (j, t) in tag.iter_mut().enumerate() {
+                let i = ch * CHUNK + j;
                 if !ok.is_empty() && !ok[i] {
+                    *t = SKIP;
                     continue;
                 }
-                let (c, d, a) = (cids[i], days[i], amounts[i]);
+                let (c, d, a, o) = (cids[i], days[i], amounts[i], oids.map_or(0, |o| o[i]));
                 st.rows += 1;
                 st.on_or_after += u64::from(as_of.is_some_and(|x| d >= x));
                 st.min_day = st.min_day.min(d);
                 st.max_day = st.max_day.max(d);
-                let (lines, orders) = &mut b[keys.partition(c)];
-                if let Some(last) = lines.last_mut() {
-                    if last.customer == c
-                        && last.day == d
-                        && oids.is_none_or(|o| orders.last() == Some(&o[i]))
-                    {
-                        if let Some(sum) = last.amount.checked_add(a) {
-                            last.amount = sum;
+                let p = keys.partition(c);
+                if let Some((lc, ld, lo, la)) = &mut last[p] {
+                    if (*lc, *ld, *lo) == (c, d, o) {
+                        if let Some(sum) = la.checked_add(a) {
+                            *la = sum;
+                            *t = MERGED | p as u8;
                             continue;
                         }
                     }
                 }
-                lines.push(Line {
-                    customer: c,
-                    day: d,
-                    amount: a,
-                });
-                if let Some(o) = oids {
-                    orders.push(o[i]);
-                }
+                last[p] = Some((c, d, o, a));
+                counts[p] += 1;
+                *t = p as u8;
             }
-            (b, st)
+            (counts, st)
         })
         .collect();
-    parts.par_iter_mut().enumerate().for_each(|(p, part)| {
-        for (b, _) in &done {
-            part.lines.extend_from_slice(&b[p].0);
+
+    // Where each chunk's lines go in each partition.
+    let mut offsets = vec![[0usize; PARTITIONS]; firsts.len()];
+    for (p, part) in parts.iter_mut().enumerate() {
+        let mut at = part.lines.len();
+        for (ch, (counts, _)) in firsts.iter().enumerate() {
+            offsets[ch][p] = at;
+            at += counts[p];
+        }
+        part.lines.reserve(at - part.lines.len());
+        if let Some(o) = part.orders.as_mut() {
+            o.reserve(at - o.len());
+        }
+    }
+    let dst: Vec<(Ptr<Line>, Ptr<u32>)> = parts
+        .iter_mut()
+        .map(|p| {
+            let orders = p
+                .orders
+                .as_mut()
+                .map_or(std::ptr::null_mut(), |o| o.as_mut_ptr());
+            (Ptr(p.lines.as_mut_ptr()), Ptr(orders))
+        })
+        .collect();
+
+    // Pass 2: every chunk writes its own ranges of the partitions.
+    tags.par_chunks(CHUNK)
+        .zip(offsets)
+        .enumerate()
+        .for_each(|(ch, (tag, mut at))| {
+            for (j, &t) in tag.iter().enumerate() {
+                if t == SKIP {
+                    continue;
+                }
+                let i = ch * CHUNK + j;
+                let p = (t & !MERGED) as usize;
+                let (lines, orders) = (dst[p].0.get(), dst[p].1.get());
+                // SAFETY: the reserved ranges `offsets[ch][p]..+counts[ch][p]` of the
+                // chunks are disjoint and inside the capacity; a merge adds to this
+                // chunk's previous line of the partition, written just before (the
+                // sum was checked in pass 1, in the same order).
+                unsafe {
+                    if t & MERGED != 0 {
+                        (*lines.add(at[p] - 1)).amount += amounts[i];
+                    } else {
+                        lines
+                            .add(at[p])
+                            .write(Line::new(cids[i], days[i], amounts[i]));
+                        if let Some(o) = oids {
+                            orders.add(at[p]).write(o[i]);
+                        }
+                        at[p] += 1;
+                    }
+                }
+            }
+        });
+    for (p, part) in parts.iter_mut().enumerate() {
+        let added: usize = firsts.iter().map(|f| f.0[p]).sum();
+        // SAFETY: pass 2 wrote every slot of the reserved ranges.
+        unsafe {
+            part.lines.set_len(part.lines.len() + added);
             if let Some(o) = part.orders.as_mut() {
-                o.extend_from_slice(&b[p].1);
+                o.set_len(o.len() + added);
             }
         }
-    });
+    }
     let mut stats = Stats::default();
-    done.iter().for_each(|(_, st)| stats.add(*st));
+    firsts.iter().for_each(|(_, st)| stats.add(*st));
     stats
+}
+
+/// A raw pointer that may cross threads: each slot is written by exactly one task.
+#[derive(Clone, Copy)]
+struct Ptr<T>(*mut T);
+unsafe impl<T> Send for Ptr<T> {}
+unsafe impl<T> Sync for Ptr<T> {}
+
+impl<T> Ptr<T> {
+    /// The pointer (a method, so closures capture the whole `Send` wrapper).
+    fn get(self) -> *mut T {
+        self.0
+    }
 }
 
 /// Brings the ids of every line held (in memory and spilled) up to date after

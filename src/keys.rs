@@ -439,6 +439,23 @@ impl Keys {
         rank
     }
 
+    /// The indexes of `ids` (distinct ids) in key order (I5): a scatter by
+    /// rank, linear in the ids handed out.
+    pub fn key_order(&self, ids: &[u32]) -> Vec<u32> {
+        use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+        // A compact integer range ranks by id.
+        let rank = (!matches!(self, Keys::IntRange { .. })).then(|| self.ranks());
+        let slot: Vec<AtomicU32> = (0..self.len()).map(|_| AtomicU32::new(u32::MAX)).collect();
+        ids.par_iter().enumerate().for_each(|(i, &id)| {
+            let r = rank.as_ref().map_or(id, |rank| rank[id as usize]);
+            slot[r as usize].store(i as u32, Relaxed);
+        });
+        slot.into_par_iter()
+            .map(AtomicU32::into_inner)
+            .filter(|&i| i != u32::MAX)
+            .collect()
+    }
+
     fn exists_str(&self, parts: &[StrPart], id: u32) -> bool {
         ((id >> PART_BITS) as usize) < parts[(id as usize) & (PARTS - 1)].len()
     }
@@ -591,6 +608,24 @@ mod tests {
         );
         let t = k.take(&[out2[1], out[1]], &DataType::Utf8View).unwrap();
         assert_eq!(t.data_type(), &DataType::Utf8View);
+        // "c", "b", "a" -> indexes of "a", "b", "c"
+        assert_eq!(k.key_order(&[out2[1], out[0], out[1]]), vec![2, 1, 0]);
+    }
+
+    #[test]
+    fn key_order_of_ranges_and_hashed_ints() {
+        let mut k = Keys::new(KeyKind::Int);
+        let mut out = vec![];
+        k.intern_array(&Int64Array::from(vec![7, 3, 5, 4]), 0, &mut out)
+            .unwrap();
+        assert!(matches!(k, Keys::IntRange { .. }));
+        assert_eq!(k.key_order(&out), vec![1, 3, 2, 0]);
+        assert_eq!(k.key_order(&out[..2]), vec![1, 0], "a subset of the ids");
+        let mut h = Keys::new(KeyKind::Int);
+        h.intern_array(&Int64Array::from(vec![i64::MAX, -9, 0]), 0, &mut out)
+            .unwrap();
+        assert!(matches!(h, Keys::Int { .. }));
+        assert_eq!(h.key_order(&out), vec![1, 2, 0]);
     }
 
     #[test]

@@ -23,6 +23,49 @@ pub fn count_strictly_greater<T: Ord + Copy + Send + Sync>(values: &[T]) -> Vec<
     out
 }
 
+/// The tier of every value of a pool: `tier(share(g, N), cuts)` with `g` the
+/// number of values strictly greater (CV6), in linear time.
+///
+/// `g / N < c` holds exactly for `g < G`, `G` the smallest count with
+/// `share(G, N) >= c`; and `g(v) < G` holds exactly for `v >=` the `G`-th
+/// largest value. So one selection per cut finds the smallest value of each
+/// tier, and each value is compared with those.
+pub fn tiers_of<T: Ord + Copy + Send + Sync>(values: &[T], cuts: &[f64]) -> Vec<u8> {
+    let n = values.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut work = values.to_vec();
+    // Per cut: the smallest value inside it, or None when every value is (G >= N).
+    let floors: Vec<Option<T>> = cuts
+        .iter()
+        .map(|&c| {
+            let mut g = ((c * n as f64) as usize).min(n);
+            while g > 0 && share(g as u64 - 1, n) >= c {
+                g -= 1;
+            }
+            while g < n && share(g as u64, n) < c {
+                g += 1;
+            }
+            if g >= n {
+                return None;
+            }
+            // g >= 1: share(0, n) = 0 < c.
+            let (_, v, _) = work.select_nth_unstable_by(g - 1, |a, b| b.cmp(a));
+            Some(*v)
+        })
+        .collect();
+    values
+        .par_iter()
+        .map(|v| {
+            floors
+                .iter()
+                .position(|f| f.is_none_or(|f| *v >= f))
+                .unwrap_or(cuts.len()) as u8
+        })
+        .collect()
+}
+
 /// r = (members strictly greater) / N, as in CV6.
 #[inline]
 pub fn share(greater: u64, n: usize) -> f64 {
@@ -74,6 +117,31 @@ mod tests {
         assert_eq!(tier(share(g[1], 20), &cuts), 1);
         assert_eq!(tier(share(g[5], 20), &cuts), 2);
         assert_eq!(tier(share(g[10], 20), &cuts), 3);
+    }
+
+    #[test]
+    fn tiers_of_equals_the_counting_definition() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        let cut_sets: [&[f64]; 4] = [
+            &[0.05, 0.25, 0.5],
+            &[0.2, 0.8],
+            &[0.1, 1.0 / 3.0, 0.5, 2.0 / 3.0, 0.9],
+            &[0.999_999],
+        ];
+        for round in 0..400 {
+            let n = rng.random_range(1..60);
+            let spread = [1, 3, 10, 1000][round % 4];
+            let v: Vec<i64> = (0..n).map(|_| rng.random_range(0..spread)).collect();
+            for cuts in cut_sets {
+                let want: Vec<u8> = count_strictly_greater(&v)
+                    .iter()
+                    .map(|&g| tier(share(g, n), cuts) as u8)
+                    .collect();
+                assert_eq!(tiers_of(&v, cuts), want, "values {v:?} cuts {cuts:?}");
+            }
+        }
+        assert!(tiers_of::<i64>(&[], &[0.5]).is_empty());
     }
 
     #[test]
