@@ -12,12 +12,31 @@ pub fn from_f64(x: f64) -> Option<i64> {
     if !x.is_finite() {
         return None;
     }
-    let p = (x * SCALE as f64).round();
-    // 2^63 is exactly representable; anything at or beyond it does not fit.
-    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&p) {
-        None
+    let y = x * SCALE as f64;
+    // 2^63 is exactly representable; anything that rounds to it or beyond does not fit.
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&y) {
+        return None;
+    }
+    Some(round_half_away(y))
+}
+
+/// `y.round() as i64` for `|y| < 2^63`, without a call into libm (baseline
+/// x86-64 has no rounding instruction): below 2^52 the fraction `y - trunc(y)`
+/// is exact; from 2^52 on every float is an integer.
+#[inline]
+fn round_half_away(y: f64) -> i64 {
+    const EXACT: f64 = 4_503_599_627_370_496.0; // 2^52
+    let t = y as i64; // truncates towards zero
+    if y.abs() >= EXACT {
+        return t;
+    }
+    let frac = y - t as f64;
+    if frac >= 0.5 {
+        t + 1
+    } else if frac <= -0.5 {
+        t - 1
     } else {
-        Some(p as i64)
+        t
     }
 }
 
@@ -78,6 +97,35 @@ mod tests {
         assert_eq!(from_decimal(-15, 7), Some(-2));
         assert_eq!(from_decimal(14, 7), Some(1));
         assert_eq!(from_decimal(1234, 2), Some(12_340_000));
+    }
+
+    #[test]
+    fn rounding_equals_f64_round() {
+        use rand::{Rng, SeedableRng};
+        let edge = [
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            2.5,
+            -2.5,
+            0.499_999_999_999_999_94,
+            -0.499_999_999_999_999_94,
+            4_503_599_627_370_495.5,
+            -4_503_599_627_370_495.5,
+            4_503_599_627_370_497.0,
+            9.2e18,
+            -9_223_372_036_854_775_808.0,
+        ];
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(1);
+        let random = (0..100_000).map(|i| {
+            let scale = 10f64.powi(i % 19);
+            (rng.random::<f64>() - 0.5) * scale
+        });
+        for y in edge.into_iter().chain(random) {
+            assert_eq!(round_half_away(y), y.round() as i64, "{y}");
+        }
     }
 
     #[test]
