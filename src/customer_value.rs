@@ -220,17 +220,22 @@ pub fn customer_value(
         as_of,
         ..Default::default()
     };
-    let rows = match (as_of, ing.min_day()) {
+    let (rows, order) = match (as_of, ing.min_day()) {
         (Some(as_of), Some(lo)) => {
-            let (rows, seen) = segment(ing.lines, &ing.customers, lo, as_of, opts, cancel)?;
+            let (rows, order, seen) = segment(ing.lines, &ing.customers, lo, as_of, opts, cancel)?;
             report.customers_seen = seen;
-            rows
+            (rows, order)
         }
-        _ => Vec::new(), // an empty input gives an empty result (I4)
+        _ => Default::default(), // an empty input gives an empty result (I4)
     };
     report.customers = rows.len() as u64;
     report.customers_without_purchase = report.customers_seen - report.customers;
-    let ids: Vec<u32> = rows.iter().map(|r| r.customer).collect();
+    // Each column straight from the rows in key order (no sorted copy of the rows).
+    fn column<T: Send>(rows: &[Row], order: &[u32], f: impl Fn(&Row) -> T + Sync) -> Vec<T> {
+        order.par_iter().map(|&i| f(&rows[i as usize])).collect()
+    }
+    let col = |f: fn(&Row) -> i32| column(&rows, &order, f);
+    let ids = column(&rows, &order, |r| r.customer);
     let labels = |names: &[&str]| Arc::new(StringArray::from(names.to_vec()));
     let dict = |codes: Vec<i8>, names: &[&str]| -> Result<ArrayRef> {
         Ok(Arc::new(DictionaryArray::<Int8Type>::try_new(
@@ -240,21 +245,21 @@ pub fn customer_value(
     };
     let columns: Vec<ArrayRef> = vec![
         ing.customers.take(&ids, &ing.customer_type)?,
-        dict(rows.iter().map(|r| r.group).collect(), &GROUPS)?,
-        dict(rows.iter().map(|r| r.segment).collect(), &SEGMENTS)?,
-        Arc::new(Int32Array::from_iter_values(rows.iter().map(|r| r.k))),
-        Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.n))),
-        Arc::new(Float64Array::from_iter_values(
-            rows.iter().map(|r| money::to_f64(r.monetary)),
-        )),
-        Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.first))),
-        Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.last))),
+        dict(column(&rows, &order, |r| r.group), &GROUPS)?,
+        dict(column(&rows, &order, |r| r.segment), &SEGMENTS)?,
+        Arc::new(Int32Array::from(col(|r| r.k))),
+        Arc::new(Int64Array::from(column(&rows, &order, |r| r.n))),
+        Arc::new(Float64Array::from(column(&rows, &order, |r| {
+            money::to_f64(r.monetary)
+        }))),
+        Arc::new(Date32Array::from(col(|r| r.first))),
+        Arc::new(Date32Array::from(col(|r| r.last))),
     ];
     Ok((RecordBatch::try_new(schema, columns)?, report))
 }
 
-/// CV1-CV6 for every customer of the partitions, sorted by customer key, and
-/// the number of customers seen. Partitions are read (from memory or disk),
+/// CV1-CV6 for every customer of the partitions, the indexes of the rows in
+/// customer key order, and the number of customers seen. Partitions are read (from memory or disk),
 /// grouped and segmented in parallel, one task each. `lo` is the earliest day.
 fn segment(
     lines: Stored,
@@ -263,7 +268,7 @@ fn segment(
     as_of: i32,
     opts: &CvOptions,
     cancel: &Cancel,
-) -> Result<(Vec<Row>, u64)> {
+) -> Result<(Vec<Row>, Vec<u32>, u64)> {
     let p0 = opts.periods.index(as_of).ok_or_else(|| {
         CoreError::AsOf(format!(
             "as_of {} is outside the period calendar {}",
@@ -342,9 +347,7 @@ fn segment(
     // Output in customer key order (I5).
     let ids: Vec<u32> = rows.par_iter().map(|r| r.customer).collect();
     let order = customers.key_order(&ids);
-    drop(ids);
-    let rows = order.par_iter().map(|&i| rows[i as usize]).collect();
-    Ok((rows, seen))
+    Ok((rows, order, seen))
 }
 
 struct Ctx<'a> {
