@@ -135,20 +135,22 @@ pub struct Report {
     pub bytes_spilled: u64,
 }
 
-/// One customer's result before tiers (CV1-CV5, CV7).
+/// One customer's result before tiers (CV1-CV5, CV7): 32 bytes of per-customer state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Row {
     customer: u32,
     group: i8,
     segment: i8,
     k: i32,
-    n: i64,
+    /// Purchase events: at most one per day or per order id, and order ids are u32.
+    n: u32,
     monetary: i64,
     first: i32,
     last: i32,
     /// Tier pool (CV6): the group code, or -1 when not tiered.
     pool: i8,
 }
+const _: () = assert!(std::mem::size_of::<Row>() == 32);
 
 /// Resolves `as_of` (I3) against the data.
 pub fn resolve_as_of(requested: Option<i32>, ing: &Ingested) -> Result<Option<i32>> {
@@ -248,7 +250,7 @@ pub fn customer_value(
         dict(column(&rows, &order, |r| r.group), &GROUPS)?,
         dict(column(&rows, &order, |r| r.segment), &SEGMENTS)?,
         Arc::new(Int32Array::from(col(|r| r.k))),
-        Arc::new(Int64Array::from(column(&rows, &order, |r| r.n))),
+        Arc::new(Int64Array::from(column(&rows, &order, |r| i64::from(r.n)))),
         Arc::new(Float64Array::from(column(&rows, &order, |r| {
             money::to_f64(r.monetary)
         }))),
@@ -397,7 +399,7 @@ impl Ctx<'_> {
             group: NEW,
             segment: SEG_NEW,
             k: 0,
-            n: history.len() as i64,
+            n: history.len() as u32,
             monetary: 0,
             first,
             last,
@@ -405,7 +407,7 @@ impl Ctx<'_> {
         };
         let Some(&last_before) = history.last() else {
             // CV2 NEW: first purchase in P0; CV3: m is the sum in P0.
-            row.n = in_p0 as i64;
+            row.n = in_p0 as u32;
             row.monetary = sum_ages(0, 0)?;
             return Ok(Some(row));
         };

@@ -432,7 +432,22 @@ impl Keys {
             Keys::Int { values, .. } => ids.par_sort_unstable_by_key(|&i| values[i as usize]),
             Keys::UInt { values, .. } => ids.par_sort_unstable_by_key(|&i| values[i as usize]),
             Keys::Str { .. } => {
-                ids.par_sort_unstable_by(|&a, &b| self.str_key(a).cmp(self.str_key(b)))
+                // Sort on the first 8 bytes as a big-endian integer (same order as
+                // the bytes), comparing whole keys only when those are equal.
+                let prefix = |id: u32| {
+                    let k = self.str_key(id);
+                    let mut b = [0u8; 8];
+                    let n = k.len().min(8);
+                    b[..n].copy_from_slice(&k[..n]);
+                    u64::from_be_bytes(b)
+                };
+                let mut keyed: Vec<(u64, u32)> =
+                    ids.par_iter().map(|&id| (prefix(id), id)).collect();
+                keyed.par_sort_unstable_by(|a, b| {
+                    a.0.cmp(&b.0)
+                        .then_with(|| self.str_key(a.1).cmp(self.str_key(b.1)))
+                });
+                ids = keyed.into_iter().map(|k| k.1).collect();
             }
             _ => {}
         }
@@ -519,21 +534,34 @@ fn intern_strs<'a>(
     out: &mut [u32],
 ) -> Result<()> {
     // Hash in parallel, bucket the rows of each chunk by partition, then let
-    // one task per partition intern its rows in row order.
-    let chunks: Vec<(Vec<u64>, Vec<Vec<u32>>)> = (0..out.len())
+    // one task per partition intern its rows in row order. A row with the same
+    // key as the row before (rows often come grouped by customer) is neither
+    // hashed nor interned: it copies that row's id at the end.
+    type Chunk = (Vec<u64>, Vec<Vec<u32>>, Vec<u32>);
+    let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
+    let chunks: Vec<Chunk> = (0..out.len())
         .into_par_iter()
         .step_by(CHUNK)
         .map(|start| {
             let end = (start + CHUNK).min(out.len());
-            let hashes: Vec<u64> = (start..end).map(|i| hasher.hash_one(get(i))).collect();
+            let mut hashes = vec![0u64; end - start];
             let mut rows: Vec<Vec<u32>> = vec![Vec::new(); PARTS];
-            for (j, &h) in hashes.iter().enumerate() {
-                let i = start + j;
-                if !nulls.as_ref().is_some_and(|n| n.is_null(i)) {
-                    rows[(h as usize) & (PARTS - 1)].push(j as u32);
+            let mut repeats = Vec::new();
+            for i in start..end {
+                let j = i - start;
+                if is_null(i) {
+                    continue;
                 }
+                let key = get(i);
+                if i > start && !is_null(i - 1) && get(i - 1) == key {
+                    repeats.push(j as u32);
+                    continue;
+                }
+                let h = hasher.hash_one(key);
+                hashes[j] = h;
+                rows[(h as usize) & (PARTS - 1)].push(j as u32);
             }
-            (hashes, rows)
+            (hashes, rows, repeats)
         })
         .collect();
     let out_ptr = Out(out.as_mut_ptr());
@@ -541,7 +569,7 @@ fn intern_strs<'a>(
         .par_iter_mut()
         .enumerate()
         .try_for_each(|(p, part)| -> Result<()> {
-            for (c, (hashes, rows)) in chunks.iter().enumerate() {
+            for (c, (hashes, rows, _)) in chunks.iter().enumerate() {
                 for &j in &rows[p] {
                     let i = c * CHUNK + j as usize;
                     let local = part.intern(hashes[j as usize], get(i), hasher);
@@ -554,7 +582,16 @@ fn intern_strs<'a>(
                 }
             }
             Ok(())
-        })
+        })?;
+    // Repeats in row order, so a run of them copies its first row's id.
+    out.par_chunks_mut(CHUNK)
+        .zip(&chunks)
+        .for_each(|(o, (_, _, repeats))| {
+            for &j in repeats {
+                o[j as usize] = o[j as usize - 1];
+            }
+        });
+    Ok(())
 }
 
 fn intern_map<K: std::hash::Hash + Eq + Copy>(
@@ -614,6 +651,29 @@ mod tests {
         assert_eq!(t.data_type(), &DataType::Utf8View);
         // "c", "b", "a" -> indexes of "a", "b", "c"
         assert_eq!(k.key_order(&[out2[1], out[0], out[1]]), vec![2, 1, 0]);
+    }
+
+    #[test]
+    fn string_ranks_follow_the_bytes_past_the_first_eight() {
+        let keys = [
+            "customer-2",
+            "customer-10",
+            "customer-1",
+            "a",
+            "a\0",
+            "",
+            "a\0\0\0\0\0\0\0\0",
+            "é",
+            "z",
+        ];
+        let mut k = Keys::new(KeyKind::Str);
+        let mut out = vec![];
+        k.intern_array(&StringArray::from(keys.to_vec()), 0, &mut out)
+            .unwrap();
+        let mut want: Vec<usize> = (0..keys.len()).collect();
+        want.sort_by_key(|&i| keys[i].as_bytes());
+        let got: Vec<usize> = k.key_order(&out).iter().map(|&i| i as usize).collect();
+        assert_eq!(got, want);
     }
 
     #[test]
