@@ -442,11 +442,19 @@ impl Ctx<'_> {
 
 /// CV6: tiers per pool (2 ACT, 3 COLD, 4 LOST); `segment` holds the pool's first tier on entry.
 fn assign_tiers(rows: &mut [Row], cuts: &[f64]) {
-    for pool in [ACT, COLD, LOST4] {
-        let idx: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].pool == pool).collect();
-        let m: Vec<i64> = idx.iter().map(|&i| rows[i].monetary).collect();
-        for (&i, &t) in idx.iter().zip(&tiers_of(&m, cuts)) {
-            rows[i].segment += t as i8;
+    const POOLS: [i8; 3] = [ACT, COLD, LOST4];
+    // One pass sorts the members (row index, monetary) into their pools.
+    let mut members: [(Vec<u32>, Vec<i64>); 3] = Default::default();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(p) = POOLS.iter().position(|&p| p == r.pool) {
+            members[p].0.push(i as u32);
+            members[p].1.push(r.monetary);
+        }
+    }
+    let tiers: Vec<Vec<u8>> = members.par_iter().map(|(_, m)| tiers_of(m, cuts)).collect();
+    for ((idx, _), t) in members.iter().zip(&tiers) {
+        for (&i, &t) in idx.iter().zip(t) {
+            rows[i as usize].segment += t as i8;
         }
     }
 }

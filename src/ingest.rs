@@ -317,7 +317,17 @@ fn convert_dates(
     }
     match kind {
         DateKind::Date32 => {
-            for (i, &v) in vals::<Date32Type>(array).iter().enumerate() {
+            let v = vals::<Date32Type>(array);
+            // The common case, every day valid: one vectorised min/max, then a copy.
+            let (min, max) = v
+                .iter()
+                .fold((i32::MAX, i32::MIN), |(a, b), &d| (a.min(d), b.max(d)));
+            let lowest = earliest.map_or(lo, |e| e.max(lo));
+            if nulls.as_ref().is_none_or(|n| n.null_count() == 0) && min >= lowest && max <= hi {
+                out.copy_from_slice(v);
+                return;
+            }
+            for (i, &v) in v.iter().enumerate() {
                 push(i, Some(v as i64));
             }
         }
