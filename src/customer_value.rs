@@ -137,18 +137,45 @@ pub struct Report {
 
 /// One customer's result before tiers (CV1-CV5, CV7): 32 bytes of per-customer state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Row {
-    customer: u32,
-    group: i8,
-    segment: i8,
-    k: i32,
+pub(crate) struct Row {
+    pub customer: u32,
+    pub group: i8,
+    pub segment: i8,
+    pub k: i32,
     /// Purchase events: at most one per day or per order id, and order ids are u32.
-    n: u32,
-    monetary: i64,
-    first: i32,
-    last: i32,
+    pub n: u32,
+    pub monetary: i64,
+    /// First and last purchase event days.
+    pub first: i32,
+    pub last: i32,
     /// Tier pool (CV6): the group code, or -1 when not tiered.
     pool: i8,
+}
+
+/// What RFM and CLV need of a customer besides its [`Row`] (R1, CLV1, CLV3).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Extra {
+    /// All purchase events before `as_of` (R1 frequency).
+    pub events: u32,
+    /// Periods holding at least one purchase event (CLV3).
+    pub periods_with_events: u32,
+    /// Periods from the first purchase's to the one holding `as_of` - 1 day, both included (CLV3).
+    pub periods_span: u32,
+    /// Net sum of every amount before `as_of` (R1 monetary, CLV1).
+    pub net: i64,
+    /// Bit 0: an event in [as_of - 730, as_of - 365); bit 1: in [as_of - 365, as_of) (CLV1 churn).
+    pub churn: u8,
+}
+
+/// The result of the per-customer pass, rows in no particular order.
+#[derive(Debug, Default)]
+pub(crate) struct Segmented {
+    pub rows: Vec<Row>,
+    /// Aligned with `rows` when asked for, else empty.
+    pub extras: Vec<Extra>,
+    /// Indexes of `rows` in customer key order (I5).
+    pub order: Vec<u32>,
+    pub as_of: i32,
 }
 const _: () = assert!(std::mem::size_of::<Row>() == 32);
 
@@ -187,17 +214,23 @@ pub fn rows_after_as_of(requested: Option<i32>, ing: &Ingested) -> Result<u64> {
 
 /// The output schema of [`customer_value`] (CV7).
 pub fn schema(customer: &str, customer_type: &DataType) -> SchemaRef {
+    let mut fields = vec![Field::new(customer, customer_type.clone(), false)];
+    fields.extend(fields_cv("monetary"));
+    Arc::new(Schema::new(fields))
+}
+
+/// The CV7 fields after the customer column, the CV3 value named `monetary`.
+pub fn fields_cv(monetary: &str) -> Vec<Field> {
     let dict = DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8));
-    Arc::new(Schema::new(vec![
-        Field::new(customer, customer_type.clone(), false),
+    vec![
         Field::new("cv_group", dict.clone(), false),
         Field::new("cv_segment", dict, false),
         Field::new("periods_since_last", DataType::Int32, false),
         Field::new("purchases", DataType::Int64, false),
-        Field::new("monetary", DataType::Float64, false),
+        Field::new(monetary, DataType::Float64, false),
         Field::new("first_purchase", DataType::Date32, false),
         Field::new("last_purchase", DataType::Date32, false),
-    ]))
+    ]
 }
 
 /// The Customer Value segmentation of every customer with a purchase event before `as_of`.
@@ -209,9 +242,26 @@ pub fn customer_value(
     opts: &CvOptions,
     cancel: &Cancel,
 ) -> Result<(RecordBatch, Report)> {
+    let customer_type = ing.customer_type.clone();
+    let (seg, report, keys) = run(ing, opts, false, cancel)?;
+    let mut columns = vec![keys.take(&seg.ids(), &customer_type)?];
+    columns.extend(cv_columns(&seg)?);
+    Ok((
+        RecordBatch::try_new(schema(customer_name, &customer_type), columns)?,
+        report,
+    ))
+}
+
+/// Resolves `as_of`, runs the per-customer pass (with the [`Extra`] facts when
+/// `extras`) and fills the report; returns the customer keys for the output.
+pub(crate) fn run(
+    ing: Ingested,
+    opts: &CvOptions,
+    extras: bool,
+    cancel: &Cancel,
+) -> Result<(Segmented, Report, crate::keys::Keys)> {
     opts.validate()?;
     let as_of = resolve_as_of(opts.as_of, &ing)?;
-    let schema = schema(customer_name, &ing.customer_type);
     let after = rows_after_as_of(opts.as_of, &ing)?;
     let mut report = Report {
         rows_read: ing.rows_read,
@@ -222,55 +272,80 @@ pub fn customer_value(
         as_of,
         ..Default::default()
     };
-    let (rows, order) = match (as_of, ing.min_day()) {
+    let lo = ing.min_day();
+    let seg = match (as_of, lo) {
         (Some(as_of), Some(lo)) => {
-            let (rows, order, seen) = segment(ing.lines, &ing.customers, lo, as_of, opts, cancel)?;
+            let (seg, seen) = pass(ing.lines, &ing.customers, lo, as_of, opts, extras, cancel)?;
             report.customers_seen = seen;
-            (rows, order)
+            seg
         }
-        _ => Default::default(), // an empty input gives an empty result (I4)
+        _ => Segmented::default(), // an empty input gives an empty result (I4)
     };
-    report.customers = rows.len() as u64;
+    report.customers = seg.rows.len() as u64;
     report.customers_without_purchase = report.customers_seen - report.customers;
-    // Each column straight from the rows in key order (no sorted copy of the rows).
-    fn column<T: Send>(rows: &[Row], order: &[u32], f: impl Fn(&Row) -> T + Sync) -> Vec<T> {
-        order.par_iter().map(|&i| f(&rows[i as usize])).collect()
-    }
-    let col = |f: fn(&Row) -> i32| column(&rows, &order, f);
-    let ids = column(&rows, &order, |r| r.customer);
-    let labels = |names: &[&str]| Arc::new(StringArray::from(names.to_vec()));
-    let dict = |codes: Vec<i8>, names: &[&str]| -> Result<ArrayRef> {
-        Ok(Arc::new(DictionaryArray::<Int8Type>::try_new(
-            Int8Array::from(codes),
-            labels(names),
-        )?))
-    };
-    let columns: Vec<ArrayRef> = vec![
-        ing.customers.take(&ids, &ing.customer_type)?,
-        dict(column(&rows, &order, |r| r.group), &GROUPS)?,
-        dict(column(&rows, &order, |r| r.segment), &SEGMENTS)?,
-        Arc::new(Int32Array::from(col(|r| r.k))),
-        Arc::new(Int64Array::from(column(&rows, &order, |r| i64::from(r.n)))),
-        Arc::new(Float64Array::from(column(&rows, &order, |r| {
-            money::to_f64(r.monetary)
-        }))),
-        Arc::new(Date32Array::from(col(|r| r.first))),
-        Arc::new(Date32Array::from(col(|r| r.last))),
-    ];
-    Ok((RecordBatch::try_new(schema, columns)?, report))
+    Ok((seg, report, ing.customers))
 }
 
-/// CV1-CV6 for every customer of the partitions, the indexes of the rows in
-/// customer key order, and the number of customers seen. Partitions are read (from memory or disk),
-/// grouped and segmented in parallel, one task each. `lo` is the earliest day.
-fn segment(
+impl Segmented {
+    /// A column from the rows in key order (straight from the rows, no sorted copy).
+    pub fn column<T: Send>(&self, f: impl Fn(&Row) -> T + Sync) -> Vec<T> {
+        self.order
+            .par_iter()
+            .map(|&i| f(&self.rows[i as usize]))
+            .collect()
+    }
+    /// A column from the rows and their [`Extra`] facts, in key order.
+    pub fn column_x<T: Send>(&self, f: impl Fn(&Row, &Extra) -> T + Sync) -> Vec<T> {
+        self.order
+            .par_iter()
+            .map(|&i| f(&self.rows[i as usize], &self.extras[i as usize]))
+            .collect()
+    }
+    /// The customer ids in key order.
+    pub fn ids(&self) -> Vec<u32> {
+        self.column(|r| r.customer)
+    }
+}
+
+/// An ordered dictionary column of `codes` into `names`.
+pub(crate) fn labels(codes: Vec<i8>, names: &[&str]) -> Result<ArrayRef> {
+    Ok(Arc::new(DictionaryArray::<Int8Type>::try_new(
+        Int8Array::from(codes),
+        Arc::new(StringArray::from(names.to_vec())),
+    )?))
+}
+
+/// The columns of CV7 after the customer column.
+pub(crate) fn cv_columns(seg: &Segmented) -> Result<Vec<ArrayRef>> {
+    let day = |f: fn(&Row) -> i32| seg.column(f);
+    Ok(vec![
+        labels(seg.column(|r| r.group), &GROUPS)?,
+        labels(seg.column(|r| r.segment), &SEGMENTS)?,
+        Arc::new(Int32Array::from(day(|r| r.k))),
+        Arc::new(Int64Array::from(seg.column(|r| i64::from(r.n)))),
+        Arc::new(Float64Array::from(
+            seg.column(|r| money::to_f64(r.monetary)),
+        )),
+        Arc::new(Date32Array::from(day(|r| r.first))),
+        Arc::new(Date32Array::from(day(|r| r.last))),
+    ])
+}
+
+/// The per-customer pass shared by the segmentations: CV1-CV6 for every
+/// customer of the partitions (with the [`Extra`] facts when `extras`), the
+/// key order, and the number of customers seen. Partitions are read (from
+/// memory or disk), grouped and segmented in parallel, one task each. `lo` is
+/// the earliest day.
+#[allow(clippy::too_many_arguments)]
+fn pass(
     lines: Stored,
     customers: &crate::keys::Keys,
     lo: i32,
     as_of: i32,
     opts: &CvOptions,
+    extras: bool,
     cancel: &Cancel,
-) -> Result<(Vec<Row>, Vec<u32>, u64)> {
+) -> Result<(Segmented, u64)> {
     let p0 = opts.periods.index(as_of).ok_or_else(|| {
         CoreError::AsOf(format!(
             "as_of {} is outside the period calendar {}",
@@ -296,20 +371,22 @@ fn segment(
         sales,
         table,
         opts,
+        as_of,
     };
     let locals = customers.locals();
     let overflow = |c: u32| CoreError::SumOverflow {
         customer: customers.display(c),
     };
-    // Per partition: (rows, customers seen).
-    let done: Vec<Result<(Vec<Row>, u64)>> = lines
+    // Per partition: (rows, extras, customers seen).
+    type Done = (Vec<Row>, Vec<Extra>, u64);
+    let done: Vec<Result<Done>> = lines
         .into_partitions()
         .map(|part| {
             let mut part: Part = part?;
             cancel.check()?;
             let seen = group_part(&mut part, locals, |id| customers.local(id), as_of);
             let mut scratch = CustomerDays::default();
-            let mut rows = Vec::new();
+            let (mut rows, mut more) = (Vec::new(), Vec::new());
             let mut offset = 0;
             for (i, chunk) in part
                 .lines
@@ -328,20 +405,28 @@ fn segment(
                 scratch
                     .fill(chunk, orders, opts.count_zero_days)
                     .map_err(|_| overflow(c))?;
-                rows.extend(ctx.customer(c, &scratch).map_err(|_| overflow(c))?);
+                let Some(row) = ctx.customer(c, &scratch).map_err(|_| overflow(c))? else {
+                    continue;
+                };
+                rows.push(row);
+                if extras {
+                    more.push(ctx.extra(&scratch).map_err(|_| overflow(c))?);
+                }
             }
-            Ok((rows, seen))
+            Ok((rows, more, seen))
         })
         .collect();
     cancel.check()?;
     // One vector of rows; each partition's rows are freed once moved (per-customer memory, not twice).
     let total = done.iter().flatten().map(|d| d.0.len()).sum();
     let mut rows = Vec::with_capacity(total);
+    let mut more = Vec::with_capacity(if extras { total } else { 0 });
     let mut seen = 0;
     for d in done {
-        let (r, s) = d?;
+        let (r, x, s) = d?;
         seen += s;
         rows.extend(r);
+        more.extend(x);
     }
 
     assign_tiers(&mut rows, &opts.cuts);
@@ -349,11 +434,18 @@ fn segment(
     // Output in customer key order (I5).
     let ids: Vec<u32> = rows.par_iter().map(|r| r.customer).collect();
     let order = customers.key_order(&ids);
-    Ok((rows, order, seen))
+    let seg = Segmented {
+        rows,
+        extras: more,
+        order,
+        as_of,
+    };
+    Ok((seg, seen))
 }
 
 struct Ctx<'a> {
     opts: &'a CvOptions,
+    as_of: i32,
     p0: i32,
     sales: [bool; 13],
     table: DayTable,
@@ -362,6 +454,38 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn age(&self, day: i32) -> i32 {
         self.p0 - self.table.index(day)
+    }
+
+    /// The facts of R1 and CLV1-CLV3 of a customer with a purchase event; `Err` on a sum overflow (I6).
+    fn extra(&self, d: &CustomerDays) -> std::result::Result<Extra, ()> {
+        let net = d
+            .days
+            .iter()
+            .try_fold(0i64, |s, &(_, n)| s.checked_add(n).ok_or(()))?;
+        let mut periods_with_events = 0;
+        let mut prev = None;
+        let mut churn = 0u8;
+        for &e in &d.events {
+            let p = self.table.index(e);
+            if prev != Some(p) {
+                periods_with_events += 1;
+                prev = Some(p);
+            }
+            let back = self.as_of - e; // 1 ..: days before as_of
+            churn |= match back {
+                366..=730 => 1,
+                1..=365 => 2,
+                _ => 0,
+            };
+        }
+        let first = d.events.first().copied().unwrap_or(self.as_of - 1);
+        Ok(Extra {
+            events: d.events.len() as u32,
+            periods_with_events,
+            periods_span: (self.table.index(self.as_of - 1) - self.table.index(first) + 1) as u32,
+            net,
+            churn,
+        })
     }
 
     /// CV1-CV5 for one customer; `Err` on a sum overflow (I6).

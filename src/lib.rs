@@ -10,6 +10,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod cancel;
+pub mod clv;
 pub mod customer_value;
 pub mod error;
 pub mod events;
@@ -17,6 +18,8 @@ pub mod ingest;
 pub mod keys;
 pub mod money;
 pub mod periods;
+pub mod rfm;
+pub mod segment;
 pub mod store;
 pub mod synthetic;
 pub mod tiers;

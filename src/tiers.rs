@@ -24,46 +24,82 @@ pub fn count_strictly_greater<T: Ord + Copy + Send + Sync>(values: &[T]) -> Vec<
 }
 
 /// The tier of every value of a pool: `tier(share(g, N), cuts)` with `g` the
-/// number of values strictly greater (CV6), in linear time.
-///
-/// `g / N < c` holds exactly for `g < G`, `G` the smallest count with
-/// `share(G, N) >= c`; and `g(v) < G` holds exactly for `v >=` the `G`-th
-/// largest value. So one selection per cut finds the smallest value of each
-/// tier, and each value is compared with those.
+/// number of values strictly greater (CV6, CLV2), in linear time.
 pub fn tiers_of<T: Ord + Copy + Send + Sync>(values: &[T], cuts: &[f64]) -> Vec<u8> {
+    let n = values.len();
+    tiers_by(values, cuts.len() as u8 + 1, |g| {
+        tier(share(g, n), cuts) as u8
+    })
+}
+
+/// The tier of every value of a pool, `tier_of(g)` with `g` the number of
+/// values strictly greater, for any `tier_of` that does not decrease as `g`
+/// grows and stays below `tiers` (CV6, R2, CLV2 share this).
+///
+/// Linear time: tier `>= t` holds exactly for `g >= G_t`, `G_t` the smallest
+/// count with `tier_of(G_t) >= t`; and `g(v) >= G_t` holds exactly for `v <`
+/// the `G_t`-th largest value. One selection per tier boundary finds those
+/// values, and each value is compared with them. Ties share a tier (I5).
+pub fn tiers_by<T: Ord + Copy + Send + Sync>(
+    values: &[T],
+    tiers: u8,
+    tier_of: impl Fn(u64) -> u8 + Sync,
+) -> Vec<u8> {
     let n = values.len();
     if n == 0 {
         return Vec::new();
     }
     let mut work = values.to_vec();
-    // Per cut: the smallest value inside it, or None when every value is (G >= N).
-    let floors: Vec<Option<T>> = cuts
-        .iter()
-        .map(|&c| {
-            let mut g = ((c * n as f64) as usize).min(n);
-            while g > 0 && share(g as u64 - 1, n) >= c {
-                g -= 1;
+    // Per boundary t = 1..tiers: which values have a tier of t or more.
+    let bounds: Vec<Bound<T>> = (1..tiers)
+        .map(|t| {
+            // The smallest g in 0..n with tier_of(g) >= t, by bisection (tier_of is monotone).
+            let (mut lo, mut hi) = (0usize, n);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if tier_of(mid as u64) >= t {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
             }
-            while g < n && share(g as u64, n) < c {
-                g += 1;
+            match lo {
+                0 => Bound::All,
+                g if g >= n => Bound::None,
+                g => {
+                    let (_, v, _) = work.select_nth_unstable_by(g - 1, |a, b| b.cmp(a));
+                    Bound::Below(*v)
+                }
             }
-            if g >= n {
-                return None;
-            }
-            // g >= 1: share(0, n) = 0 < c.
-            let (_, v, _) = work.select_nth_unstable_by(g - 1, |a, b| b.cmp(a));
-            Some(*v)
         })
         .collect();
     values
         .par_iter()
         .map(|v| {
-            floors
+            bounds
                 .iter()
-                .position(|f| f.is_none_or(|f| *v >= f))
-                .unwrap_or(cuts.len()) as u8
+                .filter(|b| match b {
+                    Bound::All => true,
+                    Bound::None => false,
+                    Bound::Below(x) => v < x,
+                })
+                .count() as u8
         })
         .collect()
+}
+
+/// Which values reach a tier (see [`tiers_by`]).
+enum Bound<T> {
+    All,
+    None,
+    /// The values strictly below this one.
+    Below(T),
+}
+
+/// A finite `f64` as an integer of the same order, to rank floats (R2, CLV2).
+pub fn ordered(x: f64) -> i64 {
+    let b = x.to_bits() as i64;
+    b ^ (((b >> 63) as u64) >> 1) as i64
 }
 
 /// r = (members strictly greater) / N, as in CV6.
@@ -142,6 +178,26 @@ mod tests {
             }
         }
         assert!(tiers_of::<i64>(&[], &[0.5]).is_empty());
+    }
+
+    #[test]
+    fn ordered_floats_keep_their_order() {
+        let xs = [-1e300, -2.5, -1.0, -0.0, 0.0, 1e-300, 3.0, 1e300];
+        for w in xs.windows(2) {
+            assert!(ordered(w[0]) <= ordered(w[1]), "{w:?}");
+        }
+        assert!(ordered(-2.5) < ordered(-1.0) && ordered(1.0) < ordered(1.5));
+    }
+
+    #[test]
+    fn r2_scores_by_tiers_by() {
+        // score = B - floor(B r): B = 5, values 10 > 8 = 8 > 3 > 1 > 0.
+        let v = [3, 10, 8, 0, 8, 1];
+        let n = v.len();
+        let t = tiers_by(&v, 5, |g| (5.0 * share(g, n)).floor() as u8);
+        let scores: Vec<u8> = t.iter().map(|t| 5 - t).collect();
+        // g: 3, 0, 1, 5, 1, 4 -> floor(5 g / 6): 2, 0, 0, 4, 0, 3
+        assert_eq!(scores, vec![3, 5, 5, 1, 5, 2]);
     }
 
     #[test]

@@ -18,6 +18,8 @@ import warnings as _warnings
 
 from custseg import _core, datasets
 from custseg._core import Periods
+from custseg.clv import CLV_QUADRANTS, CLV_TIERS, clv
+from custseg.crosstab import crosstab
 from custseg.customer_value import CV_GROUPS, CV_SEGMENTS, customer_value
 from custseg.errors import (
     AmountRangeError,
@@ -33,11 +35,16 @@ from custseg.errors import (
     UnsupportedTypeError,
 )
 from custseg.report import Report
+from custseg.rfm import DEFAULT_RULES as RFM_RULES
+from custseg.rfm import rfm
+from custseg.segment import segment
 from custseg.summary import segment_summary
 
 __version__: str = _core.__version__
 
 __all__ = [
+    "CLV_QUADRANTS",
+    "CLV_TIERS",
     "CV_GROUPS",
     "CV_SEGMENTS",
     "AmountRangeError",
@@ -51,10 +58,15 @@ __all__ = [
     "NullValueError",
     "Periods",
     "PeriodsError",
+    "RFM_RULES",
     "Report",
     "UnsupportedTypeError",
+    "clv",
+    "crosstab",
     "customer_value",
     "datasets",
+    "rfm",
+    "segment",
     "segment_summary",
 ]
 

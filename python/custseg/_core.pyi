@@ -9,6 +9,9 @@ __version__: Final[str]
 BUILD_PROFILE: Final[str]
 CV_GROUPS: Final[list[str]]
 CV_SEGMENTS: Final[list[str]]
+CLV_TIERS: Final[list[str]]
+CLV_QUADRANTS: Final[list[str]]
+RFM_RULES: Final[list[tuple[str, int, int, int, int, int, int]]]
 
 _DateArg = datetime.date | str
 
@@ -33,7 +36,7 @@ class Periods:
     def starts(self, start: _DateArg, end: _DateArg) -> list[datetime.date]: ...
     def __eq__(self, value: object, /) -> bool: ...
 
-def customer_value(
+def segment(
     data: Any,
     *,
     customer: str,
@@ -42,14 +45,22 @@ def customer_value(
     order: str | None,
     as_of: int | None,
     periods: Periods,
-    sales_only: bool,
-    sales_months: list[int],
-    sales_lookback: int,
-    cuts: list[float],
-    monetary_periods: int,
-    count_zero_days: bool,
-    on_invalid: str,
-    threads: int | None,
+    what: list[str],
+    sales_only: bool = False,
+    sales_months: list[int] = ...,
+    sales_lookback: int = 4,
+    cuts: list[float] = ...,
+    monetary_periods: int = 2,
+    count_zero_days: bool = False,
+    bins: int = 5,
+    rfm_monetary: str = "sum",
+    rules: list[tuple[str, int, int, int, int, int, int]] | None = None,
+    lifetime_years: float | None = None,
+    tiers: list[float] = ...,
+    value_threshold: float | None = None,
+    loyalty_threshold: float | None = None,
+    on_invalid: str = "raise",
+    threads: int | None = None,
     rows_hint: int | None = None,
     memory_limit: int | None = None,
     spill_dir: str | None = None,

@@ -223,9 +223,10 @@ def _ordered(table: pa.Table, labels: Mapping[str, Sequence[str]]) -> pa.Table:
         i = table.schema.get_field_index(name)
         col = table.column(i)
         dictionary = pa.array(list(categories), pa.string())
-        typ = pa.dictionary(pa.int8(), pa.string(), ordered=True)
+        index = pa.int8() if len(categories) <= 127 else pa.int16()
+        typ = pa.dictionary(index, pa.string(), ordered=True)
         chunks = [
-            pa.DictionaryArray.from_arrays(c.indices.cast(pa.int8()), dictionary, ordered=True)
+            pa.DictionaryArray.from_arrays(c.indices.cast(index), dictionary, ordered=True)
             for c in col.chunks
         ]
         for c in col.chunks:

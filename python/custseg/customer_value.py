@@ -7,15 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from custseg import _core
-from custseg._frames import as_day, finish, prepare, rows_hint
-from custseg._memory import memory_limit_bytes
-from custseg.report import Report
+from custseg._engine import CV_LABELS, run
 
 Periods = _core.Periods
 
-CV_GROUPS: tuple[str, ...] = tuple(_core.CV_GROUPS)
+CV_GROUPS: tuple[str, ...] = CV_LABELS["cv_group"]
 """cv_group categories in order (CV7)."""
-CV_SEGMENTS: tuple[str, ...] = tuple(_core.CV_SEGMENTS)
+CV_SEGMENTS: tuple[str, ...] = CV_LABELS["cv_segment"]
 """cv_segment categories in order (CV7)."""
 
 
@@ -119,34 +117,23 @@ def customer_value(
         purchase is in 2024H1, four periods before P0 = 2026H1 (``4 LOST``),
         and its monetary value over ages 4 and 5 nets to zero (CV3).
     """
-    periods = _core.Periods.semiannual() if periods is None else periods
-    if not isinstance(periods, _core.Periods):
-        raise TypeError(f"periods must be a custseg.Periods, got {type(periods).__name__}")
-    stream, family, names, customer_dtype = prepare(
-        data, {"customer": customer, "date": date, "amount": amount, "order": order}
-    )
-    table, report = _core.customer_value(
-        stream,
-        customer=names["customer"],
-        date=names["date"],
-        amount=names["amount"],
-        order=names["order"],
-        as_of=as_day(as_of),
+    return run(
+        data,
+        what=["cv"],
+        columns={"customer": customer, "date": date, "amount": amount, "order": order},
+        as_of=as_of,
         periods=periods,
+        labels=CV_LABELS,
+        on_invalid=on_invalid,
+        return_report=return_report,
+        threads=threads,
+        memory_limit=memory_limit,
+        spill_dir=spill_dir,
+        log_as="customer_value",
         sales_only=bool(sales_only),
         sales_months=list(sales_months),
         sales_lookback=sales_lookback,
         cuts=list(cuts),
         monetary_periods=monetary_periods,
         count_zero_days=bool(count_zero_days),
-        on_invalid=on_invalid,
-        threads=threads,
-        rows_hint=rows_hint(stream),
-        memory_limit=memory_limit_bytes(memory_limit),
-        spill_dir=None if spill_dir is None else os.fspath(spill_dir),
     )
-    rep = Report._from_core(report)
-    rep._log("customer_value")
-    labels = {"cv_group": CV_GROUPS, "cv_segment": CV_SEGMENTS}
-    out = finish(table, family, labels, {names["customer"]: customer_dtype})
-    return (out, rep) if return_report else out

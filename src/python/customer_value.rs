@@ -1,4 +1,4 @@
-//! Binding of [`crate::customer_value::customer_value`].
+//! Binding of [`crate::segment::segment`]: Customer Value, RFM and CLV from one pass.
 
 use chrono::NaiveDate;
 use pyo3::prelude::*;
@@ -6,11 +6,15 @@ use pyo3::types::PyDict;
 use pyo3_arrow::input::AnyRecordBatch;
 use pyo3_arrow::PyTable;
 
-use crate::customer_value::{customer_value, CvOptions, Report};
+use crate::clv::ClvOptions;
+use crate::customer_value::{CvOptions, Report};
+use crate::error::CoreError;
 use crate::ingest::{ingest, ColumnNames, IngestOptions, OnInvalid};
 use crate::periods::{date_of, Periods};
 use crate::python::periods::PyPeriods;
 use crate::python::run::run;
+use crate::rfm::{RfmOptions, RfmRule};
+use crate::segment::{segment, What};
 use crate::store::SpillOptions;
 
 /// The report as a dict (turned into `custseg.Report` by the Python layer).
@@ -39,12 +43,19 @@ pub fn earliest_day(p: &Periods) -> Option<i32> {
     }
 }
 
-/// Customer Value segmentation (section 2); see `custseg.customer_value`.
-#[pyfunction(name = "customer_value")]
-#[pyo3(signature = (data, *, customer, date, amount, order, as_of, periods, sales_only,
-    sales_months, sales_lookback, cuts, monetary_periods, count_zero_days, on_invalid, threads, rows_hint=None, memory_limit=None, spill_dir=None))]
+/// A rules table row from Python: (name, r_lo, r_hi, f_lo, f_hi, m_lo, m_hi).
+type RuleTuple = (String, u8, u8, u8, u8, u8, u8);
+
+/// Customer Value, RFM and CLV (sections 2-4) from one pass over `data`; see
+/// `custseg.segment`. `what` names the segmentations ("cv", "rfm", "clv").
+#[pyfunction(name = "segment")]
+#[pyo3(signature = (data, *, customer, date, amount, order, as_of, periods, what,
+    sales_only=false, sales_months=vec![1, 7], sales_lookback=4, cuts=vec![0.05, 0.25, 0.5],
+    monetary_periods=2, count_zero_days=false, bins=5, rfm_monetary="sum", rules=None,
+    lifetime_years=None, tiers=vec![0.2, 0.8], value_threshold=None, loyalty_threshold=None,
+    on_invalid="raise", threads=None, rows_hint=None, memory_limit=None, spill_dir=None))]
 #[allow(clippy::too_many_arguments)]
-pub fn customer_value_py<'py>(
+pub fn segment_py<'py>(
     py: Python<'py>,
     data: AnyRecordBatch,
     customer: String,
@@ -53,12 +64,20 @@ pub fn customer_value_py<'py>(
     order: Option<String>,
     as_of: Option<i32>,
     periods: PyRef<'py, PyPeriods>,
+    what: Vec<String>,
     sales_only: bool,
     sales_months: Vec<i64>,
     sales_lookback: i64,
     cuts: Vec<f64>,
     monetary_periods: i64,
     count_zero_days: bool,
+    bins: u8,
+    rfm_monetary: &str,
+    rules: Option<Vec<RuleTuple>>,
+    lifetime_years: Option<f64>,
+    tiers: Vec<f64>,
+    value_threshold: Option<f64>,
+    loyalty_threshold: Option<f64>,
     on_invalid: &str,
     threads: Option<i64>,
     rows_hint: Option<usize>,
@@ -77,6 +96,54 @@ pub fn customer_value_py<'py>(
         count_zero_days,
     };
     opts.validate()?;
+    let monetary_mean = match rfm_monetary {
+        "sum" => false,
+        "mean" => true,
+        other => {
+            return Err(CoreError::Config(format!(
+                "monetary must be \"sum\" or \"mean\", got {other:?} (rule R1)"
+            ))
+            .into())
+        }
+    };
+    let mut choice = What::default();
+    for w in &what {
+        match w.as_str() {
+            "cv" => choice.cv = true,
+            "rfm" => {
+                choice.rfm = Some(RfmOptions {
+                    bins,
+                    monetary_mean,
+                    rules: match &rules {
+                        None => crate::rfm::default_rules(),
+                        Some(rs) => rs
+                            .iter()
+                            .map(|(name, r0, r1, f0, f1, m0, m1)| RfmRule {
+                                name: name.clone(),
+                                r: (*r0, *r1),
+                                f: (*f0, *f1),
+                                m: (*m0, *m1),
+                            })
+                            .collect(),
+                    },
+                })
+            }
+            "clv" => {
+                choice.clv = Some(ClvOptions {
+                    lifetime_years,
+                    tiers: tiers.clone(),
+                    value_threshold,
+                    loyalty_threshold,
+                })
+            }
+            other => {
+                return Err(CoreError::Config(format!(
+                    "what must hold \"cv\", \"rfm\" or \"clv\", got {other:?}"
+                ))
+                .into())
+            }
+        }
+    }
     let names = ColumnNames {
         customer,
         date,
@@ -97,7 +164,7 @@ pub fn customer_value_py<'py>(
     let (batch, report) = run(py, threads, |cancel| {
         let schema = reader.schema();
         let ing = ingest(reader, &schema, &names, &ingest_opts, cancel)?;
-        customer_value(ing, &names.customer, &opts, cancel)
+        segment(ing, &names.customer, &opts, &choice, cancel)
     })?;
     let schema = batch.schema();
     let table = PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)?;

@@ -25,9 +25,20 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CV_GROUPS", crate::customer_value::GROUPS.to_vec())?;
     m.add("CV_SEGMENTS", crate::customer_value::SEGMENTS.to_vec())?;
     m.add_class::<periods::PyPeriods>()?;
-    m.add_function(wrap_pyfunction!(customer_value::customer_value_py, m)?)?;
+    m.add("RFM_RULES", rfm_rules())?;
+    m.add("CLV_TIERS", crate::clv::TIERS.to_vec())?;
+    m.add("CLV_QUADRANTS", crate::clv::QUADRANTS.to_vec())?;
+    m.add_function(wrap_pyfunction!(customer_value::segment_py, m)?)?;
     m.add_function(wrap_pyfunction!(synthetic::synthetic_py, m)?)?;
     m.add_function(wrap_pyfunction!(run::_after_fork_in_child, m)?)?;
     errors::register(m)?;
     Ok(())
+}
+
+/// The default RFM rules table (R3) as (name, r_lo, r_hi, f_lo, f_hi, m_lo, m_hi).
+fn rfm_rules() -> Vec<(String, u8, u8, u8, u8, u8, u8)> {
+    crate::rfm::default_rules()
+        .into_iter()
+        .map(|r| (r.name, r.r.0, r.r.1, r.f.0, r.f.1, r.m.0, r.m.1))
+        .collect()
 }

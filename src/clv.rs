@@ -1,0 +1,227 @@
+//! Section 4 of the spec: the simple customer lifetime value (CLV1), its
+//! 20-60-20 tiers (CLV2) and the value/loyalty quadrants (CLV3), on the
+//! per-customer pass shared with Customer Value.
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float64Array};
+use arrow_schema::{DataType, Field};
+
+use crate::customer_value::{labels, Extra, Segmented};
+use crate::error::{CoreError, Result};
+use crate::money;
+use crate::tiers::{check_cuts, ordered, tiers_of};
+
+/// CLV2 tier labels, in category order.
+pub const TIERS: [&str; 3] = ["high", "medium", "low"];
+/// CLV3 quadrant labels, in category order.
+pub const QUADRANTS: [&str; 4] = [
+    "high value / high loyalty",
+    "high value / low loyalty",
+    "low value / high loyalty",
+    "low value / low loyalty",
+];
+/// Days in a year (CLV1).
+pub const YEAR_DAYS: f64 = 365.25;
+
+/// Options of the simple CLV (section 4).
+#[derive(Debug, Clone)]
+pub struct ClvOptions {
+    /// Expected lifetime in years; `None`: 1 / yearly churn (CLV1).
+    pub lifetime_years: Option<f64>,
+    /// The two cut points of the tiers (CLV2), default (0.2, 0.8).
+    pub tiers: Vec<f64>,
+    /// CLV at or above which value is high; `None`: the median (CLV3).
+    pub value_threshold: Option<f64>,
+    /// Loyalty at or above which loyalty is high; `None`: the median (CLV3).
+    pub loyalty_threshold: Option<f64>,
+}
+
+impl Default for ClvOptions {
+    fn default() -> Self {
+        ClvOptions {
+            lifetime_years: None,
+            tiers: vec![0.2, 0.8],
+            value_threshold: None,
+            loyalty_threshold: None,
+        }
+    }
+}
+
+impl ClvOptions {
+    /// Checks the options that make no sense whatever the data.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(l) = self.lifetime_years {
+            if !(l.is_finite() && l > 0.0) {
+                return Err(CoreError::Config(format!(
+                    "lifetime_years must be a positive number of years, got {l} (rule CLV1)"
+                )));
+            }
+        }
+        if self.tiers.len() != 2 {
+            return Err(CoreError::Config(format!(
+                "tiers must be two cut points (high/medium, medium/low), got {:?} (rule CLV2)",
+                self.tiers
+            )));
+        }
+        check_cuts(&self.tiers, "tiers", "CLV2")?;
+        for (name, t) in [
+            ("value_threshold", self.value_threshold),
+            ("loyalty_threshold", self.loyalty_threshold),
+        ] {
+            if t.is_some_and(|t| !t.is_finite()) {
+                return Err(CoreError::Config(format!(
+                    "{name} must be a finite number (rule CLV3)"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The CLV output fields after the customer column.
+pub fn fields() -> Vec<Field> {
+    let dict = DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8));
+    let f = |name: &str| Field::new(name, DataType::Float64, false);
+    vec![
+        f("aov"),
+        f("purchases_per_year"),
+        f("tenure_years"),
+        f("lifetime_years"),
+        f("clv"),
+        Field::new("clv_tier", dict.clone(), false),
+        f("loyalty"),
+        Field::new("value_loyalty", dict, false),
+    ]
+}
+
+/// The default lifetime, 1 / yearly churn (CLV1), from every customer's facts.
+pub(crate) fn default_lifetime(extras: &[Extra]) -> Result<f64> {
+    let base = extras.iter().filter(|x| x.churn & 1 != 0).count();
+    let stayed = extras.iter().filter(|x| x.churn == 3).count();
+    let churned = base - stayed;
+    if base == 0 || churned == 0 {
+        let why = if base == 0 {
+            "no customer bought between 730 and 366 days before as_of"
+        } else {
+            "every customer who bought between 730 and 366 days before as_of bought again in the last 365 days (churn 0)"
+        };
+        return Err(CoreError::Config(format!(
+            "the default lifetime (1 / yearly churn) cannot be computed: {why}; pass lifetime_years (rule CLV1)"
+        )));
+    }
+    Ok(base as f64 / churned as f64)
+}
+
+/// The midpoint median of `v` (not empty).
+fn median(mut v: Vec<f64>) -> f64 {
+    let n = v.len();
+    let (_, hi, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let hi = *hi;
+    if n % 2 == 1 {
+        return hi;
+    }
+    let lo = v[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (lo + hi) / 2.0
+}
+
+/// The CLV columns (see [`fields`]) of the customers of `seg`, in key order.
+pub(crate) fn columns(seg: &Segmented, opts: &ClvOptions) -> Result<Vec<ArrayRef>> {
+    let as_of = seg.as_of;
+    let lifetime = match opts.lifetime_years {
+        Some(l) => l,
+        None if seg.rows.is_empty() => f64::NAN, // no customers: no column values
+        None => default_lifetime(&seg.extras)?,
+    };
+    let aov = seg.column_x(|_, x| money::to_f64(x.net) / f64::from(x.events));
+    let tenure = seg.column(|r| f64::from(as_of - r.first) / YEAR_DAYS);
+    let ppy: Vec<f64> = seg
+        .column_x(|_, x| f64::from(x.events))
+        .iter()
+        .zip(&tenure)
+        .map(|(&e, &t)| e / t.max(1.0))
+        .collect();
+    let clv: Vec<f64> = aov
+        .iter()
+        .zip(&ppy)
+        .map(|(&a, &p)| a * p * lifetime)
+        .collect();
+    let loyalty = seg.column_x(|_, x| f64::from(x.periods_with_events) / f64::from(x.periods_span));
+    let keys: Vec<i64> = clv.iter().map(|&c| ordered(c)).collect();
+    let tier: Vec<i8> = tiers_of(&keys, &opts.tiers)
+        .into_iter()
+        .map(|t| t as i8)
+        .collect();
+    let (value_t, loyal_t) = if clv.is_empty() {
+        (0.0, 0.0)
+    } else {
+        (
+            opts.value_threshold.unwrap_or_else(|| median(clv.clone())),
+            opts.loyalty_threshold
+                .unwrap_or_else(|| median(loyalty.clone())),
+        )
+    };
+    let quadrant: Vec<i8> = clv
+        .iter()
+        .zip(&loyalty)
+        .map(|(&c, &l)| 2 * i8::from(c < value_t) + i8::from(l < loyal_t))
+        .collect();
+    let n = clv.len();
+    Ok(vec![
+        Arc::new(Float64Array::from(aov)),
+        Arc::new(Float64Array::from(ppy)),
+        Arc::new(Float64Array::from(tenure)),
+        Arc::new(Float64Array::from(vec![lifetime; n])),
+        Arc::new(Float64Array::from(clv)),
+        labels(tier, &TIERS)?,
+        Arc::new(Float64Array::from(loyalty)),
+        labels(quadrant, &QUADRANTS)?,
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn x(churn: u8) -> Extra {
+        Extra {
+            churn,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn clv1_default_lifetime_is_one_over_churn() {
+        // Base: 4 customers active a year ago; 1 of them did not come back: churn 1/4.
+        let e = [x(1), x(3), x(3), x(3), x(2), x(0)];
+        assert_eq!(default_lifetime(&e).unwrap(), 4.0);
+        assert!(default_lifetime(&[x(3), x(2)])
+            .unwrap_err()
+            .to_string()
+            .contains("lifetime_years"));
+        assert!(default_lifetime(&[x(2)])
+            .unwrap_err()
+            .to_string()
+            .contains("CLV1"));
+    }
+
+    #[test]
+    fn clv3_median_is_the_midpoint() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(median(vec![5.0]), 5.0);
+    }
+
+    #[test]
+    fn options_are_checked() {
+        let mut o = ClvOptions::default();
+        assert!(o.validate().is_ok());
+        o.tiers = vec![0.8, 0.2];
+        assert!(o.validate().unwrap_err().to_string().contains("CLV2"));
+        o = ClvOptions {
+            lifetime_years: Some(0.0),
+            ..Default::default()
+        };
+        assert!(o.validate().unwrap_err().to_string().contains("CLV1"));
+    }
+}

@@ -1,0 +1,226 @@
+//! Section 3 of the spec: RFM values (R1), scores (R2) and named segments (R3),
+//! on the per-customer pass shared with Customer Value.
+
+use std::sync::Arc;
+
+use arrow_array::types::Int16Type;
+use arrow_array::{ArrayRef, DictionaryArray, Float64Array, Int16Array, Int32Array, Int64Array};
+use arrow_array::{Int8Array, StringArray};
+use arrow_schema::{DataType, Field};
+
+use crate::customer_value::{Extra, Row, Segmented};
+use crate::error::{CoreError, Result};
+use crate::money;
+use crate::tiers::{ordered, share, tiers_by};
+
+/// The segment of customers no rule matches (R3).
+pub const OTHERS: &str = "Others";
+
+/// One named segment of the rules table: inclusive score ranges (R3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RfmRule {
+    pub name: String,
+    pub r: (u8, u8),
+    pub f: (u8, u8),
+    pub m: (u8, u8),
+}
+
+/// The default rules table of R3 (the R package `rfm`, 5 bins).
+pub fn default_rules() -> Vec<RfmRule> {
+    let rule = |name: &str, r, f, m| RfmRule {
+        name: name.into(),
+        r,
+        f,
+        m,
+    };
+    vec![
+        rule("Champions", (5, 5), (5, 5), (5, 5)),
+        rule("Potential Loyalist", (3, 5), (3, 5), (2, 5)),
+        rule("Loyal Customers", (2, 4), (2, 4), (2, 4)),
+        rule("Promising", (3, 4), (1, 3), (3, 5)),
+        rule("New Customers", (4, 5), (1, 3), (1, 5)),
+        rule("Can't Lose Them", (1, 2), (3, 4), (4, 5)),
+        rule("At Risk", (1, 2), (2, 5), (4, 5)),
+        rule("Need Attention", (1, 3), (3, 5), (3, 5)),
+        rule("About To Sleep", (2, 3), (1, 3), (1, 4)),
+        rule("Lost", (1, 1), (1, 5), (1, 5)),
+    ]
+}
+
+/// Options of the RFM segmentation (section 3).
+#[derive(Debug, Clone)]
+pub struct RfmOptions {
+    /// B, the number of scores (R2).
+    pub bins: u8,
+    /// Monetary as the mean per purchase event instead of the sum (R1).
+    pub monetary_mean: bool,
+    /// The rules table (R3); first match wins.
+    pub rules: Vec<RfmRule>,
+}
+
+impl Default for RfmOptions {
+    fn default() -> Self {
+        RfmOptions {
+            bins: 5,
+            monetary_mean: false,
+            rules: default_rules(),
+        }
+    }
+}
+
+impl RfmOptions {
+    /// Checks the options: 2 to 9 bins (one digit per score in the cell), and
+    /// rules whose ranges fit the bins.
+    pub fn validate(&self) -> Result<()> {
+        if !(2..=9).contains(&self.bins) {
+            return Err(CoreError::Config(format!(
+                "bins must be 2 to 9, got {} (rule R2)",
+                self.bins
+            )));
+        }
+        for (i, rule) in self.rules.iter().enumerate() {
+            for (what, (lo, hi)) in [("r", rule.r), ("f", rule.f), ("m", rule.m)] {
+                if lo < 1 || lo > hi || hi > self.bins {
+                    return Err(CoreError::Config(format!(
+                        "segments: rule {i} ({:?}) has {what} range {lo}-{hi}, which does not fit \
+                         scores 1 to {} (rule R3)",
+                        rule.name, self.bins
+                    )));
+                }
+            }
+            if rule.name == OTHERS || self.rules[..i].iter().any(|r| r.name == rule.name) {
+                return Err(CoreError::Config(format!(
+                    "segments: the name {:?} of rule {i} is repeated or reserved (rule R3)",
+                    rule.name
+                )));
+            }
+        }
+        if self.rules.len() > 1000 {
+            return Err(CoreError::Config(
+                "segments: at most 1000 rules (rule R3)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The segment labels in category order: the rules', then `Others`.
+    pub fn labels(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.rules.iter().map(|r| r.name.as_str()).collect();
+        v.push(OTHERS);
+        v
+    }
+}
+
+/// R2: scores 1..=B, B - floor(B r) with r the share of customers strictly better.
+fn scores<T: Ord + Copy + Send + Sync>(better: &[T], bins: u8) -> Vec<u8> {
+    let n = better.len();
+    let b = f64::from(bins);
+    tiers_by(better, bins, |g| {
+        ((b * share(g, n)).floor() as u8).min(bins - 1)
+    })
+    .into_iter()
+    .map(|t| bins - t)
+    .collect()
+}
+
+/// The RFM output fields after the customer column (R1-R3).
+pub fn fields(monetary: &str) -> Vec<Field> {
+    let seg = DataType::Dictionary(Box::new(DataType::Int16), Box::new(DataType::Utf8));
+    vec![
+        Field::new("recency_days", DataType::Int32, false),
+        Field::new("frequency", DataType::Int64, false),
+        Field::new(monetary, DataType::Float64, false),
+        Field::new("r_score", DataType::Int8, false),
+        Field::new("f_score", DataType::Int8, false),
+        Field::new("m_score", DataType::Int8, false),
+        Field::new("rfm_cell", DataType::Utf8, false),
+        Field::new("rfm_segment", seg, false),
+    ]
+}
+
+/// The RFM columns (see [`fields`]) of the customers of `seg`, in key order.
+pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef>> {
+    let as_of = seg.as_of;
+    let monetary = |_: &Row, x: &Extra| -> f64 {
+        if opts.monetary_mean {
+            money::to_f64(x.net) / f64::from(x.events)
+        } else {
+            money::to_f64(x.net)
+        }
+    };
+    // "Better" keys: later last purchase, more events, more money (R2).
+    let last = seg.column(|r| r.last);
+    let events = seg.column_x(|_, x| x.events);
+    let money_v = seg.column_x(monetary);
+    let money_key: Vec<i64> = if opts.monetary_mean {
+        money_v.iter().map(|&m| ordered(m)).collect()
+    } else {
+        seg.column_x(|_, x| x.net)
+    };
+    let (rs, fs, ms) = (
+        scores(&last, opts.bins),
+        scores(&events, opts.bins),
+        scores(&money_key, opts.bins),
+    );
+    let n_rules = opts.rules.len();
+    let codes: Vec<i16> = (0..rs.len())
+        .map(|i| {
+            let inside = |v: u8, (lo, hi): (u8, u8)| lo <= v && v <= hi;
+            opts.rules
+                .iter()
+                .position(|rule| {
+                    inside(rs[i], rule.r) && inside(fs[i], rule.f) && inside(ms[i], rule.m)
+                })
+                .unwrap_or(n_rules) as i16
+        })
+        .collect();
+    let cells: StringArray = (0..rs.len())
+        .map(|i| Some(format!("{}{}{}", rs[i], fs[i], ms[i])))
+        .collect();
+    let score = |s: Vec<u8>| -> ArrayRef {
+        Arc::new(Int8Array::from_iter_values(s.into_iter().map(|v| v as i8)))
+    };
+    Ok(vec![
+        Arc::new(Int32Array::from_iter_values(
+            last.iter().map(|&d| as_of - d),
+        )),
+        Arc::new(Int64Array::from_iter_values(
+            events.iter().map(|&e| i64::from(e)),
+        )),
+        Arc::new(Float64Array::from(money_v)),
+        score(rs),
+        score(fs),
+        score(ms),
+        Arc::new(cells),
+        Arc::new(DictionaryArray::<Int16Type>::try_new(
+            Int16Array::from(codes),
+            Arc::new(StringArray::from(opts.labels())),
+        )?),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r2_scores_count_the_strictly_better() {
+        // Five customers, all distinct: scores 5, 4, 3, 2, 1 from best to worst.
+        assert_eq!(scores(&[50, 40, 30, 20, 10], 5), vec![5, 4, 3, 2, 1]);
+        // Ties share the score of their first: r = 0 for both 9s.
+        assert_eq!(scores(&[9, 9, 1, 5], 4), vec![4, 4, 1, 2]);
+    }
+
+    #[test]
+    fn r3_rules_are_checked_against_the_bins() {
+        let mut o = RfmOptions::default();
+        assert!(o.validate().is_ok());
+        o.bins = 4;
+        let e = o.validate().unwrap_err().to_string();
+        assert!(e.contains("Champions") && e.contains("R3"), "{e}");
+        o.rules.clear();
+        assert!(o.validate().is_ok());
+        o.bins = 1;
+        assert!(o.validate().unwrap_err().to_string().contains("R2"));
+    }
+}
