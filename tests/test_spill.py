@@ -134,3 +134,32 @@ def test_bad_memory_limit_is_a_config_error(bad):
     tx = custseg.datasets.synthetic(customers=10, years=1)
     with pytest.raises(custseg.ConfigError, match="memory_limit"):
         custseg.customer_value(tx, memory_limit=bad)
+
+
+def test_spill_files_are_removed_when_the_run_fails(tmp_path: Path):
+    """An invalid row after lines were spilled raises, and leaves nothing on disk."""
+    tx = custseg.datasets.synthetic(customers=2_000, years=2, seed=2)
+    tx = tx.cast(pa.schema([f.with_nullable(True) for f in tx.schema]))
+    bad = pa.table(
+        {
+            "customer_id": pa.array([1], pa.int64()),
+            "date": pa.array([None], pa.date32()),
+            "amount": pa.array([1.0]),
+        }
+    )
+    batches = pa.Table.from_batches([*tx.to_batches(max_chunksize=1_000), *bad.to_batches()])
+    with pytest.raises(custseg.NullValueError, match=f"row {tx.num_rows}"):
+        custseg.customer_value(batches, memory_limit=0, spill_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rfm_and_clv_spill_too(tmp_path: Path):
+    tx = custseg.datasets.synthetic(customers=3_000, years=3, seed=4)
+    batches = pa.Table.from_batches(tx.to_batches(max_chunksize=2_000))
+    kw = dict(as_of="2026-01-01", lifetime_years=2.0)
+    want = custseg.segment(tx, memory_limit=None, **kw)
+    got, report = custseg.segment(
+        batches, memory_limit=0, spill_dir=tmp_path, return_report=True, **kw
+    )
+    assert report.bytes_spilled > 0
+    assert got.equals(want)
