@@ -32,7 +32,7 @@ use custseg::keys::{KeyKind, Keys};
 use custseg::money;
 use custseg::periods::{parse_day, DayTable, Periods};
 use custseg::synthetic::{generate, SyntheticOptions};
-use custseg::tiers::count_strictly_greater;
+use custseg::tiers::{count_strictly_greater, tiers_of};
 use rayon::prelude::*;
 
 /// Customers of the synthetic table: about 9.8 rows each over 4 years, ~1M rows.
@@ -292,11 +292,15 @@ fn bench_events(c: &mut Criterion) {
     g.finish();
 }
 
-/// CV6: ranks of 500k values with many ties (line amounts in cents).
+/// CV6: tiers of 500k values with many ties (line amounts in cents): the
+/// selection-based `tiers_of` the pipeline uses, and the sort-based counting it replaced.
 fn bench_tiers(c: &mut Criterion) {
     let d = data();
     let values = &d.amount_cents[..TIER_VALUES.min(d.amount_cents.len())];
     let mut g = group(c, "tiers", values.len() as u64);
+    g.bench_function("tiers_of", |b| {
+        b.iter(|| tiers_of(black_box(values), &[0.05, 0.25, 0.5]))
+    });
     g.bench_function("count_strictly_greater", |b| {
         b.iter(|| count_strictly_greater(black_box(values)))
     });
