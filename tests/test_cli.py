@@ -1,4 +1,4 @@
-"""The command line (``custseg demo``, ``custseg cv``): in-process through
+"""The command line (``custseg demo``, ``cv``, ``rfm``, ``clv``): in-process through
 ``custseg.cli.main`` and as a real ``python -m custseg`` process.
 
 Results written by the CLI must equal what ``custseg.customer_value`` returns for
@@ -540,3 +540,341 @@ def test_error_bad_memory_limit(
     src = write(tx, tmp_path / "tx.parquet")
     code, _, err = run(["cv", src, "-o", tmp_path / "cv.parquet", "--memory-limit", "lots"], capsys)
     assert_bad_input(code, err, "memory_limit")
+
+
+# --------------------------------------------------------------------------- rfm and clv
+
+RFM_SUMMARY_LINE = re.compile(
+    r"^(?P<label>\S.*?)\s+(?P<customers>[\d,]+)\s+(?P<cust_pct>[\d.]+)%\s+(?P<rev_pct>[\d.]+)%"
+)
+SEGMENTS = [
+    {"segment": "Best", "r": "3-4", "f": "3-4", "m": "2-4"},
+    {"segment": "Gone", "r": "1-1", "f": "1-4", "m": "1-4"},
+    {"segment": "Big spenders", "r": "1-4", "f": "1-4", "m": "4-4"},
+]
+
+
+def label_rows(out: str, labels: list[str]) -> dict[str, tuple[int, float]]:
+    """The summary rows of ``labels`` printed on stdout: label -> (customers, cust %)."""
+    rows = {}
+    for line in out.splitlines():
+        m = RFM_SUMMARY_LINE.match(line)
+        if m and m["label"] in labels:
+            rows[m["label"]] = (int(m["customers"].replace(",", "")), float(m["cust_pct"]))
+    return rows
+
+
+def counts(table: pa.Table, column: str) -> dict[str, int]:
+    """Customers per label, in category order, labels present only."""
+    values = [r[column] for r in plain(table.select([column]))]
+    return {k: values.count(k) for k in plain_categories(table, column)}
+
+
+def plain_categories(table: pa.Table, column: str) -> list[str]:
+    """The categories of a label column that some customer has, in category order."""
+    col = table[column].combine_chunks()
+    present = set(col.dictionary_decode().to_pylist())
+    return [c for c in col.dictionary.to_pylist() if c in present]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".arrow"])
+def test_rfm_input_formats(
+    tx: pa.Table, suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write(tx, tmp_path / f"tx{suffix}")
+    out_path = tmp_path / "rfm.parquet"
+    code, out, err = run(["rfm", src, "-o", out_path], capsys)
+    assert code == 0, err
+    want = cs.rfm(tx)
+    assert plain(read(out_path)) == plain(want)
+    assert read(out_path).schema.field("rfm_segment").type == want.schema.field("rfm_segment").type
+    # The summary: customers per rfm_segment in category order, with the revenue share.
+    labels = plain_categories(want, "rfm_segment")
+    printed = label_rows(out, labels)
+    assert list(printed) == labels, out
+    for label in labels:
+        assert printed[label][0] == counts(want, "rfm_segment")[label], out
+    assert re.search(r"rfm_segment\s+customers\s+cust %\s+revenue %", out), out
+    assert f"{want.num_rows:,} customers from {tx.num_rows:,} rows" in out
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_clv_input_formats(
+    tx: pa.Table, suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write(tx, tmp_path / f"tx{suffix}")
+    out_path = tmp_path / f"clv{suffix}"
+    code, out, err = run(["clv", src, "-o", out_path], capsys)
+    assert code == 0, err
+    want = cs.clv(tx)
+    got = plain(read(out_path))
+    assert got == plain(want)
+    assert re.search(r"clv_tier\s+customers\s+cust %\s+revenue %\s+clv %", out), out
+    printed = label_rows(out, ["high", "medium", "low"])
+    assert {k: v[0] for k, v in printed.items()} == counts(want, "clv_tier"), out
+    assert "(1 / yearly churn)" in out
+
+
+def test_clv_summary_revenue_share(
+    tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The clv summary's revenue share is that of the net sums (RFM monetary) per tier."""
+    src = write(tx, tmp_path / "tx.parquet")
+    code, out, err = run(
+        ["clv", src, "-o", tmp_path / "clv.parquet", "--lifetime-years", "2"], capsys
+    )
+    assert code == 0, err
+    both = plain(cs.segment(tx, what=("rfm", "clv"), lifetime_years=2))
+    total = sum(r["monetary"] for r in both)
+    for line in out.splitlines():
+        m = re.match(r"^(high|medium|low)\s+[\d,]+\s+[\d.]+%\s+([\d.]+)%\s+([\d.]+)%$", line)
+        if m:
+            share = 100 * sum(r["monetary"] for r in both if r["clv_tier"] == m[1]) / total
+            assert float(m[2]) == pytest.approx(share, abs=0.051), line
+    assert "lifetime_years 2 (given)" in out
+
+
+@pytest.mark.parametrize("how", ["folder", "glob", "files"])
+def test_rfm_clv_several_files(
+    parts: tuple[Path, pa.Table], how: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, concatenated = parts
+    inputs = {
+        "folder": [folder],
+        "glob": [str(folder / "**" / "*.parquet")],
+        "files": sorted(str(p) for p in folder.rglob("*.parquet")),
+    }[how]
+    for command, fn in (("rfm", cs.rfm), ("clv", cs.clv)):
+        out_path = tmp_path / f"{command}.parquet"
+        code, _, err = run([command, *inputs, "-o", out_path, "-q"], capsys)
+        assert code == 0, err
+        assert plain(read(out_path)) == plain(fn(concatenated)), command
+
+
+RFM_OPTION_CASES: dict[str, tuple[list[str], dict[str, Any]]] = {
+    "as-of": (["--as-of", "2025-05-20"], {"as_of": "2025-05-20"}),
+    "monetary-mean": (["--monetary", "mean"], {"monetary": "mean"}),
+    "bins-and-segments": (["--bins", "4", "--segments", "SEGMENTS.csv"], {"bins": 4}),
+    "segments-json": (["--bins", "4", "--segments", "SEGMENTS.json"], {"bins": 4}),
+    "count-zero-days": (["--count-zero-days"], {"count_zero_days": True}),
+    "memory-limit": (["--memory-limit", "0"], {"memory_limit": 0}),
+}
+
+
+def write_segments(folder: Path, rules: list[dict[str, Any]]) -> tuple[Path, Path]:
+    """The rules as SEGMENTS.csv and SEGMENTS.json in ``folder``."""
+    csv_path, json_path = folder / "SEGMENTS.csv", folder / "SEGMENTS.json"
+    lines = ["segment,r,f,m", *(f'"{r["segment"]}",{r["r"]},{r["f"]},{r["m"]}' for r in rules)]
+    csv_path.write_text("\n".join(lines) + "\n")
+    import json
+
+    json_path.write_text(json.dumps(rules))
+    return csv_path, json_path
+
+
+@pytest.mark.parametrize("case", list(RFM_OPTION_CASES))
+def test_rfm_options(
+    tx: pa.Table, case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args, kwargs = RFM_OPTION_CASES[case]
+    src = write(tx, tmp_path / "tx.parquet")
+    write_segments(tmp_path, SEGMENTS)
+    if "--segments" in args:
+        kwargs = {**kwargs, "segments": SEGMENTS}
+        args = [str(tmp_path / a) if a.startswith("SEGMENTS") else a for a in args]
+    out_path = tmp_path / "rfm.parquet"
+    code, _, err = run(["rfm", src, "-o", out_path, "-q", *args], capsys)
+    assert code == 0, err
+    got = read(out_path)
+    assert plain(got) == plain(cs.rfm(tx, **kwargs))
+    assert plain(got) != plain(cs.rfm(tx)) or case == "memory-limit"  # the option did something
+    if "segments" in kwargs:
+        categories = got["rfm_segment"].combine_chunks().dictionary.to_pylist()
+        assert categories == [r["segment"] for r in SEGMENTS] + ["Others"]
+
+
+def test_rfm_column_names_and_on_invalid(
+    tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    renamed = with_nan(tx, 3).rename_columns(["who", "day", "paid"])
+    src = write(renamed, tmp_path / "tx.csv")
+    out_path = tmp_path / "rfm.arrow"
+    argv = ["rfm", src, "-o", out_path, "-q", "--customer", "who", "--date", "day"]
+    argv += ["--amount", "paid", "--on-invalid", "drop"]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    assert out == ""
+    kwargs = dict(customer="who", date="day", amount="paid", on_invalid="drop")
+    assert plain(read(out_path)) == plain(cs.rfm(renamed, **kwargs))
+    code, _, err = run([*argv[:-2], "--on-invalid", "raise"], capsys)
+    assert_bad_input(code, err, "'paid'", "row 3", "I4")
+
+
+CLV_OPTION_CASES: dict[str, tuple[list[str], dict[str, Any]]] = {
+    "lifetime": (["--lifetime-years", "3"], {"lifetime_years": 3.0}),
+    "tiers": (["--tiers", "0.1,0.5"], {"tiers": (0.1, 0.5)}),
+    "thresholds": (
+        ["--value-threshold", "150", "--loyalty-threshold", "0.5"],
+        {"value_threshold": 150.0, "loyalty_threshold": 0.5},
+    ),
+    "quarterly": (["--period", "quarterly"], {"periods": cs.Periods.quarterly()}),
+    "start-month": (["--start-month", "4"], {"periods": cs.Periods.semiannual(start_month=4)}),
+    "anchor": (
+        ["--period", "annual", "--anchor", "2020-03-15"],
+        {"periods": cs.Periods(months=12, anchor="2020-03-15")},
+    ),
+    "boundaries": (
+        ["--boundaries", "2023-01-01,2023-09-01,2024-02-01,2024-10-01,2025-06-01,2026-01-01"],
+        {
+            "periods": cs.Periods.from_boundaries(
+                ["2023-01-01", "2023-09-01", "2024-02-01", "2024-10-01", "2025-06-01", "2026-01-01"]
+            )
+        },
+    ),
+    "as-of": (["--as-of", "2025-08-20"], {"as_of": "2025-08-20"}),
+    "count-zero-days": (["--count-zero-days"], {"count_zero_days": True}),
+}
+
+
+@pytest.mark.parametrize("case", list(CLV_OPTION_CASES))
+def test_clv_options(
+    tx: pa.Table, case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args, kwargs = CLV_OPTION_CASES[case]
+    src = write(tx, tmp_path / "tx.parquet")
+    out_path = tmp_path / "clv.parquet"
+    code, _, err = run(["clv", src, "-o", out_path, "-q", *args], capsys)
+    assert code == 0, err
+    got = plain(read(out_path))
+    assert got == plain(cs.clv(tx, **kwargs))
+    if case != "count-zero-days":  # the synthetic data may have no zero-total days
+        assert got != plain(cs.clv(tx)), "the option changed nothing"
+
+
+def test_rfm_clv_quiet(tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write(tx, tmp_path / "tx.parquet")
+    for command in ("rfm", "clv"):
+        code, out, err = run([command, src, "-o", tmp_path / f"{command}.csv", "-q"], capsys)
+        assert (code, out, err) == (0, "", "")
+        assert (tmp_path / f"{command}.csv").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("content", "suffix", "needles"),
+    [
+        ("segment,r,f\nA,1-5,1-5\n", ".csv", ["--segments", "m", "R3"]),
+        ("segment,r,f,m\nA,x-y,1-5,1-5\n", ".csv", ["x-y", "R3"]),
+        ("segment,r,f,m\nA,1-6,1-5,1-5\n", ".csv", ["1-6", "R3"]),
+        ("segment,r,f,m\n", ".csv", ["--segments", "no rules", "R3"]),
+        ('[{"segment": "A", "r": "1-5"', ".json", ["--segments", "JSON", "R3"]),
+        ('{"segment": "A"}', ".json", ["--segments", "R3"]),
+        ('[{"segment": "A", "r": "1-5", "f": "1-5"}]', ".json", ["--segments", "m", "R3"]),
+        ('[{"segment": "A", "r": "5-1", "f": "1-5", "m": "1-5"}]', ".json", ["R3"]),
+    ],
+)
+def test_error_bad_segments_file(
+    tx: pa.Table,
+    content: str,
+    suffix: str,
+    needles: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    src = write(tx, tmp_path / "tx.parquet")
+    rules = tmp_path / f"rules{suffix}"
+    rules.write_text(content)
+    out_path = tmp_path / "rfm.parquet"
+    try:
+        code, _, err = run(["rfm", src, "-o", out_path, "--segments", rules], capsys)
+    except ValueError as e:
+        pytest.fail(f"uncaught {type(e).__name__}: {e}")
+    assert_bad_input(code, err, *needles)
+    assert not out_path.exists()
+
+
+def test_error_segments_file_missing(
+    tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write(tx, tmp_path / "tx.parquet")
+    argv = ["rfm", src, "-o", tmp_path / "rfm.parquet", "--segments", tmp_path / "nope.csv"]
+    assert_bad_input(*run(argv, capsys)[::2], "nope.csv")
+
+
+def test_error_default_rules_do_not_fit_bins(
+    tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write(tx, tmp_path / "tx.parquet")
+    argv = ["rfm", src, "-o", tmp_path / "rfm.parquet", "--bins", "3"]
+    assert_bad_input(*run(argv, capsys)[::2], "Champions", "R3")
+    argv = ["rfm", src, "-o", tmp_path / "rfm.parquet", "--bins", "1"]
+    assert_bad_input(*run(argv, capsys)[::2], "bins", "R2")
+
+
+def test_error_clv_lifetime_not_computable(
+    tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Less than a year of data: no yearly churn, so the default lifetime is unknown (CLV1)."""
+    import datetime as dt
+
+    import pyarrow.compute as pc
+
+    recent = tx.filter(pc.greater_equal(tx["date"], pa.scalar(dt.date(2025, 3, 1))))
+    src = write(recent, tmp_path / "tx.parquet")
+    out_path = tmp_path / "clv.parquet"
+    assert_bad_input(*run(["clv", src, "-o", out_path], capsys)[::2], "lifetime_years", "CLV1")
+    assert not out_path.exists()
+    code, _, err = run(["clv", src, "-o", out_path, "-q", "--lifetime-years", "2.5"], capsys)
+    assert code == 0, err
+    assert plain(read(out_path)) == plain(cs.clv(recent, lifetime_years=2.5))
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["--tiers", "high,low"], ["--tiers", "high,low", "CLV2"]),
+        (["--tiers", "0.8,0.2"], ["tiers", "CLV2"]),
+        (["--tiers", "0.5"], ["tiers", "CLV2"]),
+        (["--lifetime-years", "-1"], ["lifetime_years", "CLV1"]),
+        (["--start-month", "13"], ["13", "P1"]),
+        (["--as-of", "2026-13-01"], ["2026-13-01", "I3"]),
+    ],
+)
+def test_error_bad_clv_options(
+    tx: pa.Table,
+    args: list[str],
+    needles: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    src = write(tx, tmp_path / "tx.parquet")
+    try:
+        code, _, err = run(["clv", src, "-o", tmp_path / "clv.parquet", *args], capsys)
+    except ValueError as e:
+        pytest.fail(f"uncaught {type(e).__name__}: {e}")
+    assert_bad_input(code, err, *needles)
+
+
+def test_rfm_clv_subprocess(tx: pa.Table, tmp_path: Path) -> None:
+    """Real processes: ``python -m custseg rfm`` writes the result; a bad input exits 2."""
+    write(tx, tmp_path / "tx.parquet")
+    write(with_nan(tx, 11), tmp_path / "bad.parquet")
+    for command, fn in (("rfm", cs.rfm), ("clv", cs.clv)):
+        proc = subprocess.run(
+            [sys.executable, "-m", "custseg", command, "tx.parquet", "-o", "out.parquet"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "written to" in proc.stdout
+        assert plain(read(tmp_path / "out.parquet")) == plain(fn(tx))
+        proc = subprocess.run(
+            [sys.executable, "-m", "custseg", command, "bad.parquet", "-o", "bad_out.parquet"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.stdout == ""
+        assert_bad_input(proc.returncode, proc.stderr, "'amount'", "row 11", "I4")
