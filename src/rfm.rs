@@ -11,7 +11,7 @@ use arrow_schema::{DataType, Field};
 use crate::customer_value::{Extra, Row, Segmented};
 use crate::error::{CoreError, Result};
 use crate::money;
-use crate::tiers::{ordered, share, tiers_by};
+use crate::tiers::{ordered, share, tiers_by, tiers_by_counting};
 
 /// The segment of customers no rule matches (R3).
 pub const OTHERS: &str = "Others";
@@ -112,15 +112,17 @@ impl RfmOptions {
 }
 
 /// R2: scores 1..=B, B - floor(B r) with r the share of customers strictly better.
-fn scores<T: Ord + Copy + Send + Sync>(better: &[T], bins: u8) -> Vec<u8> {
+/// Days and counts (R, F) take the counting path: their range is narrow.
+fn scores<T: Copy + Into<i64>>(better: &[T], bins: u8) -> Vec<u8> {
     let n = better.len();
     let b = f64::from(bins);
-    tiers_by(better, bins, |g| {
-        ((b * share(g, n)).floor() as u8).min(bins - 1)
-    })
-    .into_iter()
-    .map(|t| bins - t)
-    .collect()
+    let tier_of = |g| ((b * share(g, n)).floor() as u8).min(bins - 1);
+    let wide: Vec<i64> = better.iter().map(|&v| v.into()).collect();
+    tiers_by_counting(&wide, 1 << 24, tier_of)
+        .unwrap_or_else(|| tiers_by(&wide, bins, tier_of))
+        .into_iter()
+        .map(|t| bins - t)
+        .collect()
 }
 
 /// The RFM output fields after the customer column (R1-R3).
@@ -174,9 +176,13 @@ pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef
                 .unwrap_or(n_rules) as i16
         })
         .collect();
-    let cells: StringArray = (0..rs.len())
-        .map(|i| Some(format!("{}{}{}", rs[i], fs[i], ms[i])))
-        .collect();
+    // Three ASCII digits per customer, written straight into one buffer.
+    let mut cells = arrow_array::builder::StringBuilder::with_capacity(rs.len(), 3 * rs.len());
+    for i in 0..rs.len() {
+        let digits = [b'0' + rs[i], b'0' + fs[i], b'0' + ms[i]];
+        cells.append_value(std::str::from_utf8(&digits).expect("ASCII digits"));
+    }
+    let cells = cells.finish();
     let score = |s: Vec<u8>| -> ArrayRef {
         Arc::new(Int8Array::from_iter_values(s.into_iter().map(|v| v as i8)))
     };

@@ -88,6 +88,32 @@ pub fn tiers_by<T: Ord + Copy + Send + Sync>(
         .collect()
 }
 
+/// [`tiers_by`] for integers in a narrow range (days, counts), by counting:
+/// O(values + range). `None` when the range is wider than `max_range`.
+pub fn tiers_by_counting(
+    values: &[i64],
+    max_range: u64,
+    tier_of: impl Fn(u64) -> u8,
+) -> Option<Vec<u8>> {
+    let (&lo, &hi) = (values.iter().min()?, values.iter().max()?);
+    let range = (hi as i128 - lo as i128) as u64;
+    if range > max_range {
+        return None;
+    }
+    let mut counts = vec![0u64; range as usize + 1];
+    for &v in values {
+        counts[(v - lo) as usize] += 1;
+    }
+    // counts[i] becomes the tier of the value lo + i: g = values strictly greater.
+    let mut greater = 0;
+    let mut tier = vec![0u8; counts.len()];
+    for i in (0..counts.len()).rev() {
+        tier[i] = tier_of(greater);
+        greater += counts[i];
+    }
+    Some(values.iter().map(|&v| tier[(v - lo) as usize]).collect())
+}
+
 /// Which values reach a tier (see [`tiers_by`]).
 enum Bound<T> {
     All,
@@ -187,6 +213,19 @@ mod tests {
             assert!(ordered(w[0]) <= ordered(w[1]), "{w:?}");
         }
         assert!(ordered(-2.5) < ordered(-1.0) && ordered(1.0) < ordered(1.5));
+    }
+
+    #[test]
+    fn counting_equals_selection() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(3);
+        for _ in 0..200 {
+            let n = rng.random_range(1..80);
+            let v: Vec<i64> = (0..n).map(|_| rng.random_range(-5..40)).collect();
+            let f = |g: u64| (7.0 * share(g, n)).floor() as u8;
+            assert_eq!(tiers_by_counting(&v, 1000, f), Some(tiers_by(&v, 7, f)));
+        }
+        assert_eq!(tiers_by_counting(&[0, 1 << 40], 1000, |_| 0), None);
     }
 
     #[test]

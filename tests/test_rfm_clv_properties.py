@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import custseg
@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, os.path.dirname(__file__))
 
 import reference_rfm_clv as ref  # noqa: E402
+from reference import RegularPeriods  # noqa: E402
 from test_cv_properties import _cust, cases, to_frame  # noqa: E402
 
 SETTINGS = settings(
@@ -403,7 +404,9 @@ def test_clv_churn_window_edges(opts, extra, case):
     right churn window ([as_of - 730, as_of - 365) and [as_of - 365, as_of))."""
     rows, cfg, string_ids = case
     as_of = cfg["as_of"] or max(r[1] for r in rows) + timedelta(days=1)
-    cfg = {**cfg, "as_of": as_of}
+    # A regular calendar: the added purchases may lie before an explicit first boundary (P1).
+    semiannual = (custseg.Periods.semiannual(), RegularPeriods(6, date(2000, 1, 1)), None)
+    cfg = {**cfg, "as_of": as_of, "periods": semiannual}
     rows = rows + [(c, as_of - timedelta(days=back), 1234, 9) for c, back in extra]
     opts = {**opts, "lifetime_years": None}
     df = to_frame(rows, string_ids)
