@@ -16,7 +16,15 @@ use crate::ingest::{Line, Part};
 pub fn group_part(part: &mut Part, locals: usize, local: impl Fn(u32) -> usize, as_of: i32) -> u64 {
     let mut starts = vec![0usize; locals + 1];
     let mut late = Vec::new();
+    // Runs of one customer: when there are as many as customers, the lines already come
+    // grouped (input sorted or grouped by customer) and need not move.
+    let mut runs = 0;
+    let mut prev = None;
     for l in &part.lines {
+        if prev != Some(l.customer) {
+            runs += 1;
+            prev = Some(l.customer);
+        }
         if l.day < as_of {
             starts[local(l.customer) + 1] += 1;
         } else {
@@ -26,8 +34,11 @@ pub fn group_part(part: &mut Part, locals: usize, local: impl Fn(u32) -> usize, 
     // Customers seen: those with lines before as_of, and those with lines on or after it only.
     late.sort_unstable();
     late.dedup();
-    let seen = starts.iter().filter(|&&n| n > 0).count()
-        + late.iter().filter(|&&c| starts[c + 1] == 0).count();
+    let with_lines = starts.iter().filter(|&&n| n > 0).count();
+    let seen = with_lines + late.iter().filter(|&&c| starts[c + 1] == 0).count();
+    if late.is_empty() && runs == with_lines {
+        return seen as u64;
+    }
     for i in 0..locals {
         starts[i + 1] += starts[i];
     }
@@ -201,6 +212,25 @@ mod tests {
             c.fill(&mut lines, None, false).unwrap();
             assert_eq!(c.days, vec![(1, i64::MAX - 1)]);
         }
+    }
+
+    #[test]
+    fn grouped_lines_stay_in_place_and_scattered_ones_are_grouped() {
+        let mut part = Part {
+            lines: vec![line(2, 1, 1), line(2, 3, 1), line(0, 2, 1), line(1, 1, 1)],
+            orders: None,
+        };
+        assert_eq!(group_part(&mut part, 3, |id| id as usize, 10), 3);
+        let ids: Vec<u32> = part.lines.iter().map(|l| l.customer).collect();
+        assert_eq!(ids, vec![2, 2, 0, 1], "already grouped: unchanged");
+        part.lines.push(line(2, 4, 1));
+        group_part(&mut part, 3, |id| id as usize, 10);
+        let ids: Vec<u32> = part.lines.iter().map(|l| l.customer).collect();
+        assert_eq!(
+            ids,
+            vec![0, 1, 2, 2, 2],
+            "customer 2 in two runs: grouped by the counting sort"
+        );
     }
 
     #[test]
