@@ -700,6 +700,7 @@ fn append(
     const MERGED: u8 = 0x80;
     const _: () = assert!(PARTITIONS <= MERGED as usize);
     let n = cids.len();
+    let part_of = keys.partitioner();
     let mut tags = vec![0u8; n];
     // Pass 1: tags, line counts per partition and the stats, per chunk.
     let firsts: Vec<([usize; PARTITIONS], Stats)> = tags
@@ -720,7 +721,7 @@ fn append(
                 st.on_or_after += u64::from(as_of.is_some_and(|x| d >= x));
                 st.min_day = st.min_day.min(d);
                 st.max_day = st.max_day.max(d);
-                let p = keys.partition(c);
+                let p = part_of.get(c);
                 if let Some((lc, ld, lo, la)) = &mut last[p] {
                     if (*lc, *ld, *lo) == (c, d, o) {
                         if let Some(sum) = la.checked_add(a) {

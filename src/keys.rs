@@ -131,6 +131,22 @@ pub enum Keys {
     },
 }
 
+/// The partition of an id, as [`Keys::partition`] gives it (see [`Keys::partitioner`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Partitioner {
+    offset: u32,
+    mask: u32,
+}
+
+impl Partitioner {
+    /// `(offset + id) mod 2^k`: for an integer range `lo + id` modulo 64 (64 divides
+    /// 2^32, so the wrap of the u32 sum changes nothing), else the id's low bits.
+    #[inline]
+    pub fn get(self, id: u32) -> usize {
+        (self.offset.wrapping_add(id) & self.mask) as usize
+    }
+}
+
 /// A raw pointer that may cross threads: each row index is written by exactly one task.
 #[derive(Clone, Copy)]
 struct Out(*mut u32);
@@ -183,6 +199,24 @@ impl Keys {
             }
             Keys::Str { .. } => (id as usize) & (PARTS - 1),
             _ => (id as usize) % PARTITIONS,
+        }
+    }
+
+    /// [`Keys::partition`] as a small copyable value, for hot loops (no enum match per row).
+    pub fn partitioner(&self) -> Partitioner {
+        match self {
+            Keys::IntRange { lo, .. } => Partitioner {
+                offset: lo.rem_euclid(PARTITIONS as i64) as u32,
+                mask: (PARTITIONS - 1) as u32,
+            },
+            Keys::Str { .. } => Partitioner {
+                offset: 0,
+                mask: (PARTS - 1) as u32,
+            },
+            _ => Partitioner {
+                offset: 0,
+                mask: (PARTITIONS - 1) as u32,
+            },
         }
     }
 
@@ -674,6 +708,26 @@ mod tests {
         want.sort_by_key(|&i| keys[i].as_bytes());
         let got: Vec<usize> = k.key_order(&out).iter().map(|&i| i as usize).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn the_partitioner_agrees_with_partition() {
+        let mut keys = vec![Keys::new(KeyKind::Str), Keys::new(KeyKind::UInt)];
+        let mut r = Keys::new(KeyKind::Int);
+        r.intern_array(
+            &Int64Array::from(vec![-1_000_000_007, -999_999_000]),
+            0,
+            &mut vec![],
+        )
+        .unwrap();
+        assert!(matches!(r, Keys::IntRange { .. }));
+        keys.push(r);
+        for k in &keys {
+            let p = k.partitioner();
+            for id in (0..5000).chain([u32::MAX - 3, u32::MAX - 1]) {
+                assert_eq!(p.get(id), k.partition(id), "{k:?} id {id}");
+            }
+        }
     }
 
     #[test]
