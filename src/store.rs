@@ -257,11 +257,8 @@ impl Spilled {
             lines: Vec::new(),
             orders: self.has_orders.then(Vec::new),
         };
-        self.blocks(p, |block| {
-            part.lines.extend_from_slice(&block.lines);
-            if let (Some(d), Some(s)) = (part.orders.as_mut(), block.orders.as_ref()) {
-                d.extend_from_slice(s);
-            }
+        self.read(p, |bytes, dc, dor| {
+            decode_into(bytes, dc, dor, &mut part);
             Ok(())
         })?;
         if part.lines.is_empty() {
@@ -276,6 +273,19 @@ impl Spilled {
 
     /// Calls `f` with the lines of partition `p`, a piece at a time, ids brought up to date.
     pub fn blocks(&self, p: usize, mut f: impl FnMut(Part) -> Result<()>) -> Result<()> {
+        self.read(p, |bytes, dc, dor| {
+            let mut part = Part {
+                lines: Vec::new(),
+                orders: self.has_orders.then(Vec::new),
+            };
+            decode_into(bytes, dc, dor, &mut part);
+            f(part)
+        })
+    }
+
+    /// Calls `f` with the records of partition `p`, a piece at a time, and the
+    /// shifts of customer and order ids since the piece's block was written.
+    fn read(&self, p: usize, mut f: impl FnMut(&[u8], u32, u32) -> Result<()>) -> Result<()> {
         let path = part_path(self.dir.path(), p);
         let err = |e: std::io::Error| spill_error(&path, &e);
         let file = File::open(&path).map_err(err)?;
@@ -296,7 +306,7 @@ impl Spilled {
                 let k = left.min(READ_LINES);
                 let bytes = &mut buf[..k * width];
                 r.read_exact(bytes).map_err(err)?;
-                f(decode(bytes, k, self.has_orders, dc, dor))?;
+                f(bytes, dc, dor)?;
                 left -= k;
             }
         }
@@ -349,23 +359,22 @@ fn write_block(w: &mut impl Write, part: &Part, shift: (u32, u32)) -> std::io::R
     Ok((HEADER + n * width) as u64)
 }
 
-/// Decodes `n` lines, adding the shifts that happened since they were written.
-fn decode(bytes: &[u8], n: usize, has_orders: bool, dc: u32, dor: u32) -> Part {
-    let width = LINE_BYTES + if has_orders { ORDER_BYTES } else { 0 };
+/// Decodes records onto the end of `out` (its `orders` say whether they hold
+/// order ids), adding the shifts that happened since they were written.
+fn decode_into(bytes: &[u8], dc: u32, dor: u32, out: &mut Part) {
+    let width = LINE_BYTES + if out.orders.is_some() { ORDER_BYTES } else { 0 };
     let u32_at = |b: &[u8], i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
-    let mut lines = Vec::with_capacity(n);
-    let mut orders = has_orders.then(|| Vec::with_capacity(n));
+    out.lines.reserve(bytes.len() / width);
     for rec in bytes.chunks_exact(width) {
-        lines.push(Line {
+        out.lines.push(Line {
             customer: u32_at(rec, 0) + dc,
             day: i32::from_le_bytes(rec[4..8].try_into().expect("4 bytes")),
             amount: i64::from_le_bytes(rec[8..16].try_into().expect("8 bytes")),
         });
-        if let Some(o) = orders.as_mut() {
+        if let Some(o) = out.orders.as_mut() {
             o.push(u32_at(rec, 16) + dor);
         }
     }
-    Part { lines, orders }
 }
 
 #[cfg(test)]
