@@ -371,23 +371,27 @@ def versions(contenders: list[str]) -> dict[str, str]:
     return out
 
 
-def spawn(rows: int, ids: str, name: str, args: argparse.Namespace) -> dict[str, Any]:
+def run_worker(
+    script: str, worker_args: list[str], what: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Runs ``script --worker *worker_args`` in a fresh process (threads set from
+    ``args``) and returns the result it writes; exits the whole benchmark when the
+    worker reports a mismatch (``what`` names it)."""
     env = dict(os.environ)
     if args.threads is not None:
         env["POLARS_MAX_THREADS"] = str(args.threads)
         env["RAYON_NUM_THREADS"] = str(args.threads)
-    with tempfile.TemporaryDirectory(prefix="bench_cv_") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench_") as tmp:
         out = Path(tmp) / "result.json"
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker"]
-        cmd += ["--rows", str(rows), "--ids", ids, "--contenders", name]
+        cmd = [sys.executable, script, "--worker", *worker_args]
         cmd += ["--repeat", str(args.repeat), "--out", str(out)]
         if args.threads is not None:
             cmd += ["--threads", str(args.threads)]
         proc = subprocess.run(cmd, env=env)
         if proc.returncode == EXIT_MISMATCH:
             sys.exit(
-                f"\nABORTED: {name} does not match custseg at rows={rows_label(rows)} ids={ids} "
-                "(diff above); no timings are reported for a wrong result."
+                f"\nABORTED: {what} does not match custseg (diff above); no timings are "
+                "reported for a wrong result."
             )
         if proc.returncode != 0 or not out.exists():
             why = "killed (out of memory?)" if proc.returncode in (-9, 137) else "failed"
@@ -395,14 +399,21 @@ def spawn(rows: int, ids: str, name: str, args: argparse.Namespace) -> dict[str,
         return json.loads(out.read_text())
 
 
-HEADER = (
-    f"{'rows':>6} {'ids':>4} {'contender':<9} {'best s':>8} {'Mrows/s':>8} "
-    f"{'peak RSS GiB':>12} {'load RSS GiB':>12} {'input GiB':>9} {'ratio':>7}"
+def spawn(rows: int, ids: str, name: str, args: argparse.Namespace) -> dict[str, Any]:
+    worker_args = ["--rows", str(rows), "--ids", ids, "--contenders", name]
+    what = f"{name} at rows={rows_label(rows)} ids={ids}"
+    return run_worker(str(Path(__file__).resolve()), worker_args, what, args)
+
+
+MEASURES = (
+    f"{'best s':>8} {'Mrows/s':>8} {'peak RSS GiB':>12} {'load RSS GiB':>12} "
+    f"{'input GiB':>9} {'ratio':>7}"
 )
+HEADER = f"{'rows':>6} {'ids':>4} {'contender':<9} {MEASURES}"
 
 
-def row_text(r: dict[str, Any]) -> str:
-    head = f"{r['rows_label']:>6} {r['ids']:>4} {r['contender']:<9}"
+def measures_text(head: str, r: dict[str, Any]) -> str:
+    """One result line: ``head`` then the measures of ``r`` (or its error)."""
     if "error" in r:
         return f"{head} {r['error']}"
     ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else "-"
@@ -411,6 +422,10 @@ def row_text(r: dict[str, Any]) -> str:
         f"{r['peak_rss_kib'] / 2**20:>12.2f} {r['rss_loaded_kib'] / 2**20:>12.2f} "
         f"{r['input_arrow_bytes'] / GIB:>9.3f} {ratio:>7}"
     )
+
+
+def row_text(r: dict[str, Any]) -> str:
+    return measures_text(f"{r['rows_label']:>6} {r['ids']:>4} {r['contender']:<9}", r)
 
 
 def main(argv: list[str] | None = None) -> int:

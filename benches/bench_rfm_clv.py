@@ -30,11 +30,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -244,45 +241,16 @@ def worker(args: argparse.Namespace) -> int:
 # The driver
 # ---------------------------------------------------------------------------
 def spawn(task: str, rows: int, name: str, args: argparse.Namespace) -> dict[str, Any]:
-    env = dict(os.environ)
-    if args.threads is not None:
-        env["POLARS_MAX_THREADS"] = str(args.threads)
-        env["RAYON_NUM_THREADS"] = str(args.threads)
-    with tempfile.TemporaryDirectory(prefix="bench_rfm_clv_") as tmp:
-        out = Path(tmp) / "result.json"
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--task", task]
-        cmd += ["--rows", str(rows), "--contenders", name]
-        cmd += ["--repeat", str(args.repeat), "--out", str(out)]
-        if args.threads is not None:
-            cmd += ["--threads", str(args.threads)]
-        proc = subprocess.run(cmd, env=env)
-        if proc.returncode == bcv.EXIT_MISMATCH:
-            sys.exit(
-                f"\nABORTED: {task} {name} does not match custseg at rows={bcv.rows_label(rows)} "
-                "(diff above); no timings are reported for a wrong result."
-            )
-        if proc.returncode != 0 or not out.exists():
-            why = "killed (out of memory?)" if proc.returncode in (-9, 137) else "failed"
-            return {"error": f"{why}: exit code {proc.returncode}"}
-        return json.loads(out.read_text())
+    worker_args = ["--task", task, "--rows", str(rows), "--contenders", name]
+    what = f"{task} {name} at rows={bcv.rows_label(rows)}"
+    return bcv.run_worker(str(Path(__file__).resolve()), worker_args, what, args)
 
 
-HEADER = (
-    f"{'task':<8} {'rows':>6} {'contender':<9} {'best s':>8} {'Mrows/s':>8} "
-    f"{'peak RSS GiB':>12} {'load RSS GiB':>12} {'input GiB':>9} {'ratio':>7}"
-)
+HEADER = f"{'task':<8} {'rows':>6} {'contender':<9} {bcv.MEASURES}"
 
 
 def row_text(r: dict[str, Any]) -> str:
-    head = f"{r['task']:<8} {r['rows_label']:>6} {r['contender']:<9}"
-    if "error" in r:
-        return f"{head} {r['error']}"
-    ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else "-"
-    return (
-        f"{head} {r['best_s']:>8.3f} {r['rows'] / r['best_s'] / 1e6:>8.1f} "
-        f"{r['peak_rss_kib'] / 2**20:>12.2f} {r['rss_loaded_kib'] / 2**20:>12.2f} "
-        f"{r['input_arrow_bytes'] / bcv.GIB:>9.3f} {ratio:>7}"
-    )
+    return bcv.measures_text(f"{r['task']:<8} {r['rows_label']:>6} {r['contender']:<9}", r)
 
 
 def plan(names: list[str]) -> list[tuple[str, list[str]]]:
