@@ -165,6 +165,8 @@ pub(crate) struct Extra {
     pub net: i64,
     /// Bit 0: an event in [as_of - 730, as_of - 365); bit 1: in [as_of - 365, as_of) (CLV1 churn).
     pub churn: u8,
+    /// Net sum of the purchase-event days after the first one (CLV4 monetary_value; day events only).
+    pub repeat_value: i64,
 }
 
 /// The result of the per-customer pass, rows in no particular order.
@@ -479,7 +481,17 @@ impl Ctx<'_> {
             };
         }
         let first = d.events.first().copied().unwrap_or(self.as_of - 1);
+        // CLV4: the value of a purchase event is its day's net total (I2, day events).
+        let is_event = |net: i64| net > 0 || (self.opts.count_zero_days && net == 0);
+        let repeat: i128 = d
+            .days
+            .iter()
+            .filter(|&&(_, net)| is_event(net))
+            .skip(1)
+            .map(|&(_, net)| i128::from(net))
+            .sum();
         Ok(Extra {
+            repeat_value: i64::try_from(repeat).map_err(|_| ())?,
             events: d.events.len() as u32,
             periods_with_events,
             periods_span: (self.table.index(self.as_of - 1) - self.table.index(first) + 1) as u32,

@@ -69,6 +69,14 @@ pub enum CoreError {
         rule: &'static str,
     },
 
+    /// An impossible value in a BTYD summary column (rule CLV4).
+    #[error("column '{column}' at row {row}: {reason} (rule CLV4)")]
+    InvalidValue {
+        column: String,
+        row: u64,
+        reason: String,
+    },
+
     /// `as_of` makes no sense for the data (rule I3).
     #[error("{0} (rule I3)")]
     AsOf(String),

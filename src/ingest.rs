@@ -152,6 +152,11 @@ pub struct Ingested {
 }
 
 impl Ingested {
+    /// Whether purchase events are orders (an `order` column was given, I2).
+    pub fn has_orders(&self) -> bool {
+        self.lines.mem.iter().any(|p| p.orders.is_some())
+    }
+
     /// The latest day among the valid rows.
     pub fn max_day(&self) -> Option<i32> {
         self.days.map(|d| d.1)

@@ -9,6 +9,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+pub mod btyd;
 pub mod cancel;
 pub mod clv;
 pub mod customer_value;
@@ -20,6 +21,7 @@ pub mod money;
 pub mod periods;
 pub mod rfm;
 pub mod segment;
+pub mod special;
 pub mod store;
 pub mod synthetic;
 pub mod tiers;

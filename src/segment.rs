@@ -22,6 +22,8 @@ pub struct What {
     pub cv: bool,
     pub rfm: Option<RfmOptions>,
     pub clv: Option<ClvOptions>,
+    /// The BTYD summary of CLV4, with time in units of this many days (1 or 7).
+    pub summary: Option<f64>,
 }
 
 /// The column names a run gives: `monetary` of CV and RFM differ, so with
@@ -44,10 +46,22 @@ pub fn segment(
     what: &What,
     cancel: &Cancel,
 ) -> Result<(RecordBatch, Report)> {
-    if !what.cv && what.rfm.is_none() && what.clv.is_none() {
+    if !what.cv && what.rfm.is_none() && what.clv.is_none() && what.summary.is_none() {
         return Err(CoreError::Config(
-            "what must name at least one of \"cv\", \"rfm\", \"clv\"".into(),
+            "what must name at least one of \"cv\", \"rfm\", \"clv\", \"summary\"".into(),
         ));
+    }
+    if let Some(unit) = what.summary {
+        if !(unit.is_finite() && unit > 0.0) {
+            return Err(CoreError::Config(format!(
+                "the summary's time unit must be a positive number of days, got {unit} (CLV4)"
+            )));
+        }
+        if ing.has_orders() {
+            return Err(CoreError::Config(
+                "the BTYD summary counts purchase events per customer-day (CLV4): pass no order column".into(),
+            ));
+        }
     }
     if let Some(r) = &what.rfm {
         r.validate()?;
@@ -56,7 +70,7 @@ pub fn segment(
         c.validate()?;
     }
     let customer_type = ing.customer_type.clone();
-    let extras = what.rfm.is_some() || what.clv.is_some();
+    let extras = what.rfm.is_some() || what.clv.is_some() || what.summary.is_some();
     let (seg, report, keys) = run(ing, opts, extras, cancel)?;
 
     let mut fields = vec![Field::new(customer_name, customer_type.clone(), false)];
@@ -73,6 +87,10 @@ pub fn segment(
     if let Some(c) = &what.clv {
         fields.extend(clv::fields());
         columns.extend(clv::columns(&seg, c)?);
+    }
+    if let Some(unit) = what.summary {
+        fields.extend(crate::btyd::summary_fields());
+        columns.extend(crate::btyd::summary_columns(&seg, unit));
     }
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
     Ok((batch, report))

@@ -18,6 +18,7 @@ import warnings as _warnings
 
 from custseg import _core, datasets
 from custseg._core import Periods
+from custseg.btyd import BetaGeo, GammaGamma, predictive_clv, rfm_summary
 from custseg.clv import CLV_QUADRANTS, CLV_TIERS, clv
 from custseg.crosstab import crosstab
 from custseg.customer_value import CV_GROUPS, CV_SEGMENTS, customer_value
@@ -30,6 +31,7 @@ from custseg.errors import (
     InputError,
     InvalidAmountError,
     InvalidDateError,
+    InvalidValueError,
     NullValueError,
     PeriodsError,
     UnsupportedTypeError,
@@ -49,12 +51,15 @@ __all__ = [
     "CV_SEGMENTS",
     "AmountRangeError",
     "AsOfError",
+    "BetaGeo",
     "ColumnNotFoundError",
     "ConfigError",
     "CustsegError",
+    "GammaGamma",
     "InputError",
     "InvalidAmountError",
     "InvalidDateError",
+    "InvalidValueError",
     "NullValueError",
     "Periods",
     "PeriodsError",
@@ -65,7 +70,9 @@ __all__ = [
     "crosstab",
     "customer_value",
     "datasets",
+    "predictive_clv",
     "rfm",
+    "rfm_summary",
     "segment",
     "segment_summary",
 ]

@@ -59,6 +59,7 @@ def segment(
     tiers: list[float] = ...,
     value_threshold: float | None = None,
     loyalty_threshold: float | None = None,
+    unit: str = "W",
     on_invalid: str = "raise",
     threads: int | None = None,
     rows_hint: int | None = None,
@@ -75,8 +76,78 @@ def synthetic(
 ) -> Any: ...
 def _after_fork_in_child() -> None: ...
 
+_Names3 = tuple[str, str, str]
+_Names2 = tuple[str, str]
+
+def bgnbd_fit(
+    frequency: Any,
+    recency: Any,
+    t: Any,
+    *,
+    names: _Names3,
+    penalizer: float = 0.0,
+    threads: int | None = None,
+) -> tuple[list[float], float, bool, int]: ...
+def bgnbd_log_likelihood(
+    params: list[float], frequency: Any, recency: Any, t: Any, *, names: _Names3
+) -> float: ...
+def bgnbd_p_alive(
+    params: list[float],
+    frequency: Any,
+    recency: Any,
+    t: Any,
+    *,
+    names: _Names3,
+    threads: int | None = None,
+) -> Any: ...
+def bgnbd_conditional_expected(
+    params: list[float],
+    frequency: Any,
+    recency: Any,
+    t: Any,
+    *,
+    names: _Names3,
+    horizon: float,
+    threads: int | None = None,
+) -> Any: ...
+def bgnbd_population_expected(params: list[float], t: float) -> float: ...
+def gg_fit(
+    frequency: Any,
+    monetary_value: Any,
+    *,
+    names: _Names2,
+    penalizer: float = 0.0,
+    threads: int | None = None,
+) -> tuple[list[float], float, bool, int]: ...
+def gg_log_likelihood(
+    params: list[float], frequency: Any, monetary_value: Any, *, names: _Names2
+) -> float: ...
+def gg_expected_spend(
+    params: list[float],
+    frequency: Any,
+    monetary_value: Any,
+    *,
+    names: _Names2,
+    threads: int | None = None,
+) -> Any: ...
+def predictive_clv(
+    bg_params: list[float],
+    gg_params: list[float],
+    frequency: Any,
+    recency: Any,
+    t: Any,
+    monetary_value: Any,
+    *,
+    names: tuple[str, str, str, str],
+    months: int,
+    discount_rate: float,
+    units_per_month: float,
+    threads: int | None = None,
+) -> list[Any]: ...
+
 class CustsegError(ValueError): ...
 class ColumnNotFoundError(CustsegError): ...
+class InvalidValueError(CustsegError): ...
 class UnsupportedTypeError(CustsegError): ...
 class NullValueError(CustsegError): ...
 class InvalidAmountError(CustsegError): ...

@@ -15,6 +15,7 @@ class                      raised for
 ``InvalidDateError``       a date off the calendar or before the first boundary
 ``AsOfError``              an ``as_of`` before all data (I3)
 ``PeriodsError``           a period calendar that makes no sense (P1)
+``InvalidValueError``      an impossible BTYD summary row: recency > T, ... (CLV4)
 ``ConfigError``            other options: cuts, sales months, windows, ...
 ``InputError``             the input stream could not be read
 =========================  =====================================================
@@ -29,6 +30,7 @@ from custseg._core import (
     InputError,
     InvalidAmountError,
     InvalidDateError,
+    InvalidValueError,
     NullValueError,
     PeriodsError,
     UnsupportedTypeError,
@@ -43,6 +45,7 @@ __all__ = [
     "InputError",
     "InvalidAmountError",
     "InvalidDateError",
+    "InvalidValueError",
     "NullValueError",
     "PeriodsError",
     "UnsupportedTypeError",

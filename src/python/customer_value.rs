@@ -53,7 +53,7 @@ type RuleTuple = (String, u8, u8, u8, u8, u8, u8);
     sales_only=false, sales_months=vec![1, 7], sales_lookback=4, cuts=vec![0.05, 0.25, 0.5],
     monetary_periods=2, count_zero_days=false, bins=5, rfm_monetary="sum", rules=None,
     lifetime_years=None, tiers=vec![0.2, 0.8], value_threshold=None, loyalty_threshold=None,
-    on_invalid="raise", threads=None, rows_hint=None, memory_limit=None, spill_dir=None))]
+    unit="W", on_invalid="raise", threads=None, rows_hint=None, memory_limit=None, spill_dir=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn segment_py<'py>(
     py: Python<'py>,
@@ -78,6 +78,7 @@ pub fn segment_py<'py>(
     tiers: Vec<f64>,
     value_threshold: Option<f64>,
     loyalty_threshold: Option<f64>,
+    unit: &str,
     on_invalid: &str,
     threads: Option<i64>,
     rows_hint: Option<usize>,
@@ -136,9 +137,21 @@ pub fn segment_py<'py>(
                     loyalty_threshold,
                 })
             }
+            "summary" => {
+                choice.summary = Some(match unit {
+                    "D" => 1.0,
+                    "W" => 7.0,
+                    other => {
+                        return Err(CoreError::Config(format!(
+                            "unit must be \"D\" (days) or \"W\" (weeks), got {other:?} (CLV4)"
+                        ))
+                        .into())
+                    }
+                })
+            }
             other => {
                 return Err(CoreError::Config(format!(
-                    "what must hold \"cv\", \"rfm\" or \"clv\", got {other:?}"
+                    "what must hold \"cv\", \"rfm\", \"clv\" or \"summary\", got {other:?}"
                 ))
                 .into())
             }

@@ -69,6 +69,12 @@ create_exception!(
 );
 create_exception!(
     custseg,
+    InvalidValueError,
+    CustsegError,
+    "An impossible value in a BTYD summary column: recency > T, a negative frequency, a non-positive spend (CLV4)."
+);
+create_exception!(
+    custseg,
     InputError,
     CustsegError,
     "The input could not be read."
@@ -90,6 +96,7 @@ impl From<CoreError> for PyErr {
             CoreError::Periods(_) => PeriodsError::new_err(msg),
             CoreError::Config(_) => ConfigError::new_err(msg),
             CoreError::Input(_) => InputError::new_err(msg),
+            CoreError::InvalidValue { .. } => InvalidValueError::new_err(msg),
             // A full or missing disk is the environment's, not the data's: an OSError.
             CoreError::Spill { .. } => PyOSError::new_err(msg),
             CoreError::Cancelled => PyKeyboardInterrupt::new_err("custseg run interrupted"),
@@ -114,5 +121,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PeriodsError", py.get_type::<PeriodsError>())?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("InputError", py.get_type::<InputError>())?;
+    m.add("InvalidValueError", py.get_type::<InvalidValueError>())?;
     Ok(())
 }

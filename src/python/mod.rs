@@ -2,6 +2,7 @@
 //! (house style, practice 1). Each binding file holds the thin
 //! `#[pyfunction]` faces of one core module.
 
+pub mod btyd;
 pub mod customer_value;
 pub mod errors;
 pub mod periods;
@@ -30,6 +31,15 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CLV_QUADRANTS", crate::clv::QUADRANTS.to_vec())?;
     m.add_function(wrap_pyfunction!(customer_value::segment_py, m)?)?;
     m.add_function(wrap_pyfunction!(synthetic::synthetic_py, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd::bgnbd_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd::bgnbd_log_likelihood, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd::bgnbd_p_alive, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd::bgnbd_conditional_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd::bgnbd_population_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd::gg_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd::gg_log_likelihood, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd::gg_expected_spend, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd::predictive_clv, m)?)?;
     m.add_function(wrap_pyfunction!(run::_after_fork_in_child, m)?)?;
     errors::register(m)?;
     Ok(())

@@ -1,0 +1,294 @@
+//! Bindings of [`crate::btyd`]: BG/NBD and Gamma-Gamma fits and predictions
+//! (CLV4). Columns arrive as Arrow float64 arrays (the Python layer casts
+//! them); results go back as pyarrow arrays.
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float64Type;
+use arrow_array::{Array, Float64Array};
+use arrow_schema::DataType;
+use pyo3::prelude::*;
+use pyo3_arrow::PyArray;
+
+use crate::btyd::{self, BgData, BgParams, GgParams, Names};
+use crate::error::CoreError;
+use crate::python::run::run;
+
+/// A float64 column without nulls, or the error naming it (I4).
+fn column(a: &PyArray, name: &str, role: &'static str) -> Result<Float64Array, CoreError> {
+    let arr = a.array();
+    if arr.data_type() != &DataType::Float64 {
+        return Err(CoreError::UnsupportedType {
+            column: name.to_string(),
+            role,
+            dtype: arr.data_type().to_string(),
+            accepted: "numbers (cast to float64)",
+        });
+    }
+    if let Some(nulls) = arr.nulls().filter(|n| n.null_count() > 0) {
+        let row = nulls.iter().position(|v| !v).unwrap_or(0);
+        return Err(CoreError::NullValue {
+            column: name.to_string(),
+            role,
+            row: row as u64,
+        });
+    }
+    Ok(arr.as_primitive::<Float64Type>().clone())
+}
+
+fn same_length(cols: &[&Float64Array]) -> Result<(), CoreError> {
+    if cols.windows(2).any(|w| w[0].len() != w[1].len()) {
+        return Err(CoreError::Config(
+            "the summary columns must have the same length".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn out(py: Python<'_>, v: Vec<f64>) -> PyResult<Bound<'_, PyAny>> {
+    let array = PyArray::from_array_ref(Arc::new(Float64Array::from(v)));
+    py.import("pyarrow")?.getattr("array")?.call1((array,))
+}
+
+/// The three BG/NBD columns, checked (CLV4), and their names.
+struct Bg {
+    x: Float64Array,
+    tx: Float64Array,
+    t: Float64Array,
+    names: Names,
+}
+
+impl Bg {
+    fn new(
+        frequency: &PyArray,
+        recency: &PyArray,
+        t: &PyArray,
+        names: (String, String, String),
+    ) -> Result<Bg, CoreError> {
+        let names = Names {
+            frequency: names.0,
+            recency: names.1,
+            t: names.2,
+            ..Default::default()
+        };
+        let x = column(frequency, &names.frequency, "frequency")?;
+        let tx = column(recency, &names.recency, "recency")?;
+        let t = column(t, &names.t, "T")?;
+        same_length(&[&x, &tx, &t])?;
+        Ok(Bg { x, tx, t, names })
+    }
+    fn check(&self) -> Result<(), CoreError> {
+        btyd::check_bgnbd(
+            self.x.values(),
+            self.tx.values(),
+            self.t.values(),
+            &self.names,
+        )
+    }
+    fn data(&self) -> BgData<'_> {
+        BgData {
+            x: self.x.values(),
+            tx: self.tx.values(),
+            t: self.t.values(),
+        }
+    }
+}
+
+/// The two Gamma-Gamma columns, checked (CLV4).
+fn gg_columns(
+    frequency: &PyArray,
+    monetary_value: &PyArray,
+    names: (String, String),
+) -> Result<(Float64Array, Float64Array), CoreError> {
+    let names = Names {
+        frequency: names.0,
+        monetary_value: names.1,
+        ..Default::default()
+    };
+    let x = column(frequency, &names.frequency, "frequency")?;
+    let m = column(monetary_value, &names.monetary_value, "monetary_value")?;
+    same_length(&[&x, &m])?;
+    btyd::check_gamma_gamma(x.values(), m.values(), &names)?;
+    Ok((x, m))
+}
+
+type FitOut<const N: usize> = ([f64; N], f64, bool, u64);
+
+/// Fits BG/NBD: (params (r, alpha, a, b), log-likelihood, converged, iterations).
+#[pyfunction]
+#[pyo3(signature = (frequency, recency, t, *, names, penalizer=0.0, threads=None))]
+pub fn bgnbd_fit(
+    py: Python<'_>,
+    frequency: PyArray,
+    recency: PyArray,
+    t: PyArray,
+    names: (String, String, String),
+    penalizer: f64,
+    threads: Option<i64>,
+) -> PyResult<FitOut<4>> {
+    let bg = Bg::new(&frequency, &recency, &t, names)?;
+    run(py, threads, |cancel| {
+        bg.check()?;
+        let f = btyd::fit_bgnbd(bg.data(), penalizer, cancel)?;
+        Ok((f.params, f.log_likelihood, f.converged, f.iterations))
+    })
+}
+
+/// Total BG/NBD log-likelihood of the rows at `params`.
+#[pyfunction]
+#[pyo3(signature = (params, frequency, recency, t, *, names))]
+pub fn bgnbd_log_likelihood(
+    params: BgParams,
+    frequency: PyArray,
+    recency: PyArray,
+    t: PyArray,
+    names: (String, String, String),
+) -> PyResult<f64> {
+    let bg = Bg::new(&frequency, &recency, &t, names)?;
+    bg.check()?;
+    Ok(btyd::bg_log_likelihood(&params, bg.data()))
+}
+
+/// P(alive) per row.
+#[pyfunction]
+#[pyo3(signature = (params, frequency, recency, t, *, names, threads=None))]
+pub fn bgnbd_p_alive<'py>(
+    py: Python<'py>,
+    params: BgParams,
+    frequency: PyArray,
+    recency: PyArray,
+    t: PyArray,
+    names: (String, String, String),
+    threads: Option<i64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let bg = Bg::new(&frequency, &recency, &t, names)?;
+    let v = run(py, threads, |_| {
+        bg.check()?;
+        btyd::bg_p_alive(&params, bg.data())
+    })?;
+    out(py, v)
+}
+
+/// E[Y(horizon) | frequency, recency, T] per row.
+#[pyfunction]
+#[pyo3(signature = (params, frequency, recency, t, *, names, horizon, threads=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn bgnbd_conditional_expected<'py>(
+    py: Python<'py>,
+    params: BgParams,
+    frequency: PyArray,
+    recency: PyArray,
+    t: PyArray,
+    names: (String, String, String),
+    horizon: f64,
+    threads: Option<i64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let bg = Bg::new(&frequency, &recency, &t, names)?;
+    let v = run(py, threads, |_| {
+        bg.check()?;
+        btyd::bg_conditional_expected(&params, bg.data(), horizon)
+    })?;
+    out(py, v)
+}
+
+/// E[X(t)] of a new customer.
+#[pyfunction]
+pub fn bgnbd_population_expected(params: BgParams, t: f64) -> PyResult<f64> {
+    Ok(btyd::bg_population_expected(&params, t)?)
+}
+
+/// Fits Gamma-Gamma on the repeat rows: (params (p, q, v), log-likelihood, converged, iterations).
+#[pyfunction]
+#[pyo3(signature = (frequency, monetary_value, *, names, penalizer=0.0, threads=None))]
+pub fn gg_fit(
+    py: Python<'_>,
+    frequency: PyArray,
+    monetary_value: PyArray,
+    names: (String, String),
+    penalizer: f64,
+    threads: Option<i64>,
+) -> PyResult<FitOut<3>> {
+    let (x, m) = gg_columns(&frequency, &monetary_value, names)?;
+    run(py, threads, |cancel| {
+        let f = btyd::fit_gamma_gamma(x.values(), m.values(), penalizer, cancel)?;
+        Ok((f.params, f.log_likelihood, f.converged, f.iterations))
+    })
+}
+
+/// Total Gamma-Gamma log-likelihood of the repeat rows at `params`.
+#[pyfunction]
+#[pyo3(signature = (params, frequency, monetary_value, *, names))]
+pub fn gg_log_likelihood(
+    params: GgParams,
+    frequency: PyArray,
+    monetary_value: PyArray,
+    names: (String, String),
+) -> PyResult<f64> {
+    let (x, m) = gg_columns(&frequency, &monetary_value, names)?;
+    Ok(btyd::gg_log_likelihood(&params, x.values(), m.values()))
+}
+
+/// Expected spend per purchase per row.
+#[pyfunction]
+#[pyo3(signature = (params, frequency, monetary_value, *, names, threads=None))]
+pub fn gg_expected_spend<'py>(
+    py: Python<'py>,
+    params: GgParams,
+    frequency: PyArray,
+    monetary_value: PyArray,
+    names: (String, String),
+    threads: Option<i64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (x, m) = gg_columns(&frequency, &monetary_value, names)?;
+    let v = run(py, threads, |_| {
+        btyd::gg_expected_spend(&params, x.values(), m.values())
+    })?;
+    out(py, v)
+}
+
+/// Predictive CLV: (expected_purchases, p_alive, expected_spend, clv) per row.
+#[pyfunction]
+#[pyo3(signature = (bg_params, gg_params, frequency, recency, t, monetary_value, *, names,
+    months, discount_rate, units_per_month, threads=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn predictive_clv<'py>(
+    py: Python<'py>,
+    bg_params: BgParams,
+    gg_params: GgParams,
+    frequency: PyArray,
+    recency: PyArray,
+    t: PyArray,
+    monetary_value: PyArray,
+    names: (String, String, String, String),
+    months: u32,
+    discount_rate: f64,
+    units_per_month: f64,
+    threads: Option<i64>,
+) -> PyResult<[Bound<'py, PyAny>; 4]> {
+    let bg = Bg::new(
+        &frequency,
+        &recency,
+        &t,
+        (names.0.clone(), names.1, names.2),
+    )?;
+    let (_, m) = gg_columns(&frequency, &monetary_value, (names.0, names.3))?;
+    let c = run(py, threads, |_| {
+        bg.check()?;
+        btyd::predictive_clv(
+            &bg_params,
+            &gg_params,
+            bg.data(),
+            m.values(),
+            months,
+            discount_rate,
+            units_per_month,
+        )
+    })?;
+    Ok([
+        out(py, c.expected_purchases)?,
+        out(py, c.p_alive)?,
+        out(py, c.expected_spend)?,
+        out(py, c.clv)?,
+    ])
+}
