@@ -31,6 +31,7 @@ DEV_DEPS = [
     "matplotlib>=3.7",
     "pytest>=8",
     "hypothesis>=6.100",
+    "scipy>=1.10",
     "nbclient>=0.10",
     "nbformat>=5",
     "ipykernel>=6",
