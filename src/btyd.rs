@@ -26,7 +26,7 @@ use crate::cancel::Cancel;
 use crate::customer_value::{Extra, Segmented};
 use crate::error::{CoreError, Result};
 use crate::money;
-use crate::special::{digamma, hyp2f1, ln_gamma};
+use crate::special::{digamma, hyp2f1_dm1, ln_gamma};
 
 /// Customers per chunk of the parallel sums (fixed, so sums do not depend on threads).
 const CHUNK: usize = 1 << 13;
@@ -488,6 +488,11 @@ pub fn fit_bgnbd(d: BgData<'_>, penalizer: f64, cancel: &Cancel) -> Result<Fit<4
             "the summary has no rows: nothing to fit (CLV4)".into(),
         ));
     }
+    if !d.x.iter().any(|&x| x > 0.0) {
+        return Err(CoreError::Config(
+            "no customer has a repeat purchase (frequency > 0): the dropout parameters a and b of BG/NBD cannot be estimated (CLV4)".into(),
+        ));
+    }
     // Time in units of a tenth of the longest T, as `lifetimes` does: alpha near 1 at the start.
     let t_max = d.t.iter().copied().fold(0.0, f64::max);
     let scale = if t_max > 0.0 { 10.0 / t_max } else { 1.0 };
@@ -551,10 +556,13 @@ pub fn bg_p_alive(p: &BgParams, d: BgData<'_>) -> Result<Vec<f64>> {
 
 /// E[Y(t) | x, tx, T]: expected purchases in the next `t` time units.
 ///
-/// With z = t / (alpha + T + t), Euler's transformation turns
-/// (1 - z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z) into
-/// (1 - z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z), whose series converges fast
-/// even for large frequencies.
+/// With z = t / (alpha + T + t) and c = a + b + x - 1, Euler's transformation
+/// turns the textbook numerator c / (a - 1) [1 - (1 - z)^(r+x) 2F1(r+x, b+x; c; z)]
+/// into c / (a - 1) [1 - (1 - z)^(a-1) 2F1(A, a - 1; c; z)], A = a + b - 1 - r,
+/// whose series converges fast even for large frequencies; with
+/// 2F1(A, a - 1; c; z) = 1 + (a - 1) G ([`hyp2f1_dm1`]) it is
+/// c [-expm1((a - 1) L) / (a - 1) - (1 - z)^(a-1) G], L = ln(1 - z): no
+/// cancellation near a = 1, and the limit at a = 1.
 fn bg_conditional_one(p: &BgParams, x: f64, tx: f64, t_cal: f64, t: f64) -> f64 {
     let [r, alpha, a, b] = *p;
     if t == 0.0 {
@@ -562,9 +570,14 @@ fn bg_conditional_one(p: &BgParams, x: f64, tx: f64, t_cal: f64, t: f64) -> f64 
     }
     let z = t / (alpha + t_cal + t);
     let c = a + b + x - 1.0;
-    let head = c / (a - 1.0);
-    let f = ((a - 1.0) * (1.0 - z).ln()).exp() * hyp2f1(a + b - 1.0 - r, a - 1.0, c, z);
-    let numerator = head * (1.0 - f);
+    let eps = a - 1.0;
+    let l = (-z).ln_1p();
+    let q = if eps == 0.0 {
+        l
+    } else {
+        (eps * l).exp_m1() / eps
+    };
+    let numerator = c * (-q - (eps * l).exp() * hyp2f1_dm1(a + b - 1.0 - r, a, c, z));
     if x == 0.0 {
         return numerator;
     }
@@ -881,6 +894,29 @@ mod tests {
         let e1 = bg_population_expected(&p, 10.0).unwrap();
         let e2 = bg_population_expected(&p, 20.0).unwrap();
         assert!(0.0 < e1 && e1 < e2 && e2 < 20.0 * 0.5 / 4.0, "{e1} {e2}");
+    }
+
+    /// The expectation is continuous through a = 1 (the textbook form divides by a - 1).
+    #[test]
+    fn conditional_expectation_at_a_equal_one() {
+        let at = |a: f64| bg_conditional_one(&[0.5, 4.0, a, 2.5], 2.0, 10.0, 20.0, 15.0);
+        let (lo, one, hi) = (at(1.0 - 1e-6), at(1.0), at(1.0 + 1e-6));
+        assert!(one.is_finite() && one > 0.0);
+        assert!(
+            close(lo, one, 1e-5) && close(hi, one, 1e-5),
+            "{lo} {one} {hi}"
+        );
+        // Against the textbook form with the plain series away from a = 1.
+        let (r, alpha, a, b, x, tx, tc, t): (f64, f64, f64, f64, f64, f64, f64, f64) =
+            (0.5, 4.0, 0.8, 2.5, 2.0, 10.0, 20.0, 15.0);
+        let z = t / (alpha + tc + t);
+        let num = (a + b + x - 1.0) / (a - 1.0)
+            * (1.0
+                - ((alpha + tc) / (alpha + tc + t)).powf(r + x)
+                    * crate::special::hyp2f1(r + x, b + x, a + b + x - 1.0, z));
+        let den = 1.0 + a / (b + x - 1.0) * ((alpha + tc) / (alpha + tx)).powf(r + x);
+        let got = bg_conditional_one(&[r, alpha, a, b], x, tx, tc, t);
+        assert!(close(got, num / den, 1e-11), "{got} vs {}", num / den);
     }
 
     #[test]

@@ -43,6 +43,38 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
     f64::NAN
 }
 
+/// sum over n >= 1 of (a)_n (b)_(n-1) / ((c)_n n!) z^n, for 0 <= z < 1: that is
+/// (2F1(a, b - 1; c; z) - 1) / (b - 1), continued to b = 1, where it is
+/// sum (a)_n / ((c)_n n) z^n.
+///
+/// The BG/NBD expectations divide 1 - 2F1(., a - 1; .; z) by a - 1; written
+/// with this series they have no cancellation, whatever a. NaN as [`hyp2f1`].
+pub fn hyp2f1_dm1(a: f64, b: f64, c: f64, z: f64) -> f64 {
+    if !(0.0..1.0).contains(&z) || (c <= 0.0 && c.fract() == 0.0) {
+        return f64::NAN;
+    }
+    let mut term = a / c * z; // n = 1
+    let mut sum = term;
+    if term == 0.0 {
+        return 0.0;
+    }
+    for n in 1..MAX_TERMS {
+        let n = n as f64;
+        // term(n + 1) / term(n) = (a + n)(b + n - 1) z / ((c + n)(n + 1))
+        let ratio = (a + n) * (b + n - 1.0) * z / ((c + n) * (n + 1.0));
+        term *= ratio;
+        let next = sum + term;
+        if term == 0.0 || (next == sum && ratio.abs() <= 1.0) {
+            return next;
+        }
+        sum = next;
+        if !sum.is_finite() {
+            return f64::NAN;
+        }
+    }
+    f64::NAN
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +101,24 @@ mod tests {
         let want = 1.0 - 2.0 * b * z / c + b * (b + 1.0) * z * z / (c * (c + 1.0));
         assert!(close(hyp2f1(-2.0, b, c, z), want, 1e-14));
         assert_eq!(hyp2f1(0.5, 0.5, 1.5, 0.0), 1.0);
+    }
+
+    #[test]
+    fn dm1_is_the_quotient_and_its_limit() {
+        for (a, b, c, z) in [
+            (0.7, 2.5, 3.1, 0.4),
+            (-0.3, 0.2, 1.7, 0.9),
+            (2.0, 5.0, 9.5, 0.6),
+        ] {
+            let want = (hyp2f1(a, b - 1.0, c, z) - 1.0) / (b - 1.0);
+            let got = hyp2f1_dm1(a, b, c, z);
+            assert!(close(got, want, 1e-12), "{a} {b} {c} {z}: {got} vs {want}");
+        }
+        // b = 1, a = c: sum z^n / n = -ln(1 - z)
+        for z in [0.1f64, 0.5, 0.95] {
+            assert!(close(hyp2f1_dm1(2.5, 1.0, 2.5, z), -(-z).ln_1p(), 1e-13));
+        }
+        assert_eq!(hyp2f1_dm1(0.0, 3.0, 2.0, 0.5), 0.0);
     }
 
     #[test]

@@ -23,6 +23,7 @@ Example (the CDNOW figures of Fader, Hardie and Lee, in the tests):
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -272,6 +273,14 @@ class _Model:
         self.converged = converged
         self.iterations = iterations
         self.unit = _unit_of(frame)
+        if not converged:
+            warnings.warn(
+                f"the {type(self).__name__} fit did not converge after {iterations} iterations "
+                f"(log-likelihood {ll:.6g}): the parameters may be unreliable; check the summary "
+                "(enough customers? repeat purchases?) or pass a small penalizer",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
 
 # ---------------------------------------------------------------- BG/NBD
