@@ -26,7 +26,7 @@ use crate::cancel::Cancel;
 use crate::customer_value::{Extra, Segmented};
 use crate::error::{CoreError, Result};
 use crate::money;
-use crate::special::{digamma, hyp2f1_dm1, ln_gamma};
+use crate::special::{digamma, hyp2f1_dm1_c, ln_gamma};
 
 /// Customers per chunk of the parallel sums (fixed, so sums do not depend on threads).
 const CHUNK: usize = 1 << 13;
@@ -332,9 +332,48 @@ fn bg_loglik(
     (ll, grad)
 }
 
+/// The rows of a BG/NBD summary, each distinct one once with its count as
+/// weight, sorted: fewer terms (summaries from daily data repeat a lot) and
+/// sums that do not depend on the row order (I5).
+struct BgRows {
+    x: Vec<f64>,
+    tx: Vec<f64>,
+    t: Vec<f64>,
+    w: Vec<f64>,
+    distinct: Distinct,
+}
+
+impl BgRows {
+    /// The rows of `d`, time multiplied by `scale`.
+    fn new(d: BgData<'_>, scale: f64) -> BgRows {
+        let mut rows: Vec<[f64; 3]> = (0..d.x.len())
+            .map(|i| [d.x[i], d.tx[i] * scale, d.t[i] * scale])
+            .collect();
+        sort_rows(&mut rows);
+        let (rows, w) = weighted_unique(rows);
+        let x: Vec<f64> = rows.iter().map(|r| r[0]).collect();
+        BgRows {
+            tx: rows.iter().map(|r| r[1]).collect(),
+            t: rows.iter().map(|r| r[2]).collect(),
+            distinct: Distinct::new(&x, Some(&w)),
+            x,
+            w,
+        }
+    }
+
+    fn loglik(&self, p: &BgParams) -> (f64, [f64; 4]) {
+        let d = BgData {
+            x: &self.x,
+            tx: &self.tx,
+            t: &self.t,
+        };
+        bg_loglik(p, d, Some(&self.w), &self.distinct)
+    }
+}
+
 /// Total BG/NBD log-likelihood of the rows at `p` (the columns must be checked).
 pub fn bg_log_likelihood(p: &BgParams, d: BgData<'_>) -> f64 {
-    bg_loglik(p, d, None, &Distinct::new(d.x, None)).0
+    BgRows::new(d, 1.0).loglik(p).0
 }
 
 /// An evaluated point: (log parameters, cost, gradient).
@@ -496,27 +535,14 @@ pub fn fit_bgnbd(d: BgData<'_>, penalizer: f64, cancel: &Cancel) -> Result<Fit<4
     // Time in units of a tenth of the longest T, as `lifetimes` does: alpha near 1 at the start.
     let t_max = d.t.iter().copied().fold(0.0, f64::max);
     let scale = if t_max > 0.0 { 10.0 / t_max } else { 1.0 };
-    // Identical rows once, with their count as weight, in sorted order: fewer terms
-    // (summaries from daily data repeat a lot) and sums that do not depend on row order (I5).
-    let mut rows: Vec<[f64; 3]> = (0..d.x.len()).map(|i| [d.x[i], d.tx[i], d.t[i]]).collect();
-    sort_rows(&mut rows);
-    let (rows, w) = weighted_unique(rows);
-    let x: Vec<f64> = rows.iter().map(|r| r[0]).collect();
-    let tx: Vec<f64> = rows.iter().map(|r| r[1] * scale).collect();
-    let t: Vec<f64> = rows.iter().map(|r| r[2] * scale).collect();
-    drop(rows);
-    let scaled = BgData {
-        x: &x,
-        tx: &tx,
-        t: &t,
-    };
-    let distinct = Distinct::new(&x, Some(&w));
-    let loglik = |p: &[f64; 4]| bg_loglik(p, scaled, Some(&w), &distinct);
+    let rows = BgRows::new(d, scale);
+    let loglik = |p: &[f64; 4]| rows.loglik(p);
     // The penalty is on the parameters in the caller's time unit: alpha / scale.
     let weights = [1.0, 1.0 / scale, 1.0, 1.0];
     let (mut params, converged, iterations) =
         minimise(&loglik, d.x.len(), penalizer, weights, cancel)?;
     params[1] /= scale;
+    drop(rows);
     let log_likelihood = bg_log_likelihood(&params, d);
     Ok(Fit {
         params,
@@ -560,9 +586,9 @@ pub fn bg_p_alive(p: &BgParams, d: BgData<'_>) -> Result<Vec<f64>> {
 /// turns the textbook numerator c / (a - 1) [1 - (1 - z)^(r+x) 2F1(r+x, b+x; c; z)]
 /// into c / (a - 1) [1 - (1 - z)^(a-1) 2F1(A, a - 1; c; z)], A = a + b - 1 - r,
 /// whose series converges fast even for large frequencies; with
-/// 2F1(A, a - 1; c; z) = 1 + (a - 1) G ([`hyp2f1_dm1`]) it is
-/// c [-expm1((a - 1) L) / (a - 1) - (1 - z)^(a-1) G], L = ln(1 - z): no
-/// cancellation near a = 1, and the limit at a = 1.
+/// 2F1(A, a - 1; c; z) = 1 + (a - 1) G / c ([`hyp2f1_dm1_c`] is G) it is
+/// -c expm1((a - 1) L) / (a - 1) - (1 - z)^(a-1) G, L = ln(1 - z): no
+/// cancellation near a = 1, the limit at a = 1, and finite at c = 0.
 fn bg_conditional_one(p: &BgParams, x: f64, tx: f64, t_cal: f64, t: f64) -> f64 {
     let [r, alpha, a, b] = *p;
     if t == 0.0 {
@@ -577,7 +603,7 @@ fn bg_conditional_one(p: &BgParams, x: f64, tx: f64, t_cal: f64, t: f64) -> f64 
     } else {
         (eps * l).exp_m1() / eps
     };
-    let numerator = c * (-q - (eps * l).exp() * hyp2f1_dm1(a + b - 1.0 - r, a, c, z));
+    let numerator = -c * q - (eps * l).exp() * hyp2f1_dm1_c(a + b - 1.0 - r, a, c, z);
     if x == 0.0 {
         return numerator;
     }
@@ -648,9 +674,15 @@ impl GgRows {
         }
     }
 
-    #[cfg(test)]
     fn customers(&self) -> f64 {
         self.w.iter().sum()
+    }
+
+    /// The same rows with money multiplied by `scale`.
+    fn rescaled(mut self, scale: f64) -> GgRows {
+        self.m.iter_mut().for_each(|v| *v *= scale);
+        self.ln_m = self.m.iter().map(|v| v.ln()).collect();
+        self
     }
 }
 
@@ -697,23 +729,23 @@ pub fn gg_log_likelihood(params: &GgParams, x: &[f64], m: &[f64]) -> f64 {
 /// Fits the Gamma-Gamma model on the repeat customers (CLV4). The columns must be checked ([`check_gamma_gamma`]).
 pub fn fit_gamma_gamma(x: &[f64], m: &[f64], penalizer: f64, cancel: &Cancel) -> Result<Fit<3>> {
     check_penalizer(penalizer)?;
-    let (n, sum) = x
-        .iter()
-        .zip(m)
-        .filter(|(&f, _)| f > 0.0)
-        .fold((0usize, 0.0), |(n, s), (_, &v)| (n + 1, s + v));
-    if n == 0 {
+    let rows = GgRows::new(x, m, 1.0);
+    let n = rows.customers();
+    if n == 0.0 {
         return Err(CoreError::Config(
             "no customer has a repeat purchase (frequency > 0): the Gamma-Gamma model has nothing to fit (CLV4)".into(),
         ));
     }
-    // Money in units of the mean spend for the search (v near 1 at the start).
-    let scale = n as f64 / sum;
-    let rows = GgRows::new(x, m, scale);
+    // Money in units of the mean spend for the search (v near 1 at the start); the
+    // mean is summed over the sorted rows, so it does not depend on the row order (I5).
+    let sum: f64 = rows.m.iter().zip(&rows.w).map(|(m, w)| m * w).sum();
+    let scale = n / sum;
+    let rows = rows.rescaled(scale);
     let loglik = |p: &[f64; 3]| gg_loglik(p, &rows);
     // The penalty uses v in the caller's money unit (v / scale).
     let weights = [1.0, 1.0, 1.0 / scale];
-    let (mut params, converged, iterations) = minimise(&loglik, n, penalizer, weights, cancel)?;
+    let (mut params, converged, iterations) =
+        minimise(&loglik, n as usize, penalizer, weights, cancel)?;
     params[2] /= scale;
     let log_likelihood = gg_log_likelihood(&params, x, m);
     Ok(Fit {

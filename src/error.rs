@@ -32,6 +32,14 @@ pub enum CoreError {
         accepted: &'static str,
     },
 
+    /// A null value in a BTYD summary column (rules I4, CLV4).
+    #[error("column '{column}' ({role}) is null at row {row} (rules I4, CLV4); drop or fill such rows before fitting")]
+    NullSummaryValue {
+        column: String,
+        role: &'static str,
+        row: u64,
+    },
+
     /// A null customer, date, amount or order (rule I4).
     #[error("column '{column}' ({role}) is null at row {row} (rule I4); pass on_invalid=\"drop\" to skip such rows")]
     NullValue {

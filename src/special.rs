@@ -43,17 +43,18 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
     f64::NAN
 }
 
-/// sum over n >= 1 of (a)_n (b)_(n-1) / ((c)_n n!) z^n, for 0 <= z < 1: that is
-/// (2F1(a, b - 1; c; z) - 1) / (b - 1), continued to b = 1, where it is
-/// sum (a)_n / ((c)_n n) z^n.
+/// c (2F1(a, b - 1; c; z) - 1) / (b - 1) for 0 <= z < 1 and c > -1, by its
+/// series sum over n >= 1 of (a)_n (b)_(n-1) / ((c + 1)_(n-1) n!) z^n, which
+/// is also its limit at b = 1 and at c = 0.
 ///
-/// The BG/NBD expectations divide 1 - 2F1(., a - 1; .; z) by a - 1; written
-/// with this series they have no cancellation, whatever a. NaN as [`hyp2f1`].
-pub fn hyp2f1_dm1(a: f64, b: f64, c: f64, z: f64) -> f64 {
-    if !(0.0..1.0).contains(&z) || (c <= 0.0 && c.fract() == 0.0) {
+/// The BG/NBD expectations multiply c / (a - 1) by 1 - 2F1(., a - 1; c; z);
+/// written with this series they have no cancellation whatever a, and stay
+/// finite at c = a + b - 1 = 0. NaN as [`hyp2f1`] (c <= -1 included).
+pub fn hyp2f1_dm1_c(a: f64, b: f64, c: f64, z: f64) -> f64 {
+    if !(0.0..1.0).contains(&z) || c <= -1.0 {
         return f64::NAN;
     }
-    let mut term = a / c * z; // n = 1
+    let mut term = a * z; // n = 1
     let mut sum = term;
     if term == 0.0 {
         return 0.0;
@@ -104,21 +105,28 @@ mod tests {
     }
 
     #[test]
-    fn dm1_is_the_quotient_and_its_limit() {
+    fn dm1_c_is_the_scaled_quotient_and_its_limits() {
         for (a, b, c, z) in [
             (0.7, 2.5, 3.1, 0.4),
             (-0.3, 0.2, 1.7, 0.9),
             (2.0, 5.0, 9.5, 0.6),
         ] {
-            let want = (hyp2f1(a, b - 1.0, c, z) - 1.0) / (b - 1.0);
-            let got = hyp2f1_dm1(a, b, c, z);
+            let want = c * (hyp2f1(a, b - 1.0, c, z) - 1.0) / (b - 1.0);
+            let got = hyp2f1_dm1_c(a, b, c, z);
             assert!(close(got, want, 1e-12), "{a} {b} {c} {z}: {got} vs {want}");
         }
-        // b = 1, a = c: sum z^n / n = -ln(1 - z)
+        // b = 1, a = c: c sum z^n / n = -c ln(1 - z)
         for z in [0.1f64, 0.5, 0.95] {
-            assert!(close(hyp2f1_dm1(2.5, 1.0, 2.5, z), -(-z).ln_1p(), 1e-13));
+            let got = hyp2f1_dm1_c(2.5, 1.0, 2.5, z);
+            assert!(close(got, -2.5 * (-z).ln_1p(), 1e-13), "{got}");
         }
-        assert_eq!(hyp2f1_dm1(0.0, 3.0, 2.0, 0.5), 0.0);
+        assert_eq!(hyp2f1_dm1_c(0.0, 3.0, 2.0, 0.5), 0.0);
+        // c = 0: the limit of c * 2F1(.; c; .) terms, sum (a)_n (b)_(n-1) / ((n-1)! n!) z^n;
+        // with b = 1: sum (a)_n / n! z^n = (1 - z)^-a - 1.
+        for z in [0.2f64, 0.7] {
+            let got = hyp2f1_dm1_c(1.5, 1.0, 0.0, z);
+            assert!(close(got, (1.0 - z).powf(-1.5) - 1.0, 1e-13), "{got}");
+        }
     }
 
     #[test]

@@ -28,7 +28,7 @@ fn column(a: &PyArray, name: &str, role: &'static str) -> Result<Float64Array, C
     }
     if let Some(nulls) = arr.nulls().filter(|n| n.null_count() > 0) {
         let row = nulls.iter().position(|v| !v).unwrap_or(0);
-        return Err(CoreError::NullValue {
+        return Err(CoreError::NullSummaryValue {
             column: name.to_string(),
             role,
             row: row as u64,

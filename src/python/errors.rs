@@ -86,7 +86,9 @@ impl From<CoreError> for PyErr {
         match e {
             CoreError::ColumnNotFound { .. } => ColumnNotFoundError::new_err(msg),
             CoreError::UnsupportedType { .. } => UnsupportedTypeError::new_err(msg),
-            CoreError::NullValue { .. } => NullValueError::new_err(msg),
+            CoreError::NullValue { .. } | CoreError::NullSummaryValue { .. } => {
+                NullValueError::new_err(msg)
+            }
             CoreError::NonFiniteAmount { .. } => InvalidAmountError::new_err(msg),
             CoreError::AmountOutOfRange { .. } | CoreError::SumOverflow { .. } => {
                 AmountRangeError::new_err(msg)
