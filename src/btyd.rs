@@ -26,7 +26,7 @@ use crate::cancel::Cancel;
 use crate::customer_value::{Extra, Segmented};
 use crate::error::{CoreError, Result};
 use crate::money;
-use crate::special::{digamma, hyp2f1_dm1_c, ln_gamma};
+use crate::special::{digamma, hyp2f1_dm1_c_many, ln_gamma};
 
 /// Customers per chunk of the parallel sums (fixed, so sums do not depend on threads).
 const CHUNK: usize = 1 << 13;
@@ -171,6 +171,7 @@ pub struct Fit<const N: usize> {
 }
 
 /// The distinct frequencies of a column and, per row, the index of its own.
+#[derive(Clone)]
 struct Distinct {
     values: Vec<f64>,
     counts: Vec<f64>,
@@ -219,30 +220,22 @@ fn chunked_sum<const W: usize>(
     total
 }
 
-/// Sorted rows, each distinct one once with its count.
-fn weighted_unique<const K: usize>(sorted: Vec<[f64; K]>) -> (Vec<[f64; K]>, Vec<f64>) {
-    let mut rows: Vec<[f64; K]> = Vec::new();
+/// The distinct rows, sorted by their values' bits (the values are finite
+/// and not negative, where that is their numeric order), each with its count:
+/// identical rows are added once with their weight (summaries from daily data
+/// repeat a lot), in an order that does not depend on the input's (I5).
+fn weighted_unique<const K: usize>(
+    rows: impl Iterator<Item = [f64; K]>,
+) -> (Vec<[f64; K]>, Vec<f64>) {
+    let mut keys: Vec<[u64; K]> = rows.map(|r| r.map(f64::to_bits)).collect();
+    keys.par_sort_unstable();
+    let mut out: Vec<[f64; K]> = Vec::new();
     let mut w: Vec<f64> = Vec::new();
-    for r in sorted {
-        if rows.last() == Some(&r) {
-            *w.last_mut().expect("a kept row") += 1.0;
-        } else {
-            rows.push(r);
-            w.push(1.0);
-        }
+    for run in keys.chunk_by(|a, b| a == b) {
+        out.push(run[0].map(f64::from_bits));
+        w.push(run.len() as f64);
     }
-    (rows, w)
-}
-
-/// Sorts rows in the total order of their values.
-fn sort_rows<const K: usize>(rows: &mut [[f64; K]]) {
-    rows.par_sort_unstable_by(|p, q| {
-        p.iter()
-            .zip(q)
-            .map(|(a, b)| a.total_cmp(b))
-            .find(|o| o.is_ne())
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    (out, w)
 }
 
 // ---------------------------------------------------------------- BG/NBD
@@ -258,15 +251,10 @@ pub struct BgData<'a> {
     pub t: &'a [f64],
 }
 
-/// Total log-likelihood and its gradient with respect to (r, alpha, a, b).
-/// Rows of weight `w` (1 each when `None`).
-fn bg_loglik(
-    p: &BgParams,
-    d: BgData<'_>,
-    w: Option<&[f64]>,
-    distinct: &Distinct,
-) -> (f64, [f64; 4]) {
+/// Total log-likelihood of the rows and its gradient with respect to (r, alpha, a, b).
+fn bg_loglik(p: &BgParams, rows: &BgRows) -> (f64, [f64; 4]) {
     let [r, alpha, a, b] = *p;
+    let distinct = &rows.distinct;
     // Per distinct frequency: A1 + A2, their gradient, and the constant of A4.
     let per_x: Vec<([f64; 5], f64)> = distinct
         .values
@@ -294,40 +282,50 @@ fn bg_loglik(
             *t += distinct.counts[k] * v;
         }
     }
-    let rows = chunked_sum::<5>(d.x.len(), |range| {
+    // ln(alpha + u) and 1 / (alpha + u) once per distinct T and recency (few, from daily data).
+    let table = |d: &Distinct| -> Vec<(f64, f64)> {
+        d.values
+            .iter()
+            .map(|&u| ((alpha + u).ln(), 1.0 / (alpha + u)))
+            .collect()
+    };
+    let (at, atx) = (table(&rows.ts), table(&rows.txs));
+    let sums = chunked_sum::<5>(rows.x.len(), |range| {
         let mut s = [0.0; 5];
         for i in range {
-            let x = d.x[i];
-            let wi = w.map_or(1.0, |w| w[i]);
+            let x = rows.x[i];
+            let wi = rows.w[i];
             let rx = r + x;
-            let l_t = (alpha + d.t[i]).ln();
+            let (l_t, i_t) = at[rows.ts.index[i] as usize];
             let a3 = -rx * l_t;
             if x == 0.0 {
                 s[0] += wi * a3;
                 s[1] -= wi * l_t;
-                s[2] -= wi * rx / (alpha + d.t[i]);
+                s[2] -= wi * rx * i_t;
                 continue;
             }
-            let l_tx = (alpha + d.tx[i]).ln();
+            let (l_tx, i_tx) = atx[rows.txs.index[i] as usize];
             let a4 = per_x[distinct.index[i] as usize].1 - rx * l_tx;
-            // log(e^a3 + e^a4) = hi + log1p(e^(lo - hi)), and the two branches' weights.
+            // log(e^a3 + e^a4) = hi + ln(1 + e^(lo - hi)), and the two branches' weights.
             let e = (a3.min(a4) - a3.max(a4)).exp();
             let (w_hi, w_lo) = (1.0 / (1.0 + e), e / (1.0 + e));
             let (w3, w4) = if a3 >= a4 { (w_hi, w_lo) } else { (w_lo, w_hi) };
-            s[0] += wi * (a3.max(a4) + e.ln_1p());
+            // ln(1 + e), not ln_1p (several times slower in glibc): e <= 1 and the result is
+            // added to a3.max(a4), so the absolute error stays at the last bit of that sum.
+            s[0] += wi * (a3.max(a4) + (1.0 + e).ln());
             s[1] -= wi * (w3 * l_t + w4 * l_tx);
-            s[2] -= wi * rx * (w3 / (alpha + d.t[i]) + w4 / (alpha + d.tx[i]));
+            s[2] -= wi * rx * (w3 * i_t + w4 * i_tx);
             s[3] += wi * w4 / a;
             s[4] -= wi * w4 / (b + x - 1.0);
         }
         s
     });
-    let ll = total[0] + rows[0];
+    let ll = total[0] + sums[0];
     let grad = [
-        total[1] + rows[1],
-        total[2] + rows[2],
-        total[3] + rows[3],
-        total[4] + rows[4],
+        total[1] + sums[1],
+        total[2] + sums[2],
+        total[3] + sums[3],
+        total[4] + sums[4],
     ];
     (ll, grad)
 }
@@ -337,37 +335,47 @@ fn bg_loglik(
 /// sums that do not depend on the row order (I5).
 struct BgRows {
     x: Vec<f64>,
-    tx: Vec<f64>,
-    t: Vec<f64>,
     w: Vec<f64>,
+    /// The distinct frequencies, T and recencies, and the index of each row's.
     distinct: Distinct,
+    ts: Distinct,
+    txs: Distinct,
 }
 
 impl BgRows {
     /// The rows of `d`, time multiplied by `scale`.
     fn new(d: BgData<'_>, scale: f64) -> BgRows {
-        let mut rows: Vec<[f64; 3]> = (0..d.x.len())
-            .map(|i| [d.x[i], d.tx[i] * scale, d.t[i] * scale])
-            .collect();
-        sort_rows(&mut rows);
-        let (rows, w) = weighted_unique(rows);
+        let (rows, w) =
+            weighted_unique((0..d.x.len()).map(|i| [d.x[i], d.tx[i] * scale, d.t[i] * scale]));
         let x: Vec<f64> = rows.iter().map(|r| r[0]).collect();
+        let tx: Vec<f64> = rows.iter().map(|r| r[1]).collect();
+        let t: Vec<f64> = rows.iter().map(|r| r[2]).collect();
         BgRows {
-            tx: rows.iter().map(|r| r[1]).collect(),
-            t: rows.iter().map(|r| r[2]).collect(),
             distinct: Distinct::new(&x, Some(&w)),
+            ts: Distinct::new(&t, None),
+            txs: Distinct::new(&tx, None),
             x,
             w,
         }
     }
 
-    fn loglik(&self, p: &BgParams) -> (f64, [f64; 4]) {
-        let d = BgData {
-            x: &self.x,
-            tx: &self.tx,
-            t: &self.t,
+    /// A copy with time multiplied by `scale` (same rows, weights and order).
+    fn rescaled(&self, scale: f64) -> BgRows {
+        let times = |d: &Distinct| Distinct {
+            values: d.values.iter().map(|v| v * scale).collect(),
+            ..d.clone()
         };
-        bg_loglik(p, d, Some(&self.w), &self.distinct)
+        BgRows {
+            x: self.x.clone(),
+            w: self.w.clone(),
+            distinct: self.distinct.clone(),
+            ts: times(&self.ts),
+            txs: times(&self.txs),
+        }
+    }
+
+    fn loglik(&self, p: &BgParams) -> (f64, [f64; 4]) {
+        bg_loglik(p, self)
     }
 }
 
@@ -535,15 +543,16 @@ pub fn fit_bgnbd(d: BgData<'_>, penalizer: f64, cancel: &Cancel) -> Result<Fit<4
     // Time in units of a tenth of the longest T, as `lifetimes` does: alpha near 1 at the start.
     let t_max = d.t.iter().copied().fold(0.0, f64::max);
     let scale = if t_max > 0.0 { 10.0 / t_max } else { 1.0 };
-    let rows = BgRows::new(d, scale);
-    let loglik = |p: &[f64; 4]| rows.loglik(p);
+    let rows = BgRows::new(d, 1.0);
+    let scaled = rows.rescaled(scale);
+    let loglik = |p: &[f64; 4]| scaled.loglik(p);
     // The penalty is on the parameters in the caller's time unit: alpha / scale.
     let weights = [1.0, 1.0 / scale, 1.0, 1.0];
     let (mut params, converged, iterations) =
         minimise(&loglik, d.x.len(), penalizer, weights, cancel)?;
     params[1] /= scale;
-    drop(rows);
-    let log_likelihood = bg_log_likelihood(&params, d);
+    drop(scaled);
+    let log_likelihood = rows.loglik(&params).0;
     Ok(Fit {
         params,
         log_likelihood,
@@ -590,25 +599,68 @@ pub fn bg_p_alive(p: &BgParams, d: BgData<'_>) -> Result<Vec<f64>> {
 /// -c expm1((a - 1) L) / (a - 1) - (1 - z)^(a-1) G, L = ln(1 - z): no
 /// cancellation near a = 1, the limit at a = 1, and finite at c = 0.
 fn bg_conditional_one(p: &BgParams, x: f64, tx: f64, t_cal: f64, t: f64) -> f64 {
+    let mut out = [0.0];
+    bg_numerators(p, x, t_cal, &[t], &mut out);
+    out[0] / (1.0 + bg_odds(p, x, tx, t_cal))
+}
+
+/// The odds of having dropped out: [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + tx))^(r + x).
+fn bg_odds(p: &BgParams, x: f64, tx: f64, t_cal: f64) -> f64 {
     let [r, alpha, a, b] = *p;
-    if t == 0.0 {
+    if x == 0.0 {
         return 0.0;
     }
-    let z = t / (alpha + t_cal + t);
+    a / (b + x - 1.0) * ((r + x) * ((alpha + t_cal).ln() - (alpha + tx).ln())).exp()
+}
+
+/// The numerator of E[Y(t) | x, tx, T] (see [`bg_conditional_one`]) at
+/// several horizons: it depends on x and T only, and the series
+/// coefficients are shared by the horizons ([`hyp2f1_dm1_c_many`]).
+fn bg_numerators(p: &BgParams, x: f64, t_cal: f64, ts: &[f64], out: &mut [f64]) {
+    let [r, alpha, a, b] = *p;
     let c = a + b + x - 1.0;
     let eps = a - 1.0;
-    let l = (-z).ln_1p();
-    let q = if eps == 0.0 {
-        l
-    } else {
-        (eps * l).exp_m1() / eps
-    };
-    let numerator = -c * q - (eps * l).exp() * hyp2f1_dm1_c(a + b - 1.0 - r, a, c, z);
-    if x == 0.0 {
-        return numerator;
+    let mut zs = [0.0; 16];
+    for (ts, out) in ts.chunks(16).zip(out.chunks_mut(16)) {
+        let zs = &mut zs[..ts.len()];
+        for (z, &t) in zs.iter_mut().zip(ts) {
+            *z = t / (alpha + t_cal + t);
+        }
+        hyp2f1_dm1_c_many(a + b - 1.0 - r, a, c, zs, out);
+        for ((o, &z), &t) in out.iter_mut().zip(zs.iter()).zip(ts) {
+            if t == 0.0 {
+                *o = 0.0;
+                continue;
+            }
+            let l = (-z).ln_1p();
+            let q = if eps == 0.0 {
+                l
+            } else {
+                (eps * l).exp_m1() / eps
+            };
+            *o = -c * q - (eps * l).exp() * *o;
+        }
     }
-    let odds = a / (b + x - 1.0) * ((r + x) * ((alpha + t_cal).ln() - (alpha + tx).ln())).exp();
-    numerator / (1.0 + odds)
+}
+
+/// Evaluates `f(x, T)` once per distinct (x, T) of `d` (few: x is a count and
+/// T, from dated transactions, a whole number of days), in parallel; returns
+/// the values and, per row, the index of its own. The values do not depend
+/// on the row order (I5).
+fn per_x_t<V: Send>(d: BgData<'_>, f: impl Fn(f64, f64) -> V + Sync) -> (Vec<V>, Vec<u32>) {
+    let mut index = hashbrown::HashMap::<(u64, u64), u32>::new();
+    let mut keys: Vec<(f64, f64)> = Vec::new();
+    let group: Vec<u32> = (0..d.x.len())
+        .map(|i| {
+            let k = (d.x[i].to_bits(), d.t[i].to_bits());
+            *index.entry(k).or_insert_with(|| {
+                keys.push((d.x[i], d.t[i]));
+                (keys.len() - 1) as u32
+            })
+        })
+        .collect();
+    let values = keys.par_iter().map(|&(x, t)| f(x, t)).collect();
+    (values, group)
 }
 
 fn check_t(t: f64, what: &str) -> Result<()> {
@@ -624,9 +676,14 @@ fn check_t(t: f64, what: &str) -> Result<()> {
 pub fn bg_conditional_expected(p: &BgParams, d: BgData<'_>, t: f64) -> Result<Vec<f64>> {
     check_bg_params(p)?;
     check_t(t, "t")?;
+    let (nums, group) = per_x_t(d, |x, tc| {
+        let mut n = [0.0];
+        bg_numerators(p, x, tc, &[t], &mut n);
+        n[0]
+    });
     Ok((0..d.x.len())
         .into_par_iter()
-        .map(|i| bg_conditional_one(p, d.x[i], d.tx[i], d.t[i], t))
+        .map(|i| nums[group[i] as usize] / (1.0 + bg_odds(p, d.x[i], d.tx[i], d.t[i])))
         .collect())
 }
 
@@ -655,14 +712,12 @@ struct GgRows {
 impl GgRows {
     /// The repeat rows of the columns, money multiplied by `scale`.
     fn new(x: &[f64], m: &[f64], scale: f64) -> GgRows {
-        let mut rows: Vec<[f64; 2]> = x
-            .iter()
-            .zip(m)
-            .filter(|(&f, _)| f > 0.0)
-            .map(|(&f, &v)| [f, v * scale])
-            .collect();
-        sort_rows(&mut rows);
-        let (rows, w) = weighted_unique(rows);
+        let (rows, w) = weighted_unique(
+            x.iter()
+                .zip(m)
+                .filter(|(&f, _)| f > 0.0)
+                .map(|(&f, &v)| [f, v * scale]),
+        );
         let x: Vec<f64> = rows.iter().map(|r| r[0]).collect();
         let m: Vec<f64> = rows.iter().map(|r| r[1]).collect();
         GgRows {
@@ -820,18 +875,32 @@ pub fn predictive_clv(
         )));
     }
     let p_alive = bg_p_alive(bg, d)?;
+    // Per distinct (x, T): the numerators of the purchases over the horizon and of the
+    // discounted purchases sum_i (E[Y(i f)] - E[Y((i - 1) f)]) / (1 + rate)^i; per row
+    // they are divided by 1 + the row's dropout odds, and the latter multiplied by its spend.
+    let ts: Vec<f64> = (1..=months)
+        .map(|k| f64::from(k) * units_per_month)
+        .collect();
+    let discount: Vec<f64> = (1..=months)
+        .map(|k| (1.0 + rate).powi(-(k as i32)))
+        .collect();
+    let (nums, group) = per_x_t(d, |x, tc| {
+        let mut e = vec![0.0; ts.len()];
+        bg_numerators(bg, x, tc, &ts, &mut e);
+        let mut prev = 0.0;
+        let mut discounted = 0.0;
+        for (ek, dk) in e.iter().zip(&discount) {
+            discounted += (ek - prev) * dk;
+            prev = *ek;
+        }
+        (prev, discounted)
+    });
     let rows: Vec<(f64, f64)> = (0..d.x.len())
         .into_par_iter()
         .map(|i| {
-            let mut prev = 0.0;
-            let mut clv = 0.0;
-            for k in 1..=months {
-                let e =
-                    bg_conditional_one(bg, d.x[i], d.tx[i], d.t[i], f64::from(k) * units_per_month);
-                clv += expected_spend[i] * (e - prev) / (1.0 + rate).powi(k as i32);
-                prev = e;
-            }
-            (prev, clv)
+            let (e, disc) = nums[group[i] as usize];
+            let alive = 1.0 + bg_odds(bg, d.x[i], d.tx[i], d.t[i]);
+            (e / alive, expected_spend[i] * (disc / alive))
         })
         .collect();
     let (expected_purchases, clv) = rows.into_iter().unzip();
@@ -863,15 +932,14 @@ mod tests {
             t: &t,
         };
         let p = [0.4, 3.0, 0.7, 2.2];
-        let distinct = Distinct::new(&x, None);
-        let (_, g) = bg_loglik(&p, d, None, &distinct);
+        let rows = BgRows::new(d, 1.0);
+        let (_, g) = rows.loglik(&p);
         for k in 0..4 {
             let h = 1e-6 * p[k];
             let (mut up, mut dn) = (p, p);
             up[k] += h;
             dn[k] -= h;
-            let fd = (bg_loglik(&up, d, None, &distinct).0 - bg_loglik(&dn, d, None, &distinct).0)
-                / (2.0 * h);
+            let fd = (rows.loglik(&up).0 - rows.loglik(&dn).0) / (2.0 * h);
             assert!(close(g[k], fd, 1e-6), "param {k}: {} vs {fd}", g[k]);
         }
     }

@@ -47,33 +47,72 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
 /// series sum over n >= 1 of (a)_n (b)_(n-1) / ((c + 1)_(n-1) n!) z^n, which
 /// is also its limit at b = 1 and at c = 0.
 ///
-/// The BG/NBD expectations multiply c / (a - 1) by 1 - 2F1(., a - 1; c; z);
+/// The BG/NBD expectations multiply c / (a - 1) by 1 - 2F1(., a - 1; .; z);
 /// written with this series they have no cancellation whatever a, and stay
 /// finite at c = a + b - 1 = 0. NaN as [`hyp2f1`] (c <= -1 included).
 pub fn hyp2f1_dm1_c(a: f64, b: f64, c: f64, z: f64) -> f64 {
-    if !(0.0..1.0).contains(&z) || c <= -1.0 {
-        return f64::NAN;
+    let mut out = [0.0];
+    hyp2f1_dm1_c_many(a, b, c, &[z], &mut out);
+    out[0]
+}
+
+/// [`hyp2f1_dm1_c`] at several z at once (`out[k]` for `zs[k]`): the
+/// coefficients, which do not depend on z, are computed once for all.
+pub fn hyp2f1_dm1_c_many(a: f64, b: f64, c: f64, zs: &[f64], out: &mut [f64]) {
+    assert_eq!(zs.len(), out.len());
+    let mut pending = 0usize;
+    for (o, &z) in out.iter_mut().zip(zs) {
+        if !(0.0..1.0).contains(&z) || c <= -1.0 {
+            *o = f64::NAN;
+        } else if a == 0.0 || z == 0.0 {
+            *o = 0.0;
+        } else {
+            *o = a * z; // n = 1
+            pending += 1;
+        }
     }
-    let mut term = a * z; // n = 1
-    let mut sum = term;
-    if term == 0.0 {
-        return 0.0;
+    if pending == 0 {
+        return;
     }
+    // Per z: z^n, and whether its sum is final.
+    let mut zn: Vec<f64> = zs.to_vec();
+    let mut done: Vec<bool> = out.iter().map(|o| o.is_nan() || *o == 0.0).collect();
+    let mut coef = a; // (a)_n (b)_(n-1) / ((c + 1)_(n-1) n!) at n = 1
     for n in 1..MAX_TERMS {
         let n = n as f64;
-        // term(n + 1) / term(n) = (a + n)(b + n - 1) z / ((c + n)(n + 1))
-        let ratio = (a + n) * (b + n - 1.0) * z / ((c + n) * (n + 1.0));
-        term *= ratio;
-        let next = sum + term;
-        if term == 0.0 || (next == sum && ratio.abs() <= 1.0) {
-            return next;
+        // coef(n + 1) / coef(n) = (a + n)(b + n - 1) / ((c + n)(n + 1))
+        let ratio = (a + n) * (b + n - 1.0) / ((c + n) * (n + 1.0));
+        coef *= ratio;
+        for k in 0..zs.len() {
+            if done[k] {
+                continue;
+            }
+            zn[k] *= zs[k];
+            let term = coef * zn[k];
+            let next = out[k] + term;
+            // A zero term (a polynomial) or one below the sum's last bit while the terms
+            // shrink ends the series; the ratio of later terms tends to z < 1, so the rest
+            // is below the same bound.
+            if term == 0.0 || (next == out[k] && (ratio * zs[k]).abs() <= 1.0) {
+                done[k] = true;
+                pending -= 1;
+            } else if !next.is_finite() {
+                out[k] = f64::NAN;
+                done[k] = true;
+                pending -= 1;
+            } else {
+                out[k] = next;
+            }
         }
-        sum = next;
-        if !sum.is_finite() {
-            return f64::NAN;
+        if pending == 0 {
+            return;
         }
     }
-    f64::NAN
+    for (o, d) in out.iter_mut().zip(done) {
+        if !d {
+            *o = f64::NAN;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -127,6 +166,23 @@ mod tests {
             let got = hyp2f1_dm1_c(1.5, 1.0, 0.0, z);
             assert!(close(got, (1.0 - z).powf(-1.5) - 1.0, 1e-13), "{got}");
         }
+    }
+
+    #[test]
+    fn many_equals_one_at_a_time() {
+        let zs = [0.0, 0.05, 0.3, 0.6, 0.93, 1.0];
+        let mut out = [0.0; 6];
+        hyp2f1_dm1_c_many(0.4, 0.8, 3.2, &zs, &mut out);
+        for (k, &z) in zs.iter().enumerate() {
+            let one = hyp2f1_dm1_c(0.4, 0.8, 3.2, z);
+            assert!(
+                one.to_bits() == out[k].to_bits(),
+                "{z}: {one} vs {}",
+                out[k]
+            );
+        }
+        assert_eq!(out[0], 0.0);
+        assert!(out[5].is_nan());
     }
 
     #[test]
