@@ -62,7 +62,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -717,20 +716,11 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown contender {bad!r} ({', '.join(ALL_CONTENDERS)})")
     names = ["custseg", *(["lifetimes"] if "lifetimes" in names else [])]  # custseg: the base
 
-    mach, vers = bcv.machine(), bcv.versions(["custseg", "pandas"])
     lt_py = lt_vers = None
     if "lifetimes" in names:
         lt_py = lifetimes_python(args.lifetimes_python)
         lt_vers = lifetimes_versions(lt_py)
-    command = shlex.join([sys.executable, *sys.argv])
-    ram = f"{mach['ram_bytes'] / bcv.GIB:.1f} GiB" if mach["ram_bytes"] else "?"
-    print(f"command: {command}")
-    print(
-        f"machine: nproc={mach['nproc']} (usable {mach['usable_cpus']}), cpu={mach['cpu']}, "
-        f"RAM={ram}, {mach['os']}, Python {mach['python']}, "
-        f"load average (1 min) at start {mach['load_average_1m']}"
-    )
-    print("versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()))
+    mach, vers, command = bcv.print_header(bcv.versions(["custseg", "pandas"]))
     if lt_vers:
         print(
             f"lifetimes environment ({lt_py}): " + ", ".join(f"{k} {v}" for k, v in lt_vers.items())

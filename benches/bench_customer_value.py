@@ -371,6 +371,22 @@ def versions(contenders: list[str]) -> dict[str, str]:
     return out
 
 
+def print_header(vers: dict[str, str]) -> tuple[dict[str, Any], dict[str, str], str]:
+    """Prints the command, the machine and the library versions of a benchmark run;
+    returns the machine, the versions and the command line."""
+    mach = machine()
+    command = shlex.join([sys.executable, *sys.argv])
+    ram = f"{mach['ram_bytes'] / GIB:.1f} GiB" if mach["ram_bytes"] else "?"
+    print(f"command: {command}")
+    print(
+        f"machine: nproc={mach['nproc']} (usable {mach['usable_cpus']}), cpu={mach['cpu']}, "
+        f"RAM={ram}, {mach['os']}, Python {mach['python']}, "
+        f"load average (1 min) at start {mach['load_average_1m']}"
+    )
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()))
+    return mach, vers, command
+
+
 def run_worker(
     script: str, worker_args: list[str], what: str, args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -462,16 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     names = sorted(dict.fromkeys(names), key=ALL_CONTENDERS.index)
     pandas_max = parse_rows(args.pandas_max_rows)
 
-    mach, vers = machine(), versions(names)
-    command = shlex.join([sys.executable, *sys.argv])
-    ram = f"{mach['ram_bytes'] / GIB:.1f} GiB" if mach["ram_bytes"] else "?"
-    print(f"command: {command}")
-    print(
-        f"machine: nproc={mach['nproc']} (usable {mach['usable_cpus']}), cpu={mach['cpu']}, "
-        f"RAM={ram}, {mach['os']}, Python {mach['python']}, "
-        f"load average (1 min) at start {mach['load_average_1m']}"
-    )
-    print("versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()))
+    mach, vers, command = print_header(versions(names))
     threads = "all cores" if args.threads is None else f"{args.threads}"
     print(
         f"data: custseg.datasets.synthetic(years={YEARS}, seed={SEED}); threads: {threads} "

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -295,16 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = plan(names)
 
     libs = [n for n in names if n in ("polars", "duckdb")]
-    mach, vers = bcv.machine(), bcv.versions(["custseg", *libs])
-    command = shlex.join([sys.executable, *sys.argv])
-    ram = f"{mach['ram_bytes'] / bcv.GIB:.1f} GiB" if mach["ram_bytes"] else "?"
-    print(f"command: {command}")
-    print(
-        f"machine: nproc={mach['nproc']} (usable {mach['usable_cpus']}), cpu={mach['cpu']}, "
-        f"RAM={ram}, {mach['os']}, Python {mach['python']}, "
-        f"load average (1 min) at start {mach['load_average_1m']}"
-    )
-    print("versions: " + ", ".join(f"{k_}: {v}" for k_, v in vers.items()))
+    mach, vers, command = bcv.print_header(bcv.versions(["custseg", *libs]))
     threads = "all cores" if args.threads is None else f"{args.threads}"
     print(
         f"data: custseg.datasets.synthetic(years={bcv.YEARS}, seed={bcv.SEED}, ids=int), "
