@@ -486,7 +486,7 @@ fn minimise<const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N]) + Sync>(
             .map(|i| (0..N).map(|j| f64::from(u8::from(i == j))).collect())
             .collect();
         let solver = BFGS::new(MoreThuenteLineSearch::new())
-            .with_tolerance_grad(CONVERGED_GRAD * 1e-2)
+            .with_tolerance_grad(CONVERGED_GRAD * 1e-1)
             .and_then(|s| s.with_tolerance_cost(1e-14))
             .map_err(|e| CoreError::Config(format!("optimiser: {e}")))?;
         let start = phi.clone();
@@ -701,6 +701,7 @@ pub type GgParams = [f64; 3];
 
 /// The repeat rows (frequency > 0) of a Gamma-Gamma fit, each distinct
 /// (x, m) once with its count, sorted (sums independent of row order, I5).
+#[derive(Clone)]
 struct GgRows {
     x: Vec<f64>,
     m: Vec<f64>,
@@ -795,14 +796,15 @@ pub fn fit_gamma_gamma(x: &[f64], m: &[f64], penalizer: f64, cancel: &Cancel) ->
     // mean is summed over the sorted rows, so it does not depend on the row order (I5).
     let sum: f64 = rows.m.iter().zip(&rows.w).map(|(m, w)| m * w).sum();
     let scale = n / sum;
-    let rows = rows.rescaled(scale);
-    let loglik = |p: &[f64; 3]| gg_loglik(p, &rows);
+    let scaled = rows.clone().rescaled(scale);
+    let loglik = |p: &[f64; 3]| gg_loglik(p, &scaled);
     // The penalty uses v in the caller's money unit (v / scale).
     let weights = [1.0, 1.0, 1.0 / scale];
     let (mut params, converged, iterations) =
         minimise(&loglik, n as usize, penalizer, weights, cancel)?;
     params[2] /= scale;
-    let log_likelihood = gg_log_likelihood(&params, x, m);
+    drop(scaled);
+    let log_likelihood = gg_loglik(&params, &rows).0;
     Ok(Fit {
         params,
         log_likelihood,
