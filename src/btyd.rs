@@ -170,7 +170,8 @@ pub struct Fit<const N: usize> {
     pub iterations: u64,
 }
 
-/// The distinct frequencies of a column and, per row, the index of its own.
+/// The distinct values of a column (in the order they first appear) and, per
+/// row, the index of its own.
 #[derive(Clone)]
 struct Distinct {
     values: Vec<f64>,
@@ -181,24 +182,32 @@ struct Distinct {
 impl Distinct {
     /// Over rows of weight `w` (1 each when `None`).
     fn new(x: &[f64], w: Option<&[f64]>) -> Distinct {
-        let mut values: Vec<f64> = x.to_vec();
-        values.sort_unstable_by(f64::total_cmp);
-        values.dedup();
-        let mut counts = vec![0.0; values.len()];
-        let index: Vec<u32> = x
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let k = values.partition_point(|u| u < v);
-                counts[k] += w.map_or(1.0, |w| w[i]);
-                k as u32
-            })
-            .collect();
-        Distinct {
+        Distinct::at_most(x, w, usize::MAX).expect("no limit")
+    }
+
+    /// As [`Distinct::new`], or `None` once there are more than `limit`
+    /// distinct values (a table that would not pay off).
+    fn at_most(x: &[f64], w: Option<&[f64]>, limit: usize) -> Option<Distinct> {
+        let mut slot = hashbrown::HashMap::<u64, u32>::new();
+        let (mut values, mut counts) = (Vec::new(), Vec::new());
+        let mut index = Vec::with_capacity(x.len());
+        for (i, &v) in x.iter().enumerate() {
+            let k = *slot.entry(v.to_bits()).or_insert_with(|| {
+                values.push(v);
+                counts.push(0.0);
+                (values.len() - 1) as u32
+            });
+            if values.len() > limit {
+                return None;
+            }
+            counts[k as usize] += w.map_or(1.0, |w| w[i]);
+            index.push(k);
+        }
+        Some(Distinct {
             values,
             counts,
             index,
-        }
+        })
     }
 }
 
@@ -282,21 +291,28 @@ fn bg_loglik(p: &BgParams, rows: &BgRows) -> (f64, [f64; 4]) {
             *t += distinct.counts[k] * v;
         }
     }
-    // ln(alpha + u) and 1 / (alpha + u) once per distinct T and recency (few, from daily data).
-    let table = |d: &Distinct| -> Vec<(f64, f64)> {
-        d.values
-            .iter()
-            .map(|&u| ((alpha + u).ln(), 1.0 / (alpha + u)))
-            .collect()
+    // ln(alpha + u) and 1 / (alpha + u) once per distinct T and recency when they are few.
+    let table = |d: &Option<Distinct>| -> Option<Vec<(f64, f64)>> {
+        d.as_ref().map(|d| {
+            d.values
+                .iter()
+                .map(|&u| ((alpha + u).ln(), 1.0 / (alpha + u)))
+                .collect()
+        })
     };
     let (at, atx) = (table(&rows.ts), table(&rows.txs));
+    let look =
+        |tab: &Option<Vec<(f64, f64)>>, d: &Option<Distinct>, u: &[f64], i: usize| match (tab, d) {
+            (Some(tab), Some(d)) => tab[d.index[i] as usize],
+            _ => ((alpha + u[i]).ln(), 1.0 / (alpha + u[i])),
+        };
     let sums = chunked_sum::<5>(rows.x.len(), |range| {
         let mut s = [0.0; 5];
         for i in range {
             let x = rows.x[i];
             let wi = rows.w[i];
             let rx = r + x;
-            let (l_t, i_t) = at[rows.ts.index[i] as usize];
+            let (l_t, i_t) = look(&at, &rows.ts, &rows.t, i);
             let a3 = -rx * l_t;
             if x == 0.0 {
                 s[0] += wi * a3;
@@ -304,7 +320,7 @@ fn bg_loglik(p: &BgParams, rows: &BgRows) -> (f64, [f64; 4]) {
                 s[2] -= wi * rx * i_t;
                 continue;
             }
-            let (l_tx, i_tx) = atx[rows.txs.index[i] as usize];
+            let (l_tx, i_tx) = look(&atx, &rows.txs, &rows.tx, i);
             let a4 = per_x[distinct.index[i] as usize].1 - rx * l_tx;
             // log(e^a3 + e^a4) = hi + ln(1 + e^(lo - hi)), and the two branches' weights.
             let e = (a3.min(a4) - a3.max(a4)).exp();
@@ -335,11 +351,15 @@ fn bg_loglik(p: &BgParams, rows: &BgRows) -> (f64, [f64; 4]) {
 /// sums that do not depend on the row order (I5).
 struct BgRows {
     x: Vec<f64>,
+    tx: Vec<f64>,
+    t: Vec<f64>,
     w: Vec<f64>,
-    /// The distinct frequencies, T and recencies, and the index of each row's.
+    /// The distinct frequencies, and the index of each row's.
     distinct: Distinct,
-    ts: Distinct,
-    txs: Distinct,
+    /// The distinct T and recencies when they are few (from daily data): then
+    /// ln(alpha + u) is computed once per value, not per row.
+    ts: Option<Distinct>,
+    txs: Option<Distinct>,
 }
 
 impl BgRows {
@@ -350,23 +370,30 @@ impl BgRows {
         let x: Vec<f64> = rows.iter().map(|r| r[0]).collect();
         let tx: Vec<f64> = rows.iter().map(|r| r[1]).collect();
         let t: Vec<f64> = rows.iter().map(|r| r[2]).collect();
+        let limit = x.len() / 8;
         BgRows {
             distinct: Distinct::new(&x, Some(&w)),
-            ts: Distinct::new(&t, None),
-            txs: Distinct::new(&tx, None),
+            ts: Distinct::at_most(&t, None, limit),
+            txs: Distinct::at_most(&tx, None, limit),
             x,
+            tx,
+            t,
             w,
         }
     }
 
     /// A copy with time multiplied by `scale` (same rows, weights and order).
     fn rescaled(&self, scale: f64) -> BgRows {
-        let times = |d: &Distinct| Distinct {
-            values: d.values.iter().map(|v| v * scale).collect(),
-            ..d.clone()
+        let times = |d: &Option<Distinct>| {
+            d.as_ref().map(|d| Distinct {
+                values: d.values.iter().map(|v| v * scale).collect(),
+                ..d.clone()
+            })
         };
         BgRows {
             x: self.x.clone(),
+            tx: self.tx.iter().map(|v| v * scale).collect(),
+            t: self.t.iter().map(|v| v * scale).collect(),
             w: self.w.clone(),
             distinct: self.distinct.clone(),
             ts: times(&self.ts),
