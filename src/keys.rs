@@ -75,7 +75,8 @@ pub enum Remap {
 pub struct StrPart {
     bytes: Vec<u8>,
     offsets: Vec<usize>,
-    table: HashTable<u32>,
+    /// (hash, local id): the hash is kept so that growing the table never hashes a string again.
+    table: HashTable<(u64, u32)>,
 }
 
 impl StrPart {
@@ -83,22 +84,19 @@ impl StrPart {
         &self.bytes[self.offsets[local as usize]..self.offsets[local as usize + 1]]
     }
 
-    fn intern(&mut self, hash: u64, s: &[u8], hasher: &DefaultHashBuilder) -> u32 {
+    fn intern(&mut self, hash: u64, s: &[u8]) -> u32 {
         if self.offsets.is_empty() {
             self.offsets.push(0);
         }
         let (bytes, offsets) = (&self.bytes, &self.offsets);
         let at = |i: u32| &bytes[offsets[i as usize]..offsets[i as usize + 1]];
-        if let Some(&found) = self.table.find(hash, |&i| at(i) == s) {
+        if let Some(&(_, found)) = self.table.find(hash, |&(h, i)| h == hash && at(i) == s) {
             return found;
         }
         let id = (self.offsets.len() - 1) as u32;
         self.bytes.extend_from_slice(s);
         self.offsets.push(self.bytes.len());
-        let (bytes, offsets) = (&self.bytes, &self.offsets);
-        self.table.insert_unique(hash, id, |&i| {
-            hasher.hash_one(&bytes[offsets[i as usize]..offsets[i as usize + 1]])
-        });
+        self.table.insert_unique(hash, (hash, id), |&(h, _)| h);
         id
     }
 
@@ -603,7 +601,7 @@ fn intern_strs<'a>(
             for (c, (hashes, rows, _)) in chunks.iter().enumerate() {
                 for &j in &rows[p] {
                     let i = c * CHUNK + j as usize;
-                    let local = part.intern(hashes[j as usize], get(i), hasher);
+                    let local = part.intern(hashes[j as usize], get(i));
                     if local >= (NULL_ID >> PART_BITS) {
                         return Err(Keys::too_many());
                     }
