@@ -686,7 +686,7 @@ const CHUNK: usize = 1 << 16;
 /// partitions, in row order, with a two-pass radix scatter: each chunk of rows
 /// tags every row with its partition and counts its lines per partition, then
 /// writes them straight to their place. A row of the same customer, day (and
-/// order) as the partition's previous line in the chunk is added to that line
+/// order) as the previous valid row of the chunk is added to that row's line
 /// instead (I2 uses only such sums), unless the sum leaves the fixed-point
 /// range. Returns the counts over the valid rows (`as_of`: see
 /// [`IngestOptions::as_of`]).
@@ -713,30 +713,44 @@ fn append(
         .enumerate()
         .map(|(ch, tag)| {
             let mut counts = [0usize; PARTITIONS];
-            let mut last: [Option<(u32, i32, u32, i64)>; PARTITIONS] = [None; PARTITIONS];
+            // The previous valid row's line: (customer, day, order, partition, amount so far).
+            let mut last: Option<(u32, i32, u32, usize, i64)> = None;
             let mut st = Stats::default();
+            let all_ok = ok.is_empty();
+            if all_ok {
+                // Every row valid: the counts in tight loops the compiler vectorises.
+                let d = &days[ch * CHUNK..ch * CHUNK + tag.len()];
+                st.rows = d.len() as u64;
+                st.min_day = d.iter().copied().fold(i32::MAX, i32::min);
+                st.max_day = d.iter().copied().fold(i32::MIN, i32::max);
+                if let Some(x) = as_of {
+                    st.on_or_after = d.iter().map(|&v| u64::from(v >= x)).sum();
+                }
+            }
             for (j, t) in tag.iter_mut().enumerate() {
                 let i = ch * CHUNK + j;
-                if !ok.is_empty() && !ok[i] {
+                if !all_ok && !ok[i] {
                     *t = SKIP;
                     continue;
                 }
                 let (c, d, a, o) = (cids[i], days[i], amounts[i], oids.map_or(0, |o| o[i]));
-                st.rows += 1;
-                st.on_or_after += u64::from(as_of.is_some_and(|x| d >= x));
-                st.min_day = st.min_day.min(d);
-                st.max_day = st.max_day.max(d);
-                let p = part_of.get(c);
-                if let Some((lc, ld, lo, la)) = &mut last[p] {
+                if !all_ok {
+                    st.rows += 1;
+                    st.on_or_after += u64::from(as_of.is_some_and(|x| d >= x));
+                    st.min_day = st.min_day.min(d);
+                    st.max_day = st.max_day.max(d);
+                }
+                if let Some((lc, ld, lo, lp, la)) = &mut last {
                     if (*lc, *ld, *lo) == (c, d, o) {
                         if let Some(sum) = la.checked_add(a) {
                             *la = sum;
-                            *t = MERGED | p as u8;
+                            *t = MERGED | *lp as u8;
                             continue;
                         }
                     }
                 }
-                last[p] = Some((c, d, o, a));
+                let p = part_of.get(c);
+                last = Some((c, d, o, p, a));
                 counts[p] += 1;
                 *t = p as u8;
             }
