@@ -90,18 +90,8 @@ DEFAULT_CUSTOMERS = "1M"
 
 
 def bench_helpers() -> Any:
-    """``bench_customer_value`` (its process, memory and output helpers).
-
-    It imports its pandas/polars/DuckDB contenders module, which needs pyarrow; the lifetimes
-    environment has no pyarrow and uses none of those contenders, so there an empty module
-    stands in for it.
-    """
-    import importlib.util
-
-    if importlib.util.find_spec("pyarrow") is None:
-        import types
-
-        sys.modules.setdefault("cv_contenders", types.ModuleType("cv_contenders"))
+    """``bench_customer_value`` (its process, memory and output helpers; it imports its
+    pyarrow-based contenders only when they run, so the lifetimes environment can load it)."""
     import bench_customer_value as bcv
 
     return bcv

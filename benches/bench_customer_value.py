@@ -53,7 +53,15 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import cv_contenders as cv  # noqa: E402  (next to this file)
+
+def contenders() -> Any:
+    """The pandas/polars/DuckDB versions of the rules (``cv_contenders.py``, next to this
+    file), imported when needed: the other benchmarks import this module for its process and
+    memory helpers, some of them from environments without pyarrow (bench_btyd's lifetimes)."""
+    import cv_contenders
+
+    return cv_contenders
+
 
 ALL_CONTENDERS = ("custseg", "polars", "duckdb", "pandas")
 # Customers giving about the requested number of rows with years=4, seed=42 (measured:
@@ -145,6 +153,7 @@ def reset_peak() -> bool:
 # Contenders and the correctness gate
 # ---------------------------------------------------------------------------
 def run_contender(name: str, table: Any, threads: int | None) -> Any:
+    cv = contenders()
     if name == "custseg":
         import custseg
 
@@ -175,6 +184,7 @@ def canonical(result: Any) -> Any:
         table = result.to_arrow()
     else:  # pandas
         table = pa.Table.from_pandas(result, preserve_index=False)
+    cv = contenders()
     missing = [c for c in cv.COLUMNS if c not in table.column_names]
     if missing:
         raise AssertionError(f"result lacks the columns {missing}")
@@ -530,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
                 "pandas_max_rows": pandas_max,
                 "years": YEARS,
                 "seed": SEED,
-                "as_of": cv.AS_OF.isoformat(),
+                "as_of": contenders().AS_OF.isoformat(),
             },
             "results": results,
             "skipped": skipped,

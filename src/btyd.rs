@@ -110,7 +110,7 @@ fn check_frequency(x: &[f64], names: &Names) -> Result<()> {
     Ok(())
 }
 
-/// Checks the BG/NBD columns: frequency as [`check_frequency`], 0 <= recency <= T, all finite (CLV4).
+/// Checks the BG/NBD columns: frequency a finite whole number >= 0, 0 <= recency <= T, all finite (CLV4).
 pub fn check_bgnbd(x: &[f64], tx: &[f64], t: &[f64], names: &Names) -> Result<()> {
     check_frequency(x, names)?;
     for (i, (&r, &tt)) in tx.iter().zip(t).enumerate() {
@@ -142,7 +142,7 @@ pub fn check_bgnbd(x: &[f64], tx: &[f64], t: &[f64], names: &Names) -> Result<()
     Ok(())
 }
 
-/// Checks the Gamma-Gamma columns: frequency as [`check_frequency`]; on the
+/// Checks the Gamma-Gamma columns: frequency a finite whole number >= 0; on the
 /// rows with frequency > 0, monetary_value finite and > 0 (CLV4).
 pub fn check_gamma_gamma(x: &[f64], m: &[f64], names: &Names) -> Result<()> {
     check_frequency(x, names)?;
@@ -363,10 +363,9 @@ struct BgRows {
 }
 
 impl BgRows {
-    /// The rows of `d`, time multiplied by `scale`.
-    fn new(d: BgData<'_>, scale: f64) -> BgRows {
-        let (rows, w) =
-            weighted_unique((0..d.x.len()).map(|i| [d.x[i], d.tx[i] * scale, d.t[i] * scale]));
+    /// The rows of `d`.
+    fn new(d: BgData<'_>) -> BgRows {
+        let (rows, w) = weighted_unique((0..d.x.len()).map(|i| [d.x[i], d.tx[i], d.t[i]]));
         let x: Vec<f64> = rows.iter().map(|r| r[0]).collect();
         let tx: Vec<f64> = rows.iter().map(|r| r[1]).collect();
         let t: Vec<f64> = rows.iter().map(|r| r[2]).collect();
@@ -408,7 +407,7 @@ impl BgRows {
 
 /// Total BG/NBD log-likelihood of the rows at `p` (the columns must be checked).
 pub fn bg_log_likelihood(p: &BgParams, d: BgData<'_>) -> f64 {
-    BgRows::new(d, 1.0).loglik(p).0
+    BgRows::new(d).loglik(p).0
 }
 
 /// An evaluated point: (log parameters, cost, gradient).
@@ -570,7 +569,7 @@ pub fn fit_bgnbd(d: BgData<'_>, penalizer: f64, cancel: &Cancel) -> Result<Fit<4
     // Time in units of a tenth of the longest T, as `lifetimes` does: alpha near 1 at the start.
     let t_max = d.t.iter().copied().fold(0.0, f64::max);
     let scale = if t_max > 0.0 { 10.0 / t_max } else { 1.0 };
-    let rows = BgRows::new(d, 1.0);
+    let rows = BgRows::new(d);
     let scaled = rows.rescaled(scale);
     let loglik = |p: &[f64; 4]| scaled.loglik(p);
     // The penalty is on the parameters in the caller's time unit: alpha / scale.
@@ -598,21 +597,13 @@ fn check_bg_params(p: &BgParams) -> Result<()> {
     Ok(())
 }
 
-/// P(alive) of each customer: 1 / (1 + [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + tx))^(r + x)).
+/// P(alive) of each customer: 1 / (1 + odds), with odds 0 when x = 0, else
+/// a / (b + x - 1) ((alpha + T) / (alpha + tx))^(r + x).
 pub fn bg_p_alive(p: &BgParams, d: BgData<'_>) -> Result<Vec<f64>> {
     check_bg_params(p)?;
-    let [r, alpha, a, b] = *p;
     Ok((0..d.x.len())
         .into_par_iter()
-        .map(|i| {
-            let x = d.x[i];
-            if x == 0.0 {
-                return 1.0;
-            }
-            let odds = a / (b + x - 1.0)
-                * ((r + x) * ((alpha + d.t[i]).ln() - (alpha + d.tx[i]).ln())).exp();
-            1.0 / (1.0 + odds)
-        })
+        .map(|i| 1.0 / (1.0 + bg_odds(p, d.x[i], d.tx[i], d.t[i])))
         .collect())
 }
 
@@ -631,7 +622,7 @@ fn bg_conditional_one(p: &BgParams, x: f64, tx: f64, t_cal: f64, t: f64) -> f64 
     out[0] / (1.0 + bg_odds(p, x, tx, t_cal))
 }
 
-/// The odds of having dropped out: [x > 0] a / (b + x - 1) ((alpha + T) / (alpha + tx))^(r + x).
+/// The odds of having dropped out: 0 when x = 0, else a / (b + x - 1) ((alpha + T) / (alpha + tx))^(r + x).
 fn bg_odds(p: &BgParams, x: f64, tx: f64, t_cal: f64) -> f64 {
     let [r, alpha, a, b] = *p;
     if x == 0.0 {
@@ -738,13 +729,13 @@ struct GgRows {
 }
 
 impl GgRows {
-    /// The repeat rows of the columns, money multiplied by `scale`.
-    fn new(x: &[f64], m: &[f64], scale: f64) -> GgRows {
+    /// The repeat rows of the columns.
+    fn new(x: &[f64], m: &[f64]) -> GgRows {
         let (rows, w) = weighted_unique(
             x.iter()
                 .zip(m)
                 .filter(|(&f, _)| f > 0.0)
-                .map(|(&f, &v)| [f, v * scale]),
+                .map(|(&f, &v)| [f, v]),
         );
         let x: Vec<f64> = rows.iter().map(|r| r[0]).collect();
         let m: Vec<f64> = rows.iter().map(|r| r[1]).collect();
@@ -806,13 +797,13 @@ fn gg_loglik(params: &GgParams, rows: &GgRows) -> (f64, [f64; 3]) {
 
 /// Total Gamma-Gamma log-likelihood of the repeat rows at `params` (the columns must be checked).
 pub fn gg_log_likelihood(params: &GgParams, x: &[f64], m: &[f64]) -> f64 {
-    gg_loglik(params, &GgRows::new(x, m, 1.0)).0
+    gg_loglik(params, &GgRows::new(x, m)).0
 }
 
 /// Fits the Gamma-Gamma model on the repeat customers (CLV4). The columns must be checked ([`check_gamma_gamma`]).
 pub fn fit_gamma_gamma(x: &[f64], m: &[f64], penalizer: f64, cancel: &Cancel) -> Result<Fit<3>> {
     check_penalizer(penalizer)?;
-    let rows = GgRows::new(x, m, 1.0);
+    let rows = GgRows::new(x, m);
     let n = rows.customers();
     if n == 0.0 {
         return Err(CoreError::Config(
@@ -961,7 +952,7 @@ mod tests {
             t: &t,
         };
         let p = [0.4, 3.0, 0.7, 2.2];
-        let rows = BgRows::new(d, 1.0);
+        let rows = BgRows::new(d);
         let (_, g) = rows.loglik(&p);
         for k in 0..4 {
             let h = 1e-6 * p[k];
@@ -978,7 +969,7 @@ mod tests {
         // A repeated row (weight 2) and a non-repeat row (left out).
         let x = [1.0, 2.0, 5.0, 1.0, 2.0, 0.0];
         let m = [10.0, 35.5, 20.0, 100.0, 35.5, 0.0];
-        let rows = GgRows::new(&x, &m, 1.0);
+        let rows = GgRows::new(&x, &m);
         assert_eq!(rows.customers(), 5.0);
         assert_eq!(rows.x.len(), 4);
         let p = [6.0, 3.5, 15.0];

@@ -460,10 +460,19 @@ impl Ctx<'_> {
 
     /// The facts of R1 and CLV1-CLV3 of a customer with a purchase event; `Err` on a sum overflow (I6).
     fn extra(&self, d: &CustomerDays) -> std::result::Result<Extra, ()> {
-        let net = d
-            .days
-            .iter()
-            .try_fold(0i64, |s, &(_, n)| s.checked_add(n).ok_or(()))?;
+        // Net money of every day (R1, CLV1) and of the purchase-event days after the first
+        // (CLV4 monetary_value: an event's value is its day's net total, I2 day events).
+        let is_event = |net: i64| net > 0 || (self.opts.count_zero_days && net == 0);
+        let (mut net, mut repeat, mut first_event_seen) = (0i64, 0i128, false);
+        for &(_, n) in &d.days {
+            net = net.checked_add(n).ok_or(())?;
+            if is_event(n) {
+                if first_event_seen {
+                    repeat += i128::from(n);
+                }
+                first_event_seen = true;
+            }
+        }
         let mut periods_with_events = 0;
         let mut prev = None;
         let mut churn = 0u8;
@@ -481,15 +490,6 @@ impl Ctx<'_> {
             };
         }
         let first = d.events.first().copied().unwrap_or(self.as_of - 1);
-        // CLV4: the value of a purchase event is its day's net total (I2, day events).
-        let is_event = |net: i64| net > 0 || (self.opts.count_zero_days && net == 0);
-        let repeat: i128 = d
-            .days
-            .iter()
-            .filter(|&&(_, net)| is_event(net))
-            .skip(1)
-            .map(|&(_, net)| i128::from(net))
-            .sum();
         Ok(Extra {
             repeat_value: i64::try_from(repeat).map_err(|_| ())?,
             events: d.events.len() as u32,

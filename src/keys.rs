@@ -188,7 +188,7 @@ impl Keys {
     }
 
     /// The partition of `id` (< [`PARTITIONS`]). It follows the key, so it
-    /// survives a [`Remap::Shift`]; a [`Remap::Table`] changes it.
+    /// survives a [`Remap::Shift`]; a [`Remap::Rebase`] changes it.
     #[inline]
     pub fn partition(&self, id: u32) -> usize {
         self.partitioner().get(id)

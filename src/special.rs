@@ -4,19 +4,18 @@
 
 pub use statrs::function::gamma::{digamma, ln_gamma};
 
-/// Most terms summed by [`hyp2f1`] before it gives up (returns NaN).
+/// Most terms summed by a series before it gives up (returns NaN).
 const MAX_TERMS: usize = 1_000_000;
 
 /// The Gauss hypergeometric function 2F1(a, b; c; z) for 0 <= z < 1, by its
-/// power series sum_n (a)_n (b)_n / ((c)_n n!) z^n.
-///
-/// The callers first apply Euler's transformation so that a, b stay small
-/// and c grows with the customer's frequency: then the terms shrink from the
-/// start and the series converges in a few dozen terms for the usual
-/// horizons. Summation stops once a term no longer changes the sum; NaN when
-/// z is outside [0, 1), c is a non-positive integer, or the series has not
+/// plain power series sum_n (a)_n (b)_n / ((c)_n n!) z^n: the oracle the
+/// tests check [`hyp2f1_dm1_c_many`] and the BG/NBD expectations against
+/// (the models use the transformed series, see `btyd::bg_numerators`).
+/// Summation stops once a term no longer changes the sum; NaN when z is
+/// outside [0, 1), c is a non-positive integer, or the series has not
 /// converged after a million terms.
-pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
+#[cfg(test)]
+pub(crate) fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
     if !(0.0..1.0).contains(&z) || (c <= 0.0 && c.fract() == 0.0) {
         return f64::NAN;
     }
@@ -49,7 +48,11 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
 ///
 /// The BG/NBD expectations multiply c / (a - 1) by 1 - 2F1(., a - 1; .; z);
 /// written with this series they have no cancellation whatever a, and stay
-/// finite at c = a + b - 1 = 0. NaN as [`hyp2f1`] (c <= -1 included).
+/// finite at c = a + b - 1 = 0. The terms shrink from the start for the
+/// BG/NBD arguments (a, b small, c growing with the frequency), so the series
+/// converges in a few dozen terms for the usual horizons. NaN when z is
+/// outside [0, 1), c <= -1, or the series has not converged after a million
+/// terms.
 pub fn hyp2f1_dm1_c(a: f64, b: f64, c: f64, z: f64) -> f64 {
     let mut out = [0.0];
     hyp2f1_dm1_c_many(a, b, c, &[z], &mut out);

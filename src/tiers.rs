@@ -134,7 +134,7 @@ pub fn share(greater: u64, n: usize) -> f64 {
     greater as f64 / n as f64
 }
 
-/// The tier (0-based) of share `r`: the first i with r < cuts[i], else `cuts.len()`.
+/// The tier (0-based) of share `r`: the first i with r < `cuts[i]`, else `cuts.len()`.
 #[inline]
 pub fn tier(r: f64, cuts: &[f64]) -> usize {
     cuts.iter().position(|&c| r < c).unwrap_or(cuts.len())
