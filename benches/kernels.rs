@@ -283,6 +283,7 @@ fn bench_events(c: &mut Criterion) {
                             |id| id as usize / custseg::keys::PARTITIONS,
                             as_of,
                         )
+                        .0
                     })
                     .sum::<u64>()
             },

@@ -169,14 +169,12 @@ pub(crate) struct Extra {
     pub repeat_value: i64,
 }
 
-/// The result of the per-customer pass, rows in no particular order.
+/// The result of the per-customer pass, rows in customer key order (I5).
 #[derive(Debug, Default)]
 pub(crate) struct Segmented {
     pub rows: Vec<Row>,
     /// Aligned with `rows` when asked for, else empty.
     pub extras: Vec<Extra>,
-    /// Indexes of `rows` in customer key order (I5).
-    pub order: Vec<u32>,
     pub as_of: i32,
 }
 const _: () = assert!(std::mem::size_of::<Row>() == 32);
@@ -246,8 +244,11 @@ pub fn customer_value(
 ) -> Result<(RecordBatch, Report)> {
     let customer_type = ing.customer_type.clone();
     let (seg, report, keys) = run(ing, opts, false, cancel)?;
+    let mut clock = crate::timings::Phases::start();
     let mut columns = vec![keys.take(&seg.ids(), &customer_type)?];
+    clock.lap("customer column");
     columns.extend(cv_columns(&seg)?);
+    clock.lap("cv columns");
     Ok((
         RecordBatch::try_new(schema(customer_name, &customer_type), columns)?,
         report,
@@ -289,18 +290,16 @@ pub(crate) fn run(
 }
 
 impl Segmented {
-    /// A column from the rows in key order (straight from the rows, no sorted copy).
+    /// A column from the rows, in key order.
     pub fn column<T: Send>(&self, f: impl Fn(&Row) -> T + Sync) -> Vec<T> {
-        self.order
-            .par_iter()
-            .map(|&i| f(&self.rows[i as usize]))
-            .collect()
+        self.rows.par_iter().map(&f).collect()
     }
     /// A column from the rows and their [`Extra`] facts, in key order.
     pub fn column_x<T: Send>(&self, f: impl Fn(&Row, &Extra) -> T + Sync) -> Vec<T> {
-        self.order
+        self.rows
             .par_iter()
-            .map(|&i| f(&self.rows[i as usize], &self.extras[i as usize]))
+            .zip(&self.extras)
+            .map(|(r, x)| f(r, x))
             .collect()
     }
     /// The customer ids in key order.
@@ -356,6 +355,7 @@ fn pass(
         ))
     })?;
     cancel.check()?;
+    let mut clock = crate::timings::Phases::start();
 
     let mut sales = [false; 13];
     for &m in &opts.sales_months {
@@ -386,9 +386,10 @@ fn pass(
         .map(|part| {
             let mut part: Part = part?;
             cancel.check()?;
-            let seen = group_part(&mut part, locals, |id| customers.local(id), as_of);
+            let (seen, kept) = group_part(&mut part, locals, |id| customers.local(id), as_of);
             let mut scratch = CustomerDays::default();
-            let (mut rows, mut more) = (Vec::new(), Vec::new());
+            let mut rows = Vec::with_capacity(kept);
+            let mut more = Vec::with_capacity(if extras { kept } else { 0 });
             let mut offset = 0;
             for (i, chunk) in part
                 .lines
@@ -418,28 +419,42 @@ fn pass(
             Ok((rows, more, seen))
         })
         .collect();
+    clock.lap("group and segment");
     cancel.check()?;
-    // One vector of rows; each partition's rows are freed once moved (per-customer memory, not twice).
-    let total = done.iter().flatten().map(|d| d.0.len()).sum();
-    let mut rows = Vec::with_capacity(total);
-    let mut more = Vec::with_capacity(if extras { total } else { 0 });
+    let mut parts = Vec::with_capacity(done.len());
     let mut seen = 0;
     for d in done {
         let (r, x, s) = d?;
         seen += s;
-        rows.extend(r);
-        more.extend(x);
+        parts.push((r, x));
     }
 
-    assign_tiers(&mut rows, &opts.cuts);
+    // Output in customer key order (I5): the rows are gathered from their
+    // partitions straight into that order, one parallel gather for all columns.
+    let slices: Vec<&[Row]> = parts.iter().map(|p| &p.0[..]).collect();
+    let order = customers.key_order_in(&slices, |r| r.customer);
+    clock.lap("key order");
+    let mut rows: Vec<Row> = order
+        .par_iter()
+        .map(|&(p, i)| parts[p as usize].0[i as usize])
+        .collect();
+    let more: Vec<Extra> = if extras {
+        order
+            .par_iter()
+            .map(|&(p, i)| parts[p as usize].1[i as usize])
+            .collect()
+    } else {
+        Vec::new()
+    };
+    drop(slices);
+    drop((order, parts));
+    clock.lap("rows in key order");
 
-    // Output in customer key order (I5).
-    let ids: Vec<u32> = rows.par_iter().map(|r| r.customer).collect();
-    let order = customers.key_order(&ids);
+    assign_tiers(&mut rows, &opts.cuts);
+    clock.lap("tiers");
     let seg = Segmented {
         rows,
         extras: more,
-        order,
         as_of,
     };
     Ok((seg, seen))
@@ -577,22 +592,62 @@ impl Ctx<'_> {
 }
 
 /// CV6: tiers per pool (2 ACT, 3 COLD, 4 LOST); `segment` holds the pool's first tier on entry.
+///
+/// A parallel partition of the rows by pool: each chunk counts its members,
+/// the counts give every chunk its place in each pool, the members' monetary
+/// values are copied there, and the tiers come back the same way.
 fn assign_tiers(rows: &mut [Row], cuts: &[f64]) {
     const POOLS: [i8; 3] = [ACT, COLD, LOST4];
-    // One pass sorts the members (row index, monetary) into their pools.
-    let mut members: [(Vec<u32>, Vec<i64>); 3] = Default::default();
-    for (i, r) in rows.iter().enumerate() {
-        if let Some(p) = POOLS.iter().position(|&p| p == r.pool) {
-            members[p].0.push(i as u32);
-            members[p].1.push(r.monetary);
-        }
+    const CH: usize = 1 << 16;
+    let pool = |r: &Row| POOLS.iter().position(|&p| p == r.pool);
+    let counts: Vec<[usize; 3]> = rows
+        .par_chunks(CH)
+        .map(|c| {
+            let mut k = [0; 3];
+            c.iter().filter_map(pool).for_each(|p| k[p] += 1);
+            k
+        })
+        .collect();
+    let mut totals = [0usize; 3];
+    let starts: Vec<[usize; 3]> = counts
+        .iter()
+        .map(|k| {
+            let at = totals;
+            (0..3).for_each(|p| totals[p] += k[p]);
+            at
+        })
+        .collect();
+    let mut values = totals.map(|n| vec![0i64; n]);
+    // Every chunk's slices of the three pools, in chunk order.
+    let mut slices: Vec<[&mut [i64]; 3]> = Vec::with_capacity(counts.len());
+    let [a, b, c] = &mut values;
+    let mut rest: [&mut [i64]; 3] = [&mut a[..], &mut b[..], &mut c[..]];
+    for k in &counts {
+        let [ra, rb, rc] = rest;
+        let (ha, ta) = ra.split_at_mut(k[0]);
+        let (hb, tb) = rb.split_at_mut(k[1]);
+        let (hc, tc) = rc.split_at_mut(k[2]);
+        slices.push([ha, hb, hc]);
+        rest = [ta, tb, tc];
     }
-    let tiers: Vec<Vec<u8>> = members.par_iter().map(|(_, m)| tiers_of(m, cuts)).collect();
-    for ((idx, _), t) in members.iter().zip(&tiers) {
-        for (&i, &t) in idx.iter().zip(t) {
-            rows[i as usize].segment += t as i8;
+    rows.par_chunks(CH).zip(slices).for_each(|(c, dst)| {
+        let mut at = [0usize; 3];
+        for r in c {
+            if let Some(p) = pool(r) {
+                dst[p][at[p]] = r.monetary;
+                at[p] += 1;
+            }
         }
-    }
+    });
+    let tiers: Vec<Vec<u8>> = values.par_iter().map(|m| tiers_of(m, cuts)).collect();
+    rows.par_chunks_mut(CH).zip(starts).for_each(|(c, mut at)| {
+        for r in c {
+            if let Some(p) = pool(r) {
+                r.segment += tiers[p][at[p]] as i8;
+                at[p] += 1;
+            }
+        }
+    });
 }
 
 #[cfg(test)]

@@ -10,10 +10,16 @@ use crate::ingest::{Line, Part};
 
 /// Groups the lines of one partition by customer with a counting sort on the
 /// customers' local indexes (linear in the rows), keeping only those with
-/// `day < as_of` (I3); returns how many distinct customers had lines at all.
+/// `day < as_of` (I3); returns how many distinct customers had lines at all,
+/// and how many kept lines (the customers left in the partition).
 /// Within a customer the order of lines is arbitrary: [`CustomerDays::fill`]
 /// sorts them.
-pub fn group_part(part: &mut Part, locals: usize, local: impl Fn(u32) -> usize, as_of: i32) -> u64 {
+pub fn group_part(
+    part: &mut Part,
+    locals: usize,
+    local: impl Fn(u32) -> usize,
+    as_of: i32,
+) -> (u64, usize) {
     let mut starts = vec![0usize; locals + 1];
     let mut late = Vec::new();
     // Runs of one customer: when there are as many as customers, the lines already come
@@ -37,7 +43,7 @@ pub fn group_part(part: &mut Part, locals: usize, local: impl Fn(u32) -> usize, 
     let with_lines = starts.iter().filter(|&&n| n > 0).count();
     let seen = with_lines + late.iter().filter(|&&c| starts[c + 1] == 0).count();
     if late.is_empty() && runs == with_lines {
-        return seen as u64;
+        return (seen as u64, with_lines);
     }
     for i in 0..locals {
         starts[i + 1] += starts[i];
@@ -57,7 +63,7 @@ pub fn group_part(part: &mut Part, locals: usize, local: impl Fn(u32) -> usize, 
     }
     part.lines = lines;
     part.orders = orders;
-    seen as u64
+    (seen as u64, with_lines)
 }
 
 /// Net money per day and purchase events of one customer (I2).
@@ -139,7 +145,7 @@ mod tests {
             lines,
             orders: Some(vec![15, 9, 12, 10, 11]),
         };
-        assert_eq!(group_part(&mut part, 2, |id| id as usize, 10), 2);
+        assert_eq!(group_part(&mut part, 2, |id| id as usize, 10), (2, 2));
         let k: Vec<(u32, i32, u32)> = part
             .lines
             .iter()
@@ -220,7 +226,7 @@ mod tests {
             lines: vec![line(2, 1, 1), line(2, 3, 1), line(0, 2, 1), line(1, 1, 1)],
             orders: None,
         };
-        assert_eq!(group_part(&mut part, 3, |id| id as usize, 10), 3);
+        assert_eq!(group_part(&mut part, 3, |id| id as usize, 10), (3, 3));
         let ids: Vec<u32> = part.lines.iter().map(|l| l.customer).collect();
         assert_eq!(ids, vec![2, 2, 0, 1], "already grouped: unchanged");
         part.lines.push(line(2, 4, 1));
@@ -244,7 +250,7 @@ mod tests {
             ],
             orders: None,
         };
-        assert_eq!(group_part(&mut part, 3, |id| id as usize, 10), 3);
+        assert_eq!(group_part(&mut part, 3, |id| id as usize, 10), (3, 1));
         assert_eq!(part.lines.len(), 1);
     }
 }

@@ -533,8 +533,10 @@ where
     let mut offset: u64 = 0;
     let (mut cids, mut oids) = (vec![], vec![]);
 
+    let mut clock = crate::timings::Phases::start();
     for batch in batches {
         let batch = batch?;
+        clock.lap("next batch");
         // Large batches (a pandas frame is one batch) go in windows, to bound the buffers.
         for start in (0..batch.num_rows()).step_by(WINDOW) {
             cancel.check()?;
@@ -581,14 +583,19 @@ where
             );
             keyed?;
             let mut bad = converted?;
+            clock.lap("ids, dates, amounts");
 
-            // Bad rows of this window, smallest row first; on one row the customer wins, then date, amount, order.
-            bad.extend(
-                cids.iter()
-                    .enumerate()
-                    .filter(|(_, &c)| c == NULL_ID)
-                    .map(|(i, _)| (i, Reason::NullCustomer)),
-            );
+            // Bad rows of this window, smallest row first; on one row the customer wins, then
+            // date, amount, order. Null ids only where the column has nulls (a dictionary's
+            // keys may point at null values: always looked for).
+            if may_hold_nulls(ccol.as_ref()) {
+                bad.extend(
+                    cids.iter()
+                        .enumerate()
+                        .filter(|(_, &c)| c == NULL_ID)
+                        .map(|(i, _)| (i, Reason::NullCustomer)),
+                );
+            }
             if has_orders {
                 bad.extend(
                     oids.iter()
@@ -618,6 +625,7 @@ where
                 }
             }
 
+            clock.lap("bad rows");
             let mut ok = vec![true; if bad.is_empty() { 0 } else { n }];
             bad.iter().for_each(|b| ok[b.0] = false);
             stats.add(append(
@@ -630,14 +638,17 @@ where
                 &ok,
                 opts.as_of,
             ));
+            clock.lap("append");
             store.check_budget()?;
             rows_seen += n - bad.len();
             offset += n as u64;
         }
     }
 
+    let lines = store.finish()?;
+    clock.lap("finish");
     Ok(Ingested {
-        lines: store.finish()?,
+        lines,
         customers,
         customer_type: ctype,
         rows_read: offset,
@@ -646,6 +657,12 @@ where
         days: (stats.rows > 0).then_some((stats.min_day, stats.max_day)),
         dropped,
     })
+}
+
+/// Whether interning `a` can give null ids: a null, or a dictionary (whose keys
+/// may point at null values).
+fn may_hold_nulls(a: &dyn Array) -> bool {
+    matches!(a.data_type(), DataType::Dictionary(_, _)) || a.logical_null_count() > 0
 }
 
 /// Counts over the valid rows.

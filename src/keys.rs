@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, UInt64Type};
-use arrow_array::{Array, ArrayRef, Int64Array, StringArray, UInt64Array};
-use arrow_buffer::NullBuffer;
+use arrow_array::{Array, ArrayRef, GenericStringArray, Int64Array, OffsetSizeTrait, UInt64Array};
+use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::DataType;
 use hashbrown::hash_map::Entry;
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
@@ -490,18 +490,79 @@ impl Keys {
     /// The indexes of `ids` (distinct ids) in key order (I5): a scatter by
     /// rank, linear in the ids handed out.
     pub fn key_order(&self, ids: &[u32]) -> Vec<u32> {
-        use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+        self.key_order_in(&[ids], |&id| id)
+            .into_iter()
+            .map(|(_, i)| i)
+            .collect()
+    }
+
+    /// The `(part, index)` of every item of `parts` in key order of their
+    /// customer ids `id(item)` (distinct across all parts), I5: a scatter by
+    /// rank, linear in the ids handed out, in parallel.
+    pub fn key_order_in<T: Sync>(
+        &self,
+        parts: &[&[T]],
+        id: impl Fn(&T) -> u32 + Sync,
+    ) -> Vec<(u32, u32)> {
+        use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
         // A compact integer range ranks by id.
         let rank = (!matches!(self, Keys::IntRange { .. })).then(|| self.ranks());
-        let slot: Vec<AtomicU32> = (0..self.len()).map(|_| AtomicU32::new(u32::MAX)).collect();
-        ids.par_iter().enumerate().for_each(|(i, &id)| {
-            let r = rank.as_ref().map_or(id, |rank| rank[id as usize]);
-            slot[r as usize].store(i as u32, Relaxed);
+        let slot: Vec<AtomicU64> = (0..self.len())
+            .into_par_iter()
+            .map(|_| AtomicU64::new(u64::MAX))
+            .collect();
+        parts.par_iter().enumerate().for_each(|(p, part)| {
+            part.par_iter().enumerate().for_each(|(i, item)| {
+                let id = id(item);
+                let r = rank.as_ref().map_or(id, |rank| rank[id as usize]);
+                slot[r as usize].store(((p as u64) << 32) | i as u64, Relaxed);
+            })
         });
         slot.into_par_iter()
-            .map(AtomicU32::into_inner)
-            .filter(|&i| i != u32::MAX)
+            .map(AtomicU64::into_inner)
+            .filter(|&v| v != u64::MAX)
+            .map(|v| ((v >> 32) as u32, v as u32))
             .collect()
+    }
+
+    /// The string keys of `ids` (of lengths `lens`) as Arrow string data: the running
+    /// sum of the lengths as offsets, then every chunk copies its bytes, in parallel.
+    fn strings<O: OffsetSizeTrait>(&self, ids: &[u32], lens: &[usize]) -> GenericStringArray<O> {
+        const CH: usize = 1 << 14;
+        let mut offsets = Vec::with_capacity(ids.len() + 1);
+        offsets.push(O::usize_as(0));
+        let mut end = 0usize;
+        for &n in lens {
+            end += n;
+            offsets.push(O::usize_as(end));
+        }
+        let mut values = vec![0u8; end];
+        let mut rest = &mut values[..];
+        let mut slices = Vec::with_capacity(ids.len().div_ceil(CH));
+        for c in (0..ids.len()).step_by(CH) {
+            let hi = offsets[(c + CH).min(ids.len())].as_usize();
+            let (head, tail) = rest.split_at_mut(hi - offsets[c].as_usize());
+            slices.push(head);
+            rest = tail;
+        }
+        ids.par_chunks(CH).zip(slices).for_each(|(chunk, dst)| {
+            let mut at = 0;
+            for &i in chunk {
+                let k = self.str_key(i);
+                dst[at..at + k.len()].copy_from_slice(k);
+                at += k.len();
+            }
+        });
+        // SAFETY: the offsets are the running sum of the key lengths, so they start at 0,
+        // never decrease and end at `values.len()`; each key is a whole `&str` (the arena
+        // only ever receives those), so every slice between offsets is UTF-8.
+        unsafe {
+            GenericStringArray::new_unchecked(
+                OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets)),
+                Buffer::from_vec(values),
+                None,
+            )
+        }
     }
 
     fn exists_str(&self, parts: &[StrPart], id: u32) -> bool {
@@ -528,22 +589,28 @@ impl Keys {
 
     /// The keys of `ids`, as an array of `data_type` (the input column's type).
     pub fn take(&self, ids: &[u32], data_type: &DataType) -> Result<ArrayRef> {
+        let ints = |f: &(dyn Fn(u32) -> i64 + Sync)| -> ArrayRef {
+            Arc::new(Int64Array::from(
+                ids.par_iter().map(|&i| f(i)).collect::<Vec<i64>>(),
+            ))
+        };
         let arr: ArrayRef = match self {
             Keys::IntEmpty => Arc::new(Int64Array::from(Vec::<i64>::new())),
-            Keys::IntRange { lo, .. } => Arc::new(Int64Array::from_iter_values(
-                ids.iter().map(|&i| lo + i as i64),
+            Keys::IntRange { lo, .. } => ints(&|i| lo + i as i64),
+            Keys::Int { values, .. } => ints(&|i| values[i as usize]),
+            Keys::UInt { values, .. } => Arc::new(UInt64Array::from(
+                ids.par_iter()
+                    .map(|&i| values[i as usize])
+                    .collect::<Vec<u64>>(),
             )),
-            Keys::Int { values, .. } => Arc::new(Int64Array::from_iter_values(
-                ids.iter().map(|&i| values[i as usize]),
-            )),
-            Keys::UInt { values, .. } => Arc::new(UInt64Array::from_iter_values(
-                ids.iter().map(|&i| values[i as usize]),
-            )),
-            // The arena only ever receives whole `&str`s.
-            Keys::Str { .. } => Arc::new(StringArray::from_iter_values(
-                ids.iter()
-                    .map(|&i| std::str::from_utf8(self.str_key(i)).unwrap_or("")),
-            )),
+            Keys::Str { .. } => {
+                let lens: Vec<usize> = ids.par_iter().map(|&i| self.str_key(i).len()).collect();
+                if i32::try_from(lens.iter().sum::<usize>()).is_ok() {
+                    Arc::new(self.strings::<i32>(ids, &lens))
+                } else {
+                    Arc::new(self.strings::<i64>(ids, &lens))
+                }
+            }
         };
         if arr.data_type() == data_type {
             Ok(arr)
@@ -645,6 +712,7 @@ fn intern_map<K: std::hash::Hash + Eq + Copy>(
 mod tests {
     use super::*;
     use arrow_array::types::Int8Type;
+    use arrow_array::StringArray;
     use arrow_array::{DictionaryArray, Int32Array, StringViewArray};
 
     fn keys_of(k: &Keys, ids: &[u32]) -> Vec<String> {

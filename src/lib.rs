@@ -25,5 +25,6 @@ pub mod special;
 pub mod store;
 pub mod synthetic;
 pub mod tiers;
+pub mod timings;
 
 pub mod python;

@@ -50,6 +50,11 @@ pub fn tiers_by<T: Ord + Copy + Send + Sync>(
         return Vec::new();
     }
     let mut work = values.to_vec();
+    // With many threads a parallel sort beats the (serial) selections.
+    let sorted = rayon::current_num_threads() >= 4 && n >= 1 << 16;
+    if sorted {
+        work.par_sort_unstable_by(|a, b| b.cmp(a));
+    }
     // Per boundary t = 1..tiers: which values have a tier of t or more.
     let bounds: Vec<Bound<T>> = (1..tiers)
         .map(|t| {
@@ -66,6 +71,7 @@ pub fn tiers_by<T: Ord + Copy + Send + Sync>(
             match lo {
                 0 => Bound::All,
                 g if g >= n => Bound::None,
+                g if sorted => Bound::Below(work[g - 1]),
                 g => {
                     let (_, v, _) = work.select_nth_unstable_by(g - 1, |a, b| b.cmp(a));
                     Bound::Below(*v)
@@ -204,6 +210,25 @@ mod tests {
             }
         }
         assert!(tiers_of::<i64>(&[], &[0.5]).is_empty());
+    }
+
+    #[test]
+    fn sorted_bounds_equal_selected_bounds() {
+        // 4+ threads and 2^16+ values sort instead of selecting: the same tiers.
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(11);
+        let v: Vec<i64> = (0..100_000).map(|_| rng.random_range(0..5000)).collect();
+        let cuts = [0.05, 0.25, 0.5];
+        let with = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads);
+            pool.build().unwrap().install(|| tiers_of(&v, &cuts))
+        };
+        let want: Vec<u8> = count_strictly_greater(&v)
+            .iter()
+            .map(|&g| tier(share(g, v.len()), &cuts) as u8)
+            .collect();
+        assert_eq!(with(1), want);
+        assert_eq!(with(4), want);
     }
 
     #[test]
