@@ -586,7 +586,7 @@ where
             clock.lap("ids, dates, amounts");
 
             // Bad rows of this window, smallest row first; on one row the customer wins, then
-            // date, amount, order. Null ids only where the column has nulls (a dictionary's
+            // date, amount, order. Null ids only where a column has nulls (a dictionary's
             // keys may point at null values: always looked for).
             if may_hold_nulls(ccol.as_ref()) {
                 bad.extend(
@@ -596,7 +596,7 @@ where
                         .map(|(i, _)| (i, Reason::NullCustomer)),
                 );
             }
-            if has_orders {
+            if oi.is_some_and(|oi| may_hold_nulls(col(oi).as_ref())) {
                 bad.extend(
                     oids.iter()
                         .enumerate()

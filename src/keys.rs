@@ -589,15 +589,15 @@ impl Keys {
 
     /// The keys of `ids`, as an array of `data_type` (the input column's type).
     pub fn take(&self, ids: &[u32], data_type: &DataType) -> Result<ArrayRef> {
-        let ints = |f: &(dyn Fn(u32) -> i64 + Sync)| -> ArrayRef {
+        fn ints(ids: &[u32], f: impl Fn(u32) -> i64 + Sync) -> ArrayRef {
             Arc::new(Int64Array::from(
                 ids.par_iter().map(|&i| f(i)).collect::<Vec<i64>>(),
             ))
-        };
+        }
         let arr: ArrayRef = match self {
             Keys::IntEmpty => Arc::new(Int64Array::from(Vec::<i64>::new())),
-            Keys::IntRange { lo, .. } => ints(&|i| lo + i as i64),
-            Keys::Int { values, .. } => ints(&|i| values[i as usize]),
+            Keys::IntRange { lo, .. } => ints(ids, |i| lo + i as i64),
+            Keys::Int { values, .. } => ints(ids, |i| values[i as usize]),
             Keys::UInt { values, .. } => Arc::new(UInt64Array::from(
                 ids.par_iter()
                     .map(|&i| values[i as usize])
