@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
-use crate::events::{group_part, CustomerDays};
+use crate::events::{group_part, group_runs, CustomerDays};
 use crate::ingest::{Ingested, Part};
 use crate::money;
 use crate::periods::{fmt_day, DayTable, Periods};
@@ -381,12 +381,17 @@ fn pass(
     };
     // Per partition: (rows, extras, customers seen).
     type Done = (Vec<Row>, Vec<Extra>, u64);
+    let runs = lines.runs;
     let done: Vec<Result<Done>> = lines
         .into_partitions()
         .map(|part| {
             let mut part: Part = part?;
             cancel.check()?;
-            let (seen, kept) = group_part(&mut part, locals, |id| customers.local(id), as_of);
+            let (seen, kept) = if runs {
+                group_runs(&mut part, as_of)
+            } else {
+                group_part(&mut part, locals, |id| customers.local(id), as_of)
+            };
             let mut scratch = CustomerDays::default();
             let mut rows = Vec::with_capacity(kept);
             let mut more = Vec::with_capacity(if extras { kept } else { 0 });
@@ -653,7 +658,7 @@ fn assign_tiers(rows: &mut [Row], cuts: &[f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{ingest, ColumnNames, IngestOptions};
+    use crate::ingest::{ingest, ColumnNames, IngestOptions, Ingested};
     use crate::periods::parse_day;
     use arrow_array::cast::AsArray;
 
@@ -680,6 +685,16 @@ mod tests {
         o: &CvOptions,
         chunk: usize,
     ) -> Vec<(i64, String, String, i32, i64, f64)> {
+        run_ingested(ingest_rows(rows, o, chunk, None), o)
+    }
+
+    /// Ingests (customer, date, amount) rows in record batches of `chunk` rows.
+    fn ingest_rows(
+        rows: &[(i64, &str, f64)],
+        o: &CvOptions,
+        chunk: usize,
+        memory_limit: Option<u64>,
+    ) -> Ingested {
         let schema = Arc::new(Schema::new(vec![
             Field::new("c", DataType::Int64, false),
             Field::new("d", DataType::Date32, false),
@@ -702,13 +717,21 @@ mod tests {
         };
         let io = IngestOptions {
             as_of: o.as_of,
+            spill: crate::store::SpillOptions {
+                memory_limit,
+                dir: None,
+            },
             ..Default::default()
         };
-        let cancel = Cancel::new();
         let batches = (0..batch.num_rows())
             .step_by(chunk)
             .map(|s| Ok(batch.slice(s, chunk.min(batch.num_rows() - s))));
-        let ing = ingest(batches, &schema, &names, &io, &cancel).unwrap();
+        ingest(batches, &schema, &names, &io, &Cancel::new()).unwrap()
+    }
+
+    /// The segmentation of ingested rows, as [`run`] gives it.
+    fn run_ingested(ing: Ingested, o: &CvOptions) -> Vec<(i64, String, String, i32, i64, f64)> {
+        let cancel = Cancel::new();
         let (out, _) = customer_value(ing, "c", o, &cancel).unwrap();
         let label = |i: usize, r: usize| {
             let a = out.column(i).as_any_dictionary();
@@ -886,6 +909,86 @@ mod tests {
                 "chunks of {chunk}"
             );
         }
+    }
+
+    /// Rows grouped by customer, `per` rows each over a few days, customers in `order`.
+    fn grouped(order: impl IntoIterator<Item = i64>, per: usize) -> Vec<(i64, &'static str, f64)> {
+        const DAYS: [&str; 5] = [
+            "2024-02-01",
+            "2024-09-01",
+            "2025-03-03",
+            "2025-03-03",
+            "2025-08-08",
+        ];
+        let mut rows = vec![];
+        for c in order {
+            for j in 0..per {
+                let amount = ((c * 7 + j as i64 * 3) % 11) as f64 - 2.0;
+                rows.push((c, DAYS[(c as usize + j) % 5], amount));
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn i5_input_grouped_by_customer_stays_in_runs() {
+        // Customers' rows adjacent (runs, see crate::store): no scatter. Batches and the
+        // parallel chunks (every 2^16 rows) cut runs; a run cut by a batch continues.
+        let o = opts("2026-01-01");
+        let rows = grouped((0..30_000).map(|c| (c * 7919) % 30_011), 5);
+        let mut shuffled = rows.clone();
+        shuffled.sort_by_key(|r| (r.1, r.0 % 97, r.0));
+        let want = run(&shuffled, &o);
+        assert_eq!(want.len(), 30_000);
+        for chunk in [rows.len(), 4096, 999] {
+            let ing = ingest_rows(&rows, &o, chunk, None);
+            assert!(ing.lines.runs, "chunks of {chunk}");
+            assert_eq!(run_ingested(ing, &o), want, "chunks of {chunk}");
+        }
+        // Falling ids (the id range grows downwards: held ids shift, the marks follow).
+        let falling = grouped((0..3000).rev(), 4);
+        let ing = ingest_rows(&falling, &o, 1000, None);
+        assert!(ing.lines.runs);
+        let mut scattered = falling.clone();
+        scattered.sort_by_key(|r| (r.1, r.0));
+        assert_eq!(run_ingested(ing, &o), run(&scattered, &o));
+    }
+
+    #[test]
+    fn i5_a_customer_coming_back_turns_the_layout_hashed() {
+        let o = opts("2026-01-01");
+        let base = grouped(0..30_000, 5);
+        let mut want_rows = base.clone();
+        want_rows.sort_by_key(|r| (r.1, r.0));
+        // Customer 3 comes back: in the same parallel chunk, in a later chunk (past
+        // 2^16 rows), in a later batch; and right after its own run with a run between.
+        for (at, chunk) in [
+            (100, base.len()),
+            (140_000, base.len()),
+            (140_000, 50_000),
+            (25, 7),
+        ] {
+            let mut rows = base.clone();
+            rows.insert(at, (3, "2025-12-24", 1000.0));
+            let mut scattered = want_rows.clone();
+            scattered.push((3, "2025-12-24", 1000.0));
+            let ing = ingest_rows(&rows, &o, chunk, None);
+            assert!(!ing.lines.runs, "back at {at}, chunks of {chunk}");
+            let got = run_ingested(ing, &o);
+            assert_eq!(got, run(&scattered, &o), "back at {at}, chunks of {chunk}");
+            assert_eq!(got[3].2, "PLATINA");
+        }
+        // Ids turning sparse (re-hashed) and a memory budget (spilled) turn it hashed too.
+        let mut sparse = base.clone();
+        sparse.extend(grouped([1 << 40], 3));
+        let ing = ingest_rows(&sparse, &o, 50_000, None);
+        assert!(!ing.lines.runs);
+        let mut scattered = sparse.clone();
+        scattered.sort_by_key(|r| (r.1, r.0));
+        assert_eq!(run_ingested(ing, &o), run(&scattered, &o));
+        let ing = ingest_rows(&base, &o, 20_000, Some(100_000));
+        assert!(!ing.lines.runs && ing.lines.spilled_bytes > 0);
+        assert_eq!(run_ingested(ing, &o), run(&want_rows, &o));
     }
 
     #[test]

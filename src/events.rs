@@ -66,6 +66,39 @@ pub fn group_part(
     (seen as u64, with_lines)
 }
 
+/// [`group_part`] for a partition in runs (see [`crate::store`]): each
+/// customer's lines are adjacent already and in this partition only, so
+/// grouping only drops the lines on or after `as_of` (I3), in place. Returns
+/// the customers seen, and those kept.
+pub fn group_runs(part: &mut Part, as_of: i32) -> (u64, usize) {
+    let (mut seen, mut kept) = (0u64, 0usize);
+    let (mut prev, mut prev_kept) = (None, None);
+    let mut w = 0;
+    for i in 0..part.lines.len() {
+        let l = part.lines[i];
+        if prev != Some(l.customer) {
+            seen += 1;
+            prev = Some(l.customer);
+        }
+        if l.day < as_of {
+            if prev_kept != Some(l.customer) {
+                kept += 1;
+                prev_kept = Some(l.customer);
+            }
+            part.lines[w] = l;
+            if let Some(o) = part.orders.as_mut() {
+                o[w] = o[i];
+            }
+            w += 1;
+        }
+    }
+    part.lines.truncate(w);
+    if let Some(o) = part.orders.as_mut() {
+        o.truncate(w);
+    }
+    (seen, kept)
+}
+
 /// Net money per day and purchase events of one customer (I2).
 #[derive(Debug, Default)]
 pub struct CustomerDays {

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use arrow_array::cast::AsArray;
 use arrow_array::timezone::Tz;
@@ -23,7 +24,7 @@ use crate::error::{CoreError, Result};
 use crate::keys::{key_kind, Keys, Remap, NULL_ID, PARTITIONS};
 use crate::money;
 use crate::periods::day_of;
-use crate::store::{SpillOptions, Store, Stored};
+use crate::store::{part_ptrs, SpillOptions, Store, Stored};
 use rayon::prelude::*;
 
 /// The names of the input columns.
@@ -154,7 +155,7 @@ pub struct Ingested {
 impl Ingested {
     /// Whether purchase events are orders (an `order` column was given, I2).
     pub fn has_orders(&self) -> bool {
-        self.lines.mem.iter().any(|p| p.orders.is_some())
+        self.lines.has_orders
     }
 
     /// The latest day among the valid rows.
@@ -525,7 +526,10 @@ where
     let has_orders = order_keys.is_some();
     let used = customers.partitions_used();
     let reserve = opts.rows_hint.map_or(0, |n| n / used + n / used / 16);
-    let mut store = Store::new(has_orders, used, reserve, opts.spill.clone());
+    // Runs while the input comes grouped by customer (see `crate::store`): `seen` marks
+    // the customers whose run has started, so one that comes back is caught.
+    let mut store = Store::runs(has_orders, used, reserve, opts.spill.clone());
+    let mut seen: Vec<AtomicU64> = Vec::new();
     let mut stats = Stats::default();
     let mut rows_seen = 0usize;
     let (mut days, mut amounts) = (Vec::new(), Vec::new());
@@ -546,14 +550,14 @@ where
 
             // Keys are interned while dates and amounts convert, all in parallel.
             let (keyed, converted) = rayon::join(
-                || -> Result<()> {
+                || -> Result<bool> {
                     let remap = customers.intern_array(ccol.as_ref(), rows_seen, &mut cids)?;
                     remap_held(&mut store, &mut customers, None, &remap)?;
                     if let (Some(keys), Some(oi)) = (order_keys.as_mut(), oi) {
                         let remap = keys.intern_array(col(oi).as_ref(), rows_seen, &mut oids)?;
                         remap_held(&mut store, keys, Some(&customers), &remap)?;
                     }
-                    Ok(())
+                    Ok(matches!(remap, Remap::Shift(_) | Remap::Table(_)))
                 },
                 || -> Result<Bad> {
                     // Reused buffers: a bad row's slot keeps a stale value, but bad rows are never read.
@@ -581,7 +585,7 @@ where
                     Ok(bad)
                 },
             );
-            keyed?;
+            let moved = keyed?;
             let mut bad = converted?;
             clock.lap("ids, dates, amounts");
 
@@ -628,18 +632,37 @@ where
             clock.lap("bad rows");
             let mut ok = vec![true; if bad.is_empty() { 0 } else { n }];
             bad.iter().for_each(|b| ok[b.0] = false);
-            stats.add(append(
-                &mut store.mem,
-                &customers,
-                &cids,
-                &days[..n],
-                &amounts,
-                has_orders.then_some(&oids[..]),
-                &ok,
-                opts.as_of,
-            ));
+            let rows = Rows {
+                cids: &cids,
+                days: &days[..n],
+                amounts: &amounts[..n],
+                oids: has_orders.then_some(&oids[..]),
+                ok: &ok,
+                as_of: opts.as_of,
+            };
+            if store.is_runs() {
+                seen.resize_with(customers.len().div_ceil(64), || AtomicU64::new(0));
+                if moved {
+                    // Every id held moved: mark the runs held again.
+                    seen.iter_mut().for_each(|w| *w.get_mut() = 0);
+                    mark_runs(&store.mem, &seen);
+                }
+                let (st, back) = append_runs(&mut store.mem, &seen, &rows);
+                stats.add(st);
+                if back {
+                    // A customer came back after its run ended: hashed from here on.
+                    store.ungroup(&customers);
+                    seen = Vec::new();
+                    clock.lap("ungroup");
+                }
+            } else {
+                stats.add(append(&mut store.mem, &customers, &rows));
+            }
             clock.lap("append");
-            store.check_budget()?;
+            store.check_budget(&customers)?;
+            if !store.is_runs() {
+                seen = Vec::new();
+            }
             rows_seen += n - bad.len();
             offset += n as u64;
         }
@@ -694,6 +717,19 @@ impl Stats {
     }
 }
 
+/// The converted rows of a window.
+#[derive(Clone, Copy)]
+struct Rows<'a> {
+    cids: &'a [u32],
+    days: &'a [i32],
+    amounts: &'a [i64],
+    oids: Option<&'a [u32]>,
+    /// Valid rows (all when empty).
+    ok: &'a [bool],
+    /// See [`IngestOptions::as_of`].
+    as_of: Option<i32>,
+}
+
 /// Rows converted per window of a record batch.
 const WINDOW: usize = 1 << 22;
 /// Rows per parallel conversion task.
@@ -707,17 +743,15 @@ const CHUNK: usize = 1 << 16;
 /// instead (I2 uses only such sums), unless the sum leaves the fixed-point
 /// range. Returns the counts over the valid rows (`as_of`: see
 /// [`IngestOptions::as_of`]).
-#[allow(clippy::too_many_arguments)]
-fn append(
-    parts: &mut [Part],
-    keys: &Keys,
-    cids: &[u32],
-    days: &[i32],
-    amounts: &[i64],
-    oids: Option<&[u32]>,
-    ok: &[bool],
-    as_of: Option<i32>,
-) -> Stats {
+fn append(parts: &mut [Part], keys: &Keys, rows: &Rows) -> Stats {
+    let Rows {
+        cids,
+        days,
+        amounts,
+        oids,
+        ok,
+        as_of,
+    } = *rows;
     const SKIP: u8 = u8::MAX;
     const MERGED: u8 = 0x80;
     const _: () = assert!(PARTITIONS <= MERGED as usize);
@@ -788,16 +822,7 @@ fn append(
             o.reserve(at - o.len());
         }
     }
-    let dst: Vec<(Ptr<Line>, Ptr<u32>)> = parts
-        .iter_mut()
-        .map(|p| {
-            let orders = p
-                .orders
-                .as_mut()
-                .map_or(std::ptr::null_mut(), |o| o.as_mut_ptr());
-            (Ptr(p.lines.as_mut_ptr()), Ptr(orders))
-        })
-        .collect();
+    let dst = part_ptrs(parts);
 
     // Pass 2: every chunk writes its own ranges of the partitions.
     tags.par_chunks(CHUNK)
@@ -845,17 +870,129 @@ fn append(
     stats
 }
 
-/// A raw pointer that may cross threads: each slot is written by exactly one task.
-#[derive(Clone, Copy)]
-struct Ptr<T>(*mut T);
-unsafe impl<T> Send for Ptr<T> {}
-unsafe impl<T> Sync for Ptr<T> {}
-
-impl<T> Ptr<T> {
-    /// The pointer (a method, so closures capture the whole `Send` wrapper).
-    fn get(self) -> *mut T {
-        self.0
+/// Appends the valid rows of a window to a store in runs (see [`crate::store`]):
+/// the window is cut into chunks at customer changes, and every chunk's lines
+/// go, in row order, to a new partition of their own, in parallel; rows that
+/// continue the last run held go to its partition. Adjacent rows of one
+/// customer, day (and order) are summed into one line, as in [`append`].
+/// Every run's customer is marked in `seen` (a bit per id); returns the counts
+/// over the valid rows, and whether a customer came back: a run started whose
+/// customer was marked already, so the layout must turn hashed.
+fn append_runs(parts: &mut Vec<Part>, seen: &[AtomicU64], rows: &Rows) -> (Stats, bool) {
+    let (cids, n) = (rows.cids, rows.cids.len());
+    // Rows that continue the last run held (a batch or window boundary cut a customer's rows).
+    let last = parts
+        .last()
+        .and_then(|p| p.lines.last())
+        .map(|l| l.customer);
+    let mut cont = 0;
+    if let Some(c) = last {
+        while cont < n && cids[cont] == c {
+            cont += 1;
+        }
     }
+    // Chunk starts: the first customer change at or after every CHUNK-th row (serial, and
+    // linear overall: a scan never goes back over rows a previous one passed).
+    let mut starts = vec![cont];
+    for c in 1..n.div_ceil(CHUNK) {
+        let mut s = (c * CHUNK).max(*starts.last().expect("one start"));
+        while s < n && cids[s] == cids[s - 1] {
+            s += 1;
+        }
+        if s > *starts.last().expect("one start") && s < n {
+            starts.push(s);
+        }
+    }
+    starts.push(n);
+    let mut stats = Stats::default();
+    let mut back = false;
+    if cont > 0 {
+        let tail = parts.last_mut().expect("a last run");
+        let (st, b) = run_lines(tail, 0..cont, last, seen, rows);
+        stats.add(st);
+        back |= b;
+    }
+    let new: Vec<(Part, Stats, bool)> = starts
+        .par_windows(2)
+        .filter(|w| w[0] < w[1])
+        .map(|w| {
+            let mut part = Part {
+                lines: Vec::with_capacity(w[1] - w[0]),
+                orders: rows.oids.map(|_| Vec::with_capacity(w[1] - w[0])),
+            };
+            let (st, b) = run_lines(&mut part, w[0]..w[1], None, seen, rows);
+            (part, st, b)
+        })
+        .collect();
+    for (part, st, b) in new {
+        stats.add(st);
+        back |= b;
+        if !part.lines.is_empty() {
+            parts.push(part);
+        }
+    }
+    (stats, back)
+}
+
+/// Appends the valid rows `range` to `part` (see [`append_runs`]); `prev` is
+/// the customer of the run `part` ends with, when the rows continue it.
+/// Returns the counts, and whether a run started whose customer was marked.
+fn run_lines(
+    part: &mut Part,
+    range: std::ops::Range<usize>,
+    mut prev: Option<u32>,
+    seen: &[AtomicU64],
+    rows: &Rows,
+) -> (Stats, bool) {
+    let all_ok = rows.ok.is_empty();
+    let mut st = Stats::default();
+    let mut back = false;
+    // The last line's (day, order): a row of the same customer, day and order adds to it.
+    let mut last: Option<(i32, u32)> = part.lines.last().map(|l| {
+        let o = part.orders.as_ref().and_then(|o| o.last().copied());
+        (l.day, o.unwrap_or(0))
+    });
+    for i in range {
+        if !all_ok && !rows.ok[i] {
+            continue;
+        }
+        let (c, d, a) = (rows.cids[i], rows.days[i], rows.amounts[i]);
+        let o = rows.oids.map_or(0, |o| o[i]);
+        st.rows += 1;
+        st.on_or_after += u64::from(rows.as_of.is_some_and(|x| d >= x));
+        st.min_day = st.min_day.min(d);
+        st.max_day = st.max_day.max(d);
+        if prev == Some(c) {
+            if last == Some((d, o)) {
+                let line = part.lines.last_mut().expect("a last line");
+                if let Some(sum) = line.amount.checked_add(a) {
+                    line.amount = sum;
+                    continue;
+                }
+            }
+        } else {
+            prev = Some(c);
+            let bit = 1u64 << (c % 64);
+            back |= seen[c as usize / 64].fetch_or(bit, Relaxed) & bit != 0;
+        }
+        last = Some((d, o));
+        part.lines.push(Line::new(c, d, a));
+        if let Some(orders) = part.orders.as_mut() {
+            orders.push(o);
+        }
+    }
+    (st, back)
+}
+
+/// Marks the customer of every run of `parts` in `seen` (after the ids moved).
+fn mark_runs(parts: &[Part], seen: &[AtomicU64]) {
+    parts.par_iter().for_each(|p| {
+        for (i, l) in p.lines.iter().enumerate() {
+            if i == 0 || p.lines[i - 1].customer != l.customer {
+                seen[l.customer as usize / 64].fetch_or(1 << (l.customer % 64), Relaxed);
+            }
+        }
+    });
 }
 
 /// Brings the ids of every line held (in memory and spilled) up to date after
@@ -890,14 +1027,18 @@ fn remap_held(
             }
             Ok(())
         }
-        Remap::Rebase { .. } => {
+        Remap::Table(_) if store.is_runs() => {
+            // Runs stay where they are (nothing is spilled in runs).
+            for p in store.mem.iter_mut() {
+                remap_part(keys, p)?;
+            }
+            Ok(())
+        }
+        Remap::Rebase { .. } | Remap::Table(_) => {
             // Every line held is re-interned, and (customer ids) moved to the
             // partition of its new id: the lines in memory, then the spilled ones.
-            let mem: Vec<Part> = store.mem.iter_mut().map(std::mem::take).collect();
-            let has_orders = mem.iter().any(|p| p.orders.is_some());
-            for p in store.mem.iter_mut() {
-                p.orders = has_orders.then(Vec::new);
-            }
+            // A store in runs turns hashed.
+            let mem = store.take_all();
             let spilled = store.take_spill()?;
             let mut put_back = |keys: &mut Keys, mut part: Part| -> Result<()> {
                 remap_part(keys, &mut part)?;
@@ -917,10 +1058,13 @@ fn remap_held(
 }
 
 /// Brings ids handed out before the last `intern_array` up to date (rare:
-/// an integer range that grows downwards or turns sparse).
+/// an integer range that grows downwards or turns sparse; strings out of order).
 fn apply_remap(keys: &mut Keys, remap: &Remap, ids: &mut [&mut u32]) -> Result<()> {
     match *remap {
         Remap::None => {}
+        Remap::Table(ref table) => ids
+            .par_iter_mut()
+            .for_each(|id| **id = table[**id as usize]),
         Remap::Shift(s) => ids.par_iter_mut().for_each(|id| **id += s),
         Remap::Rebase { lo } => {
             // Re-intern the distinct old ids that occur, in id order, then map every id.

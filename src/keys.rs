@@ -1,9 +1,11 @@
 //! Dense ids for customer (and order) keys.
 //!
 //! Integer keys in a compact range map to `key - lo` with no hashing at all
-//! (the common case: customer numbers); sparse integers and strings are hash
-//! interned, strings in 16 hash partitions interned in parallel (id =
-//! `local << 4 | partition`). Ids need not be contiguous: an id without lines
+//! (the common case: customer numbers). String keys that arrive in increasing
+//! byte order (a table sorted by customer) get their rank as id, again with no
+//! hashing; the first key out of order turns them hashed ([`Remap::Table`]).
+//! Sparse integers and other strings are hash interned, strings in 16 hash
+//! partitions interned in parallel (id = `local << 4 | partition`). Ids need not be contiguous: an id without lines
 //! is simply a customer that is never seen. The original keys are kept to
 //! build the output column with the input's type (CV7) and to name customers
 //! in messages.
@@ -68,6 +70,8 @@ pub enum Remap {
     /// id is [`Keys::intern_int_key`]`(lo + i)`. Only keys that occur are
     /// hashed, so the caller interns the ids it holds.
     Rebase { lo: i64 },
+    /// Sorted strings gave way to hashing: old id `i` is now `table[i]`.
+    Table(Vec<u32>),
 }
 
 /// One hash partition of string keys, stored once in a byte arena (private fields).
@@ -122,6 +126,9 @@ pub enum Keys {
         values: Vec<u64>,
         map: HashMap<u64, u32>,
     },
+    /// String keys met in strictly increasing byte order so far: id = rank,
+    /// one arena, no table (its `table` stays empty).
+    StrSorted(StrPart),
     /// String keys in hash partitions.
     Str {
         parts: Vec<StrPart>,
@@ -167,10 +174,14 @@ impl Keys {
                 values: Vec::new(),
                 map: HashMap::new(),
             },
-            KeyKind::Str => Keys::Str {
-                parts: (0..PARTS).map(|_| StrPart::default()).collect(),
-                hasher: DefaultHashBuilder::default(),
-            },
+            KeyKind::Str => Keys::StrSorted(StrPart::default()),
+        }
+    }
+
+    fn hashed_strs() -> Self {
+        Keys::Str {
+            parts: (0..PARTS).map(|_| StrPart::default()).collect(),
+            hasher: DefaultHashBuilder::default(),
         }
     }
 
@@ -181,6 +192,7 @@ impl Keys {
             Keys::IntRange { len, .. } => *len as usize,
             Keys::Int { values, .. } => values.len(),
             Keys::UInt { values, .. } => values.len(),
+            Keys::StrSorted(arena) => arena.len(),
             Keys::Str { parts, .. } => {
                 parts.iter().map(StrPart::len).max().unwrap_or(0) << PART_BITS
             }
@@ -204,7 +216,7 @@ impl Keys {
                 offset: lo.rem_euclid(PARTITIONS as i64) as u32,
                 mask: (PARTITIONS - 1) as u32,
             },
-            Keys::Str { .. } => Partitioner {
+            Keys::Str { .. } | Keys::StrSorted(_) => Partitioner {
                 offset: 0,
                 mask: (PARTS - 1) as u32,
             },
@@ -220,7 +232,7 @@ impl Keys {
     #[inline]
     pub fn local(&self, id: u32) -> usize {
         match self {
-            Keys::Str { .. } => (id >> PART_BITS) as usize,
+            Keys::Str { .. } | Keys::StrSorted(_) => (id >> PART_BITS) as usize,
             _ => id as usize / PARTITIONS,
         }
     }
@@ -228,7 +240,7 @@ impl Keys {
     /// One more than the largest [`Keys::local`].
     pub fn locals(&self) -> usize {
         match self {
-            Keys::Str { .. } => (self.len() >> PART_BITS) + 1,
+            Keys::Str { .. } | Keys::StrSorted(_) => (self.len() >> PART_BITS) + 1,
             _ => self.len() / PARTITIONS + 1,
         }
     }
@@ -236,7 +248,7 @@ impl Keys {
     /// How many partitions can hold lines (strings use 16 of them).
     pub fn partitions_used(&self) -> usize {
         match self {
-            Keys::Str { .. } => PARTS,
+            Keys::Str { .. } | Keys::StrSorted(_) => PARTS,
             _ => PARTITIONS,
         }
     }
@@ -310,6 +322,40 @@ impl Keys {
                 };
                 let nulls = nulls.as_ref().filter(|n| n.null_count() > 0);
                 self.intern_ints(a.values(), nulls, rows_seen, out)
+            }
+            Keys::StrSorted(arena) => {
+                let sorted = match array.data_type() {
+                    DataType::Utf8 => {
+                        let a = array.as_string::<i32>();
+                        sorted_strs(arena, &nulls, |i| a.value(i).as_bytes(), out)?
+                    }
+                    DataType::LargeUtf8 => {
+                        let a = array.as_string::<i64>();
+                        sorted_strs(arena, &nulls, |i| a.value(i).as_bytes(), out)?
+                    }
+                    DataType::Utf8View => {
+                        let a = array.as_string_view();
+                        sorted_strs(arena, &nulls, |i| a.value(i).as_bytes(), out)?
+                    }
+                    dt => {
+                        return Err(CoreError::Input(format!(
+                            "internal: {dt} is not a string type"
+                        )))
+                    }
+                };
+                if sorted {
+                    return Ok(Remap::None);
+                }
+                // A key out of order: hash the keys held, in id order, then this array.
+                let Keys::StrSorted(arena) = std::mem::replace(self, Self::hashed_strs()) else {
+                    unreachable!("matched above")
+                };
+                let mut table = vec![0; arena.len()];
+                if let Keys::Str { parts, hasher } = self {
+                    intern_strs(parts, hasher, &None, |i| arena.get(i as u32), &mut table)?;
+                }
+                self.intern_array(array, rows_seen, out)?;
+                Ok(Remap::Table(table))
             }
             Keys::Str { parts, hasher } => {
                 match array.data_type() {
@@ -452,6 +498,7 @@ impl Keys {
         let mut ids: Vec<u32> = match self {
             Keys::IntEmpty => return Vec::new(),
             Keys::IntRange { len, .. } => return (0..*len).collect(),
+            Keys::StrSorted(arena) => return (0..arena.len() as u32).collect(),
             Keys::Str { parts, .. } => (0..n as u32)
                 .filter(|&id| self.exists_str(parts, id))
                 .collect(),
@@ -505,8 +552,9 @@ impl Keys {
         id: impl Fn(&T) -> u32 + Sync,
     ) -> Vec<(u32, u32)> {
         use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-        // A compact integer range ranks by id.
-        let rank = (!matches!(self, Keys::IntRange { .. })).then(|| self.ranks());
+        // A compact integer range and sorted strings rank by id.
+        let by_id = matches!(self, Keys::IntRange { .. } | Keys::StrSorted(_));
+        let rank = (!by_id).then(|| self.ranks());
         let slot: Vec<AtomicU64> = (0..self.len())
             .into_par_iter()
             .map(|_| AtomicU64::new(u64::MAX))
@@ -572,6 +620,7 @@ impl Keys {
     fn str_key(&self, id: u32) -> &[u8] {
         match self {
             Keys::Str { parts, .. } => parts[(id as usize) & (PARTS - 1)].get(id >> PART_BITS),
+            Keys::StrSorted(arena) => arena.get(id),
             _ => b"",
         }
     }
@@ -583,7 +632,9 @@ impl Keys {
             Keys::IntRange { lo, .. } => (lo + id as i64).to_string(),
             Keys::Int { values, .. } => values[id as usize].to_string(),
             Keys::UInt { values, .. } => values[id as usize].to_string(),
-            Keys::Str { .. } => format!("'{}'", String::from_utf8_lossy(self.str_key(id))),
+            Keys::Str { .. } | Keys::StrSorted(_) => {
+                format!("'{}'", String::from_utf8_lossy(self.str_key(id)))
+            }
         }
     }
 
@@ -603,7 +654,7 @@ impl Keys {
                     .map(|&i| values[i as usize])
                     .collect::<Vec<u64>>(),
             )),
-            Keys::Str { .. } => {
+            Keys::Str { .. } | Keys::StrSorted(_) => {
                 let lens: Vec<usize> = ids.par_iter().map(|&i| self.str_key(i).len()).collect();
                 if i32::try_from(lens.iter().sum::<usize>()).is_ok() {
                     Arc::new(self.strings::<i32>(ids, &lens))
@@ -617,6 +668,126 @@ impl Keys {
         } else {
             Ok(arrow_cast::cast(&arr, data_type)?)
         }
+    }
+}
+
+/// Gives the strings `get(0..out.len())` their rank as id when they continue
+/// the strictly increasing byte order of `arena` (equal keys are adjacent,
+/// nulls anywhere), appending the new ones; returns `false`, changing
+/// nothing, at the first key out of order.
+///
+/// In parallel: every chunk checks its own rows and notes where a new key
+/// starts; a serial pass checks the chunk boundaries and counts the new keys
+/// before each chunk; every chunk then writes its ids.
+fn sorted_strs<'a>(
+    arena: &mut StrPart,
+    nulls: &Option<arrow_buffer::NullBuffer>,
+    get: impl Fn(usize) -> &'a [u8] + Sync,
+    out: &mut [u32],
+) -> Result<bool> {
+    let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
+    // Per chunk: rows where a key greater than the one before starts, or None when out of order.
+    let starts: Vec<Option<Vec<u32>>> = (0..out.len())
+        .into_par_iter()
+        .step_by(CHUNK)
+        .map(|start| {
+            let end = (start + CHUNK).min(out.len());
+            let mut new = Vec::new();
+            let mut prev: Option<&[u8]> = None;
+            for i in start..end {
+                if is_null(i) {
+                    continue;
+                }
+                let key = get(i);
+                if let Some(p) = prev {
+                    if same(p, key) {
+                        continue;
+                    }
+                    if p > key {
+                        return None;
+                    }
+                }
+                new.push((i - start) as u32);
+                prev = Some(key);
+            }
+            Some(new)
+        })
+        .collect();
+    let Some(mut starts) = starts.into_iter().collect::<Option<Vec<_>>>() else {
+        return Ok(false);
+    };
+    // Chunk boundaries: a chunk's first key against the last key before it.
+    let mut last: Option<&[u8]> = (arena.len() > 0).then(|| arena.get(arena.len() as u32 - 1));
+    for (c, new) in starts.iter_mut().enumerate() {
+        let Some(&first) = new.first() else { continue };
+        let key = get(c * CHUNK + first as usize);
+        match last.map(|l| l.cmp(key)) {
+            Some(std::cmp::Ordering::Equal) => {
+                new.remove(0);
+            }
+            Some(std::cmp::Ordering::Greater) => return Ok(false),
+            _ => {}
+        }
+        if let Some(&j) = new.last() {
+            last = Some(get(c * CHUNK + j as usize));
+        }
+    }
+    let total = arena.len() + starts.iter().map(Vec::len).sum::<usize>();
+    if total >= NULL_ID as usize {
+        return Err(Keys::too_many());
+    }
+    // The id of each chunk's rows before its first new key: the last id before the chunk.
+    let mut before = Vec::with_capacity(starts.len());
+    let mut next = arena.len() as u32;
+    for new in &starts {
+        before.push(next.wrapping_sub(1));
+        next += new.len() as u32;
+    }
+    out.par_chunks_mut(CHUNK)
+        .zip(&starts)
+        .zip(&before)
+        .enumerate()
+        .for_each(|(c, ((o, new), &b))| {
+            let (mut id, mut k) = (b, 0);
+            for (j, slot) in o.iter_mut().enumerate() {
+                if is_null(c * CHUNK + j) {
+                    *slot = NULL_ID;
+                    continue;
+                }
+                if new.get(k) == Some(&(j as u32)) {
+                    id = id.wrapping_add(1);
+                    k += 1;
+                }
+                *slot = id;
+            }
+        });
+    if arena.offsets.is_empty() {
+        arena.offsets.push(0);
+    }
+    arena.offsets.reserve(total - arena.len());
+    for (c, new) in starts.iter().enumerate() {
+        for &j in new {
+            arena.bytes.extend_from_slice(get(c * CHUNK + j as usize));
+            arena.offsets.push(arena.bytes.len());
+        }
+    }
+    Ok(true)
+}
+
+/// `a == b`, inlined for the short keys customer ids are (a call to `memcmp`
+/// per row costs more than the comparison).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    match n {
+        0..=7 => a.iter().zip(b).all(|(x, y)| x == y),
+        // Two overlapping words cover 8 to 16 bytes.
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
     }
 }
 
@@ -771,6 +942,88 @@ mod tests {
         want.sort_by_key(|&i| keys[i].as_bytes());
         let got: Vec<usize> = k.key_order(&out).iter().map(|&i| i as usize).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn short_key_equality() {
+        let keys = [
+            "",
+            "a",
+            "b",
+            "ab",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefgi",
+            "abcdefghijklmnop",
+            "abcdefghijklmnoq",
+            "bbcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopr",
+        ];
+        for x in keys {
+            for y in keys {
+                assert_eq!(same(x.as_bytes(), y.as_bytes()), x == y, "{x:?} {y:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn sorted_strings_get_their_rank_until_one_is_out_of_order() {
+        // Keys in increasing byte order, repeated, with nulls, across chunks (2^16 rows)
+        // and arrays: ids are ranks, no hashing.
+        let key = |i: usize| format!("C{:07}", i / 3);
+        let n = 3 * CHUNK + 5;
+        let rows: Vec<Option<String>> = (0..n).map(|i| (i % 11 != 4).then(|| key(i))).collect();
+        let mut k = Keys::new(KeyKind::Str);
+        let (mut out, mut all) = (vec![], vec![]);
+        for piece in rows.chunks(CHUNK + 17) {
+            let a = StringArray::from(piece.to_vec());
+            assert_eq!(
+                k.intern_array(&a, all.len(), &mut out).unwrap(),
+                Remap::None
+            );
+            all.extend_from_slice(&out);
+        }
+        assert!(matches!(k, Keys::StrSorted(_)));
+        assert_eq!(k.len(), n.div_ceil(3));
+        for (i, (&id, row)) in all.iter().zip(&rows).enumerate() {
+            match row {
+                None => assert_eq!(id, NULL_ID, "row {i}"),
+                Some(s) => {
+                    assert_eq!(id as usize, i / 3, "row {i}");
+                    assert_eq!(k.display(id), format!("'{s}'"));
+                }
+            }
+        }
+        assert_eq!(k.ranks()[..3], [0, 1, 2]);
+        // A key out of order: every key is hashed, the table maps the old ids.
+        let back = StringArray::from(vec!["C0000001", "Z", "C0000001"]);
+        let Remap::Table(table) = k.intern_array(&back, n, &mut out).unwrap() else {
+            panic!("expected a table");
+        };
+        assert!(matches!(k, Keys::Str { .. }));
+        assert_eq!(table.len(), n.div_ceil(3));
+        assert_eq!(out[0], table[1]);
+        assert_eq!(out[0], out[2]);
+        assert_eq!(k.display(out[1]), "'Z'");
+        for (old, &new) in table.iter().enumerate() {
+            assert_eq!(k.display(new), format!("'{}'", key(old * 3)));
+        }
+        // Equal keys across an array boundary keep one id; a smaller one turns hashed.
+        let mut k = Keys::new(KeyKind::Str);
+        k.intern_array(&StringArray::from(vec!["a", "b"]), 0, &mut out)
+            .unwrap();
+        k.intern_array(
+            &StringArray::from(vec![None, Some("b"), Some("c")]),
+            2,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, vec![NULL_ID, 1, 2]);
+        let r = k
+            .intern_array(&StringArray::from(vec!["c", "a"]), 5, &mut out)
+            .unwrap();
+        assert!(matches!(r, Remap::Table(_)) && matches!(k, Keys::Str { .. }));
     }
 
     #[test]

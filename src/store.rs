@@ -3,10 +3,21 @@
 //! (issue 3: a transaction table larger than memory gives exactly the
 //! in-memory answer).
 //!
-//! All lines of a customer share one partition ([`Keys::partition`]), so the
-//! segmentation later reads one partition at a time: memory is bounded by the
-//! budget while reading, and by the largest partitions in flight (one per
-//! thread) while segmenting, plus the per-customer state.
+//! All lines of a customer share one partition, so the segmentation later
+//! reads one partition at a time: memory is bounded by the budget while
+//! reading, and by the largest partitions in flight (one per thread) while
+//! segmenting, plus the per-customer state. A store has one of two layouts:
+//!
+//! - **hashed**: [`PARTITIONS`] partitions, a customer's lines in partition
+//!   [`Keys::partition`] of its id, in any order (the general case);
+//! - **runs** ([`Store::runs`]): while the input comes grouped by customer
+//!   (every customer's rows adjacent, as in a table sorted by customer), the
+//!   lines are appended in input order, a few consecutive chunks per
+//!   partition, with no scatter at all; each customer's lines are one run, in
+//!   one partition. The reader ([`crate::ingest`]) checks that no customer
+//!   comes back after its run ended; the first that does, a memory budget
+//!   reached (spill files are hashed) or a rebase of the ids turns the store
+//!   hashed for good ([`Store::ungroup`]), and the answer is the same.
 //!
 //! A spill file is a sequence of blocks. Each block records the cumulative
 //! [`Remap::Shift`](crate::keys::Remap) of customer and order ids at the time
@@ -49,6 +60,11 @@ const READ_LINES: usize = 1 << 16;
 pub struct Store {
     /// The lines held in memory, per partition.
     pub mem: Vec<Part>,
+    /// The layout is runs (see the module docs), not hashed.
+    runs: bool,
+    /// Hash partitions that can hold lines, and lines reserved in each when hashed.
+    used: usize,
+    reserve: usize,
     has_orders: bool,
     opts: SpillOptions,
     spill: Option<Spill>,
@@ -65,28 +81,114 @@ struct Spill {
 }
 
 impl Store {
-    /// An empty store; `reserve` lines are reserved in each of the first `used` partitions.
+    /// An empty hashed store; `reserve` lines are reserved in each of the first `used` partitions.
     pub fn new(has_orders: bool, used: usize, reserve: usize, opts: SpillOptions) -> Self {
+        let mut s = Self::runs(has_orders, used, reserve, opts);
+        s.mem = s.hashed_parts();
+        s.runs = false;
+        s
+    }
+
+    /// An empty store in runs (module docs); [`Store::ungroup`] makes it
+    /// hashed with `reserve` lines in each of the first `used` partitions.
+    pub fn runs(has_orders: bool, used: usize, reserve: usize, opts: SpillOptions) -> Self {
         // Never reserve more than the budget holds.
-        let cap = opts.memory_limit.map_or(reserve, |m| {
+        let reserve = opts.memory_limit.map_or(reserve, |m| {
             reserve.min(m as usize / Self::line_bytes(has_orders) / used.max(1) + 1)
         });
-        let mem = (0..PARTITIONS)
-            .map(|p| {
-                let cap = if p < used { cap } else { 0 };
-                Part {
-                    lines: Vec::with_capacity(cap),
-                    orders: has_orders.then(|| Vec::with_capacity(cap)),
-                }
-            })
-            .collect();
         Store {
-            mem,
+            mem: Vec::new(),
+            runs: true,
+            used,
+            reserve,
             has_orders,
             opts,
             spill: None,
             shift: (0, 0),
             spilled_bytes: 0,
+        }
+    }
+
+    /// Empty hashed partitions, with room for at least `reserve` lines in each used one.
+    fn hashed_parts(&self) -> Vec<Part> {
+        (0..PARTITIONS)
+            .map(|p| {
+                let cap = if p < self.used { self.reserve } else { 0 };
+                Part {
+                    lines: Vec::with_capacity(cap),
+                    orders: self.has_orders.then(|| Vec::with_capacity(cap)),
+                }
+            })
+            .collect()
+    }
+
+    /// Whether the layout is runs (module docs).
+    pub fn is_runs(&self) -> bool {
+        self.runs
+    }
+
+    /// Makes the store hashed (module docs) and returns the lines it held in
+    /// memory, which the caller puts back with [`Store::push_part`].
+    pub fn take_all(&mut self) -> Vec<Part> {
+        let held = std::mem::take(&mut self.mem);
+        self.mem = self.hashed_parts();
+        self.runs = false;
+        held
+    }
+
+    /// Makes a store in runs hashed: every line moves to the partition of its
+    /// customer (`keys`), in parallel (a count, then every part writes its own
+    /// ranges). Does nothing to a hashed store.
+    pub fn ungroup(&mut self, keys: &Keys) {
+        if !self.runs {
+            return;
+        }
+        let held = self.take_all();
+        let part_of = keys.partitioner();
+        let counts: Vec<[usize; PARTITIONS]> = held
+            .par_iter()
+            .map(|p| {
+                let mut c = [0usize; PARTITIONS];
+                p.lines.iter().for_each(|l| c[part_of.get(l.customer)] += 1);
+                c
+            })
+            .collect();
+        let mut offsets = vec![[0usize; PARTITIONS]; held.len()];
+        for (p, dst) in self.mem.iter_mut().enumerate() {
+            let mut at = 0;
+            for (h, c) in counts.iter().enumerate() {
+                offsets[h][p] = at;
+                at += c[p];
+            }
+            dst.lines.reserve(at);
+            if let Some(o) = dst.orders.as_mut() {
+                o.reserve(at);
+            }
+        }
+        let dst = part_ptrs(&mut self.mem);
+        held.par_iter().zip(offsets).for_each(|(src, mut at)| {
+            for (i, l) in src.lines.iter().enumerate() {
+                let p = part_of.get(l.customer);
+                // SAFETY: the ranges `offsets[h][p]..+counts[h][p]` of the held parts are
+                // disjoint and inside the capacity reserved above (the partitions were empty).
+                unsafe {
+                    dst[p].0.get().add(at[p]).write(*l);
+                    if let Some(o) = src.orders.as_ref() {
+                        dst[p].1.get().add(at[p]).write(o[i]);
+                    }
+                }
+                at[p] += 1;
+            }
+        });
+        for (p, part) in self.mem.iter_mut().enumerate() {
+            let n: usize = counts.iter().map(|c| c[p]).sum();
+            // SAFETY: the loop above wrote every slot below `n`.
+            unsafe {
+                part.lines.set_len(n);
+                if let Some(o) = part.orders.as_mut() {
+                    o.set_len(n);
+                }
+            }
         }
     }
 
@@ -115,16 +217,22 @@ impl Store {
         self.shift.1 += s;
     }
 
-    /// Writes the lines in memory to disk when they pass the budget.
-    pub fn check_budget(&mut self) -> Result<()> {
+    /// Writes the lines in memory to disk when they pass the budget (a store
+    /// in runs turns hashed first: spill files are per hash partition).
+    pub fn check_budget(&mut self, keys: &Keys) -> Result<()> {
         match self.opts.memory_limit {
-            Some(limit) if self.mem_bytes() > limit => self.flush(),
+            Some(limit) if self.mem_bytes() > limit => {
+                self.ungroup(keys);
+                self.flush()
+            }
             _ => Ok(()),
         }
     }
 
-    /// Writes every partition's lines in memory to its spill file as one block.
-    pub fn flush(&mut self) -> Result<()> {
+    /// Writes every partition's lines in memory to its spill file as one block
+    /// (a hashed store only).
+    fn flush(&mut self) -> Result<()> {
+        debug_assert!(!self.runs, "spill files are per hash partition");
         if self.spill.is_none() {
             let base = match &self.opts.dir {
                 Some(d) => d.clone(),
@@ -178,6 +286,7 @@ impl Store {
 
     /// Appends lines of any partitions (after a remap), each to the partition of its customer.
     pub fn push_part(&mut self, part: &Part, keys: &Keys) -> Result<()> {
+        debug_assert!(!self.runs, "push_part moves lines to their hash partition");
         for (i, l) in part.lines.iter().enumerate() {
             let dst = &mut self.mem[keys.partition(l.customer)];
             dst.lines.push(*l);
@@ -185,7 +294,7 @@ impl Store {
                 d.push(o[i]);
             }
         }
-        self.check_budget()
+        self.check_budget(keys)
     }
 
     /// The lines, ready to be read partition by partition.
@@ -196,6 +305,8 @@ impl Store {
         };
         Ok(Stored {
             mem: self.mem,
+            runs: self.runs,
+            has_orders: self.has_orders,
             spilled,
             spilled_bytes: self.spilled_bytes,
         })
@@ -221,6 +332,11 @@ impl Spill {
 pub struct Stored {
     /// Lines still in memory, per partition.
     pub mem: Vec<Part>,
+    /// The partitions are runs (module docs): each customer's lines are
+    /// adjacent, in one partition; else they are hashed.
+    pub runs: bool,
+    /// Whether the lines carry order ids.
+    pub has_orders: bool,
     /// Spilled lines, if any.
     pub spilled: Option<Spilled>,
     /// Bytes written to spill files.
@@ -311,6 +427,34 @@ impl Spilled {
             }
         }
         Ok(())
+    }
+}
+
+/// The start of every part's lines (and orders: null without), for parallel
+/// writes into reserved ranges.
+pub(crate) fn part_ptrs(parts: &mut [Part]) -> Vec<(Ptr<Line>, Ptr<u32>)> {
+    parts
+        .iter_mut()
+        .map(|p| {
+            let orders = p
+                .orders
+                .as_mut()
+                .map_or(std::ptr::null_mut(), |o| o.as_mut_ptr());
+            (Ptr(p.lines.as_mut_ptr()), Ptr(orders))
+        })
+        .collect()
+}
+
+/// A raw pointer that may cross threads: each slot is written by exactly one task.
+#[derive(Clone, Copy)]
+pub(crate) struct Ptr<T>(pub(crate) *mut T);
+unsafe impl<T> Send for Ptr<T> {}
+unsafe impl<T> Sync for Ptr<T> {}
+
+impl<T> Ptr<T> {
+    /// The pointer (a method, so closures capture the whole `Send` wrapper).
+    pub(crate) fn get(self) -> *mut T {
+        self.0
     }
 }
 
@@ -408,7 +552,7 @@ mod tests {
         let mut s = Store::new(true, PARTITIONS, 4, opts);
         s.mem[3].lines.push(line(3, 10, -5));
         s.mem[3].orders.as_mut().unwrap().push(7);
-        s.check_budget().unwrap();
+        s.check_budget(&Keys::new(KeyKind::UInt)).unwrap();
         assert!(s.mem[3].lines.is_empty());
         assert_eq!(s.spilled_bytes(), (HEADER + 20) as u64);
         // Ids grow by 64 (customers) and 2 (orders): the spilled line follows.
@@ -474,7 +618,7 @@ mod tests {
         };
         let mut s = Store::new(false, PARTITIONS, 0, opts);
         s.mem[0].lines.push(line(0, 0, 1));
-        let e = s.check_budget().unwrap_err();
+        let e = s.check_budget(&Keys::new(KeyKind::UInt)).unwrap_err();
         assert!(
             matches!(e, CoreError::Spill { ref path, .. } if path.contains("nonexistent")),
             "{e}"

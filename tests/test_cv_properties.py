@@ -4,6 +4,7 @@ Random transaction tables are segmented by the product and by
 ``tests/reference.py`` (a slow, obviously-correct reading of
 spec/SEGMENTATION.md sections 0-2) and every output column is compared exactly.
 Further properties: row order and Arrow chunking do not change the result (I5),
+nor does input sorted by customer (kept in runs, string ids ranked as they come),
 Arrow input types (integer/string/dictionary customers; date32, date64 and
 timestamps with and without a time zone; float, integer and decimal amounts)
 give the same answer as the reference (I1, I6).
@@ -366,6 +367,30 @@ def test_arrow_chunking_does_not_matter(case, chunk):
     assert whole.equals(split), f"\n{whole}\n!=\n{split}"
     want = reference(rows, cfg, string_ids)
     assert_same(arrow_records(whole), want, whole.column("customer_id").to_pylist())
+
+
+@FEWER
+@given(
+    case=cases(),
+    chunk=st.integers(1, 9),
+    back=st.integers(-1, 160),
+    descending=st.booleans(),
+)
+def test_input_sorted_by_customer_matches_reference(case, chunk, back, descending):
+    """I5 for input sorted by customer, which the reader keeps in runs (no scatter)
+    and whose string ids it ranks as they come (no hashing): equal to the reference,
+    also when the first row comes back at position ``back`` (after other customers'
+    runs: the reader must turn hashed; -1: it does not) and in batches of ``chunk``
+    rows (runs cut by batches)."""
+    rows, cfg, string_ids = case
+    rows = sorted(rows, key=lambda r: (_cust(r[0], string_ids), r[1]), reverse=descending)
+    if back >= 0:
+        rows.insert(min(back, len(rows) - 1), rows.pop(0))
+    t = pa.Table.from_pandas(to_frame(rows, string_ids), preserve_index=False)
+    t = pa.Table.from_batches(t.to_batches(max_chunksize=chunk), schema=t.schema)
+    got = product(t, cfg)
+    want = reference(rows, cfg, string_ids)
+    assert_same(arrow_records(got), want, got.column("customer_id").to_pylist())
 
 
 # Arrow input types (section 0): every accepted type gives the reference answer.
