@@ -275,10 +275,9 @@ pub(crate) fn run(
         as_of,
         ..Default::default()
     };
-    let lo = ing.min_day();
-    let seg = match (as_of, lo) {
-        (Some(as_of), Some(lo)) => {
-            let (seg, seen) = pass(ing.lines, &ing.customers, lo, as_of, opts, extras, cancel)?;
+    let seg = match (as_of, ing.days) {
+        (Some(as_of), Some(days)) => {
+            let (seg, seen) = pass(ing.lines, &ing.customers, days, as_of, opts, extras, cancel)?;
             report.customers_seen = seen;
             seg
         }
@@ -338,10 +337,12 @@ pub(crate) fn cv_columns(seg: &Segmented) -> Result<Vec<ArrayRef>> {
 /// memory or disk), grouped and segmented in parallel, one task each. `lo` is
 /// the earliest day.
 #[allow(clippy::too_many_arguments)]
+/// The per-customer pass over the lines; `days` are the earliest and latest
+/// day of the lines.
 fn pass(
     lines: Stored,
     customers: &crate::keys::Keys,
-    lo: i32,
+    (lo, hi): (i32, i32),
     as_of: i32,
     opts: &CvOptions,
     extras: bool,
@@ -387,15 +388,25 @@ fn pass(
         .map(|part| {
             let mut part: Part = part?;
             cancel.check()?;
-            let (seen, kept) = if runs {
-                group_runs(&mut part, as_of)
-            } else {
-                group_part(&mut part, locals, |id| customers.local(id), as_of)
+            // Runs with no line on or after as_of are grouped already: customers are
+            // counted as they come (at most one per line).
+            let (seen, kept) = match (runs, hi >= as_of) {
+                (true, false) => (None, part.lines.len()),
+                (true, true) => {
+                    let (seen, kept) = group_runs(&mut part, as_of);
+                    (Some(seen), kept)
+                }
+                _ => {
+                    let (seen, kept) =
+                        group_part(&mut part, locals, |id| customers.local(id), as_of);
+                    (Some(seen), kept)
+                }
             };
             let mut scratch = CustomerDays::default();
             let mut rows = Vec::with_capacity(kept);
             let mut more = Vec::with_capacity(if extras { kept } else { 0 });
             let mut offset = 0;
+            let mut count = 0;
             for (i, chunk) in part
                 .lines
                 .chunk_by_mut(|a, b| a.customer == b.customer)
@@ -405,6 +416,7 @@ fn pass(
                     break;
                 }
                 let c = chunk[0].customer;
+                count += 1;
                 let orders = part
                     .orders
                     .as_ref()
@@ -421,7 +433,7 @@ fn pass(
                     more.push(ctx.extra(&scratch).map_err(|_| overflow(c))?);
                 }
             }
-            Ok((rows, more, seen))
+            Ok((rows, more, seen.unwrap_or(count)))
         })
         .collect();
     clock.lap("group and segment");

@@ -307,7 +307,7 @@ fn convert_dates(
     null_rows(array, Reason::NullDate, bad);
     let nulls = array.logical_nulls();
     let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
-    let mut push = |i: usize, d: Option<i64>| {
+    let mut push = |out: &mut [i32], i: usize, d: Option<i64>| {
         if is_null(i) {
             return;
         }
@@ -321,6 +321,10 @@ fn convert_dates(
     fn vals<T: ArrowPrimitiveType>(a: &dyn Array) -> &[T::Native] {
         a.as_primitive::<T>().values()
     }
+    // Whether days in `min..=max` and no nulls make every row valid.
+    let lowest = i64::from(earliest.map_or(lo, |e| e.max(lo)));
+    let no_nulls = nulls.as_ref().is_none_or(|n| n.null_count() == 0);
+    let all_valid = |min: i64, max: i64| no_nulls && min >= lowest && max <= i64::from(hi);
     match kind {
         DateKind::Date32 => {
             let v = vals::<Date32Type>(array);
@@ -328,24 +332,33 @@ fn convert_dates(
             let (min, max) = v
                 .iter()
                 .fold((i32::MAX, i32::MIN), |(a, b), &d| (a.min(d), b.max(d)));
-            let lowest = earliest.map_or(lo, |e| e.max(lo));
-            if nulls.as_ref().is_none_or(|n| n.null_count() == 0) && min >= lowest && max <= hi {
+            if all_valid(i64::from(min), i64::from(max)) {
                 out.copy_from_slice(v);
                 return;
             }
             for (i, &v) in v.iter().enumerate() {
-                push(i, Some(v as i64));
+                push(out, i, Some(v as i64));
             }
         }
         DateKind::Date64 => {
             for (i, &v) in vals::<Date64Type>(array).iter().enumerate() {
-                push(i, Some(v.div_euclid(86_400_000)));
+                push(out, i, Some(v.div_euclid(86_400_000)));
             }
         }
         DateKind::Naive { per_day, unit } => {
             let vs = timestamp_values(array, unit);
+            // The common case, every day valid: days by a constant division, then checked.
+            let (min, max) = match unit {
+                TimeUnit::Second => days_of::<86_400>(vs, out),
+                TimeUnit::Millisecond => days_of::<86_400_000>(vs, out),
+                TimeUnit::Microsecond => days_of::<86_400_000_000>(vs, out),
+                TimeUnit::Nanosecond => days_of::<86_400_000_000_000>(vs, out),
+            };
+            if all_valid(min, max) {
+                return;
+            }
             for (i, &v) in vs.iter().enumerate() {
-                push(i, Some(v.div_euclid(*per_day)));
+                push(out, i, Some(v.div_euclid(*per_day)));
             }
         }
         DateKind::Zoned {
@@ -365,10 +378,22 @@ fn convert_dates(
                             .local_minus_utc() as i64
                     }),
                 };
-                push(i, off.map(|o| (secs + o).div_euclid(86_400)));
+                push(out, i, off.map(|o| (secs + o).div_euclid(86_400)));
             }
         }
     }
+}
+
+/// Writes the day of every timestamp (`D` units a day) to `out`, truncated to
+/// `i32`, and returns the least and greatest day before truncation.
+fn days_of<const D: i64>(vs: &[i64], out: &mut [i32]) -> (i64, i64) {
+    let (mut min, mut max) = (i64::MAX, i64::MIN);
+    for (o, &v) in out.iter_mut().zip(vs) {
+        let d = v.div_euclid(D);
+        *o = d as i32;
+        (min, max) = (min.min(d), max.max(d));
+    }
+    (min, max)
 }
 
 fn timestamp_values<'a>(array: &'a dyn Array, unit: &TimeUnit) -> &'a [i64] {
@@ -407,7 +432,7 @@ fn convert_amounts(array: &dyn Array, out: &mut [i64], bad: &mut Bad) -> Result<
     null_rows(array, Reason::NullAmount, bad);
     let nulls = array.logical_nulls();
     let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
-    let mut push = |i: usize, m: Option<i64>, reason: Reason| match m {
+    let mut push = |out: &mut [i64], i: usize, m: Option<i64>, reason: Reason| match m {
         Some(m) => out[i] = m,
         None if !is_null(i) => bad.push((i, reason)),
         None => {}
@@ -422,13 +447,22 @@ fn convert_amounts(array: &dyn Array, out: &mut [i64], bad: &mut Bad) -> Result<
                 cast = arrow_cast::cast(array, &Float64)?;
                 cast.as_primitive::<Float64Type>()
             };
-            for (i, &x) in a.values().iter().enumerate() {
-                let reason = if x.is_finite() {
-                    Reason::AmountOutOfRange
-                } else {
-                    Reason::NonFiniteAmount
-                };
-                push(i, money::from_f64(x), reason);
+            // Every value converted without a branch; the bad ones looked for only if any.
+            let mut all_ok = true;
+            for (o, &x) in out.iter_mut().zip(a.values().iter()) {
+                let (m, ok) = money::from_f64_parts(x);
+                *o = m;
+                all_ok &= ok;
+            }
+            if !all_ok {
+                for (i, &x) in a.values().iter().enumerate() {
+                    let reason = if x.is_finite() {
+                        Reason::AmountOutOfRange
+                    } else {
+                        Reason::NonFiniteAmount
+                    };
+                    push(out, i, money::from_f64(x), reason);
+                }
             }
         }
         UInt64 => {
@@ -438,7 +472,7 @@ fn convert_amounts(array: &dyn Array, out: &mut [i64], bad: &mut Bad) -> Result<
                 .iter()
                 .enumerate()
             {
-                push(i, money::from_u64(x), Reason::AmountOutOfRange);
+                push(out, i, money::from_u64(x), Reason::AmountOutOfRange);
             }
         }
         Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 => {
@@ -450,7 +484,7 @@ fn convert_amounts(array: &dyn Array, out: &mut [i64], bad: &mut Bad) -> Result<
                 cast.as_primitive::<Int64Type>()
             };
             for (i, &x) in a.values().iter().enumerate() {
-                push(i, money::from_i64(x), Reason::AmountOutOfRange);
+                push(out, i, money::from_i64(x), Reason::AmountOutOfRange);
             }
         }
         Decimal32(_, s) | Decimal64(_, s) | Decimal128(_, s) => {
@@ -463,7 +497,7 @@ fn convert_amounts(array: &dyn Array, out: &mut [i64], bad: &mut Bad) -> Result<
                 cast.as_primitive::<Decimal128Type>()
             };
             for (i, &x) in a.values().iter().enumerate() {
-                push(i, money::from_decimal(x, s), Reason::AmountOutOfRange);
+                push(out, i, money::from_decimal(x, s), Reason::AmountOutOfRange);
             }
         }
         Decimal256(_, s) => {
@@ -471,7 +505,7 @@ fn convert_amounts(array: &dyn Array, out: &mut [i64], bad: &mut Bad) -> Result<
             let a = array.as_primitive::<Decimal256Type>();
             for (i, x) in a.values().iter().enumerate() {
                 let m = x.to_i128().and_then(|v| money::from_decimal(v, s));
-                push(i, m, Reason::AmountOutOfRange);
+                push(out, i, m, Reason::AmountOutOfRange);
             }
         }
         _ => unreachable!("checked by check_amount_type"),
@@ -526,10 +560,10 @@ where
     let has_orders = order_keys.is_some();
     let used = customers.partitions_used();
     let reserve = opts.rows_hint.map_or(0, |n| n / used + n / used / 16);
-    // Runs while the input comes grouped by customer (see `crate::store`): `seen` marks
+    // Runs while the input comes grouped by customer (see `crate::store`): `seen` knows
     // the customers whose run has started, so one that comes back is caught.
     let mut store = Store::runs(has_orders, used, reserve, opts.spill.clone());
-    let mut seen: Vec<AtomicU64> = Vec::new();
+    let mut seen = Seen::Rising(None);
     let mut stats = Stats::default();
     let mut rows_seen = 0usize;
     let (mut days, mut amounts) = (Vec::new(), Vec::new());
@@ -641,18 +675,35 @@ where
                 as_of: opts.as_of,
             };
             if store.is_runs() {
-                seen.resize_with(customers.len().div_ceil(64), || AtomicU64::new(0));
                 if moved {
                     // Every id held moved: mark the runs held again.
-                    seen.iter_mut().for_each(|w| *w.get_mut() = 0);
-                    mark_runs(&store.mem, &seen);
+                    seen = Seen::Bits(bits_of_runs(&store.mem, customers.len()).0);
                 }
-                let (st, back) = append_runs(&mut store.mem, &seen, &rows);
+                if let Seen::Bits(b) = &mut seen {
+                    b.resize_with(customers.len().div_ceil(64), || AtomicU64::new(0));
+                }
+                let bits = match &seen {
+                    Seen::Bits(b) => Some(&b[..]),
+                    Seen::Rising(_) => None,
+                };
+                let (st, w) = append_runs(&mut store.mem, bits, &rows);
                 stats.add(st);
+                let mut back = w.back;
+                if let Seen::Rising(max) = &mut seen {
+                    if w.rising && w.first.zip(*max).is_none_or(|(f, m)| f > m) {
+                        *max = w.last.or(*max);
+                    } else {
+                        // Not sorted by customer (any more): a bit per customer from now
+                        // on, and every run held checked once.
+                        let (bits, b) = bits_of_runs(&store.mem, customers.len());
+                        seen = Seen::Bits(bits);
+                        back = b;
+                    }
+                }
                 if back {
                     // A customer came back after its run ended: hashed from here on.
                     store.ungroup(&customers);
-                    seen = Vec::new();
+                    seen = Seen::Rising(None);
                     clock.lap("ungroup");
                 }
             } else {
@@ -660,9 +711,6 @@ where
             }
             clock.lap("append");
             store.check_budget(&customers)?;
-            if !store.is_runs() {
-                seen = Vec::new();
-            }
             rows_seen += n - bad.len();
             offset += n as u64;
         }
@@ -870,15 +918,55 @@ fn append(parts: &mut [Part], keys: &Keys, rows: &Rows) -> Stats {
     stats
 }
 
+/// How a store in runs knows that no customer came back after its run ended.
+enum Seen {
+    /// Every run so far started with a greater customer id than the run before
+    /// (input sorted by customer, the common case): the greatest so far.
+    Rising(Option<u32>),
+    /// A bit per customer id, set when its run started.
+    Bits(Vec<AtomicU64>),
+}
+
+/// The run starts of rows appended in runs (see [`append_runs`]).
+#[derive(Debug, Clone, Copy)]
+struct Starts {
+    /// The customers of the first and of the last run started.
+    first: Option<u32>,
+    last: Option<u32>,
+    /// Every run started with a greater customer than the run before.
+    rising: bool,
+    /// A run started whose customer was marked already (with marks).
+    back: bool,
+}
+
+impl Starts {
+    const NONE: Starts = Starts {
+        first: None,
+        last: None,
+        rising: true,
+        back: false,
+    };
+
+    /// The run starts of `self` followed by those of `next`.
+    fn then(self, next: Starts) -> Starts {
+        let rising_across = self.last.zip(next.first).is_none_or(|(l, f)| f > l);
+        Starts {
+            first: self.first.or(next.first),
+            last: next.last.or(self.last),
+            rising: self.rising && next.rising && rising_across,
+            back: self.back || next.back,
+        }
+    }
+}
+
 /// Appends the valid rows of a window to a store in runs (see [`crate::store`]):
 /// the window is cut into chunks at customer changes, and every chunk's lines
 /// go, in row order, to a new partition of their own, in parallel; rows that
 /// continue the last run held go to its partition. Adjacent rows of one
 /// customer, day (and order) are summed into one line, as in [`append`].
-/// Every run's customer is marked in `seen` (a bit per id); returns the counts
-/// over the valid rows, and whether a customer came back: a run started whose
-/// customer was marked already, so the layout must turn hashed.
-fn append_runs(parts: &mut Vec<Part>, seen: &[AtomicU64], rows: &Rows) -> (Stats, bool) {
+/// With `seen`, every run's customer is marked there (a bit per id). Returns
+/// the counts over the valid rows and the window's run starts.
+fn append_runs(parts: &mut Vec<Part>, seen: Option<&[AtomicU64]>, rows: &Rows) -> (Stats, Starts) {
     let (cids, n) = (rows.cids, rows.cids.len());
     // Rows that continue the last run held (a batch or window boundary cut a customer's rows).
     let last = parts
@@ -904,15 +992,14 @@ fn append_runs(parts: &mut Vec<Part>, seen: &[AtomicU64], rows: &Rows) -> (Stats
         }
     }
     starts.push(n);
-    let mut stats = Stats::default();
-    let mut back = false;
+    let (mut stats, mut runs) = (Stats::default(), Starts::NONE);
     if cont > 0 {
         let tail = parts.last_mut().expect("a last run");
-        let (st, b) = run_lines(tail, 0..cont, last, seen, rows);
+        let (st, r) = run_lines(tail, 0..cont, last, seen, rows);
         stats.add(st);
-        back |= b;
+        runs = runs.then(r);
     }
-    let new: Vec<(Part, Stats, bool)> = starts
+    let new: Vec<(Part, Stats, Starts)> = starts
         .par_windows(2)
         .filter(|w| w[0] < w[1])
         .map(|w| {
@@ -920,79 +1007,149 @@ fn append_runs(parts: &mut Vec<Part>, seen: &[AtomicU64], rows: &Rows) -> (Stats
                 lines: Vec::with_capacity(w[1] - w[0]),
                 orders: rows.oids.map(|_| Vec::with_capacity(w[1] - w[0])),
             };
-            let (st, b) = run_lines(&mut part, w[0]..w[1], None, seen, rows);
-            (part, st, b)
+            let (st, r) = run_lines(&mut part, w[0]..w[1], None, seen, rows);
+            (part, st, r)
         })
         .collect();
-    for (part, st, b) in new {
+    for (part, st, r) in new {
         stats.add(st);
-        back |= b;
+        runs = runs.then(r);
         if !part.lines.is_empty() {
             parts.push(part);
         }
     }
-    (stats, back)
+    (stats, runs)
 }
 
 /// Appends the valid rows `range` to `part` (see [`append_runs`]); `prev` is
 /// the customer of the run `part` ends with, when the rows continue it.
-/// Returns the counts, and whether a run started whose customer was marked.
+/// Returns the counts and the run starts.
 fn run_lines(
     part: &mut Part,
     range: std::ops::Range<usize>,
-    mut prev: Option<u32>,
-    seen: &[AtomicU64],
+    prev: Option<u32>,
+    seen: Option<&[AtomicU64]>,
     rows: &Rows,
-) -> (Stats, bool) {
-    let all_ok = rows.ok.is_empty();
+) -> (Stats, Starts) {
+    match (rows.oids.is_some(), rows.ok.is_empty()) {
+        (false, true) => run_lines_as::<false, true>(part, range, prev, seen, rows),
+        (false, false) => run_lines_as::<false, false>(part, range, prev, seen, rows),
+        (true, true) => run_lines_as::<true, true>(part, range, prev, seen, rows),
+        (true, false) => run_lines_as::<true, false>(part, range, prev, seen, rows),
+    }
+}
+
+/// [`run_lines`] with or without order ids, with every row valid or not.
+///
+/// The line being summed stays in registers and is written at slot `w` after
+/// every row; a row with another key (or a sum out of range) moves `w` on
+/// first. No branch depends on the data but the start of a run.
+fn run_lines_as<const ORDERS: bool, const ALL_OK: bool>(
+    part: &mut Part,
+    range: std::ops::Range<usize>,
+    prev: Option<u32>,
+    seen: Option<&[AtomicU64]>,
+    rows: &Rows,
+) -> (Stats, Starts) {
     let mut st = Stats::default();
-    let mut back = false;
-    // The last line's (day, order): a row of the same customer, day and order adds to it.
-    let mut last: Option<(i32, u32)> = part.lines.last().map(|l| {
-        let o = part.orders.as_ref().and_then(|o| o.last().copied());
-        (l.day, o.unwrap_or(0))
-    });
+    if ALL_OK {
+        // Every row valid: the counts in tight loops the compiler vectorises.
+        let d = &rows.days[range.clone()];
+        st.rows = d.len() as u64;
+        st.min_day = d.iter().copied().fold(i32::MAX, i32::min);
+        st.max_day = d.iter().copied().fold(i32::MIN, i32::max);
+        if let Some(x) = rows.as_of {
+            st.on_or_after = d.iter().map(|&v| u64::from(v >= x)).sum();
+        }
+    }
+    let mut none = Vec::new();
+    let orders = match part.orders.as_mut() {
+        Some(o) if ORDERS => o,
+        _ if ORDERS => unreachable!("the lines of a run with orders hold order ids"),
+        _ => &mut none,
+    };
+    part.lines.reserve(range.len());
+    if ORDERS {
+        orders.reserve(range.len());
+    }
+    let (lp, op) = (part.lines.as_mut_ptr(), orders.as_mut_ptr());
+    // The line being summed: key (customer, day, order), amount, slot. A customer
+    // that is never valid (NULL_ID) makes the first row start a new line.
+    let n0 = part.lines.len();
+    let (mut pc, mut pd, mut po, mut amt, mut w) = match (prev, part.lines.last()) {
+        (Some(_), Some(l)) => (
+            l.customer,
+            l.day,
+            if ORDERS { orders[n0 - 1] } else { 0 },
+            l.amount,
+            n0 - 1,
+        ),
+        _ => (NULL_ID, 0, 0, 0, n0.wrapping_sub(1)),
+    };
+    let mut runs = Starts::NONE;
+    let oids = rows.oids.unwrap_or(&[]);
     for i in range {
-        if !all_ok && !rows.ok[i] {
+        if !ALL_OK && !rows.ok[i] {
             continue;
         }
         let (c, d, a) = (rows.cids[i], rows.days[i], rows.amounts[i]);
-        let o = rows.oids.map_or(0, |o| o[i]);
-        st.rows += 1;
-        st.on_or_after += u64::from(rows.as_of.is_some_and(|x| d >= x));
-        st.min_day = st.min_day.min(d);
-        st.max_day = st.max_day.max(d);
-        if prev == Some(c) {
-            if last == Some((d, o)) {
-                let line = part.lines.last_mut().expect("a last line");
-                if let Some(sum) = line.amount.checked_add(a) {
-                    line.amount = sum;
-                    continue;
-                }
-            }
-        } else {
-            prev = Some(c);
-            let bit = 1u64 << (c % 64);
-            back |= seen[c as usize / 64].fetch_or(bit, Relaxed) & bit != 0;
+        let o = if ORDERS { oids[i] } else { 0 };
+        if !ALL_OK {
+            st.rows += 1;
+            st.on_or_after += u64::from(rows.as_of.is_some_and(|x| d >= x));
+            st.min_day = st.min_day.min(d);
+            st.max_day = st.max_day.max(d);
         }
-        last = Some((d, o));
-        part.lines.push(Line::new(c, d, a));
-        if let Some(orders) = part.orders.as_mut() {
-            orders.push(o);
+        if c != pc {
+            // A run starts.
+            runs.rising &= runs.last.is_none_or(|l| c > l);
+            runs.first = runs.first.or(Some(c));
+            runs.last = Some(c);
+            if let Some(seen) = seen {
+                let bit = 1u64 << (c % 64);
+                runs.back |= seen[c as usize / 64].fetch_or(bit, Relaxed) & bit != 0;
+            }
+        }
+        let (sum, overflow) = amt.overflowing_add(a);
+        let new = (c != pc) | (d != pd) | (o != po) | overflow;
+        w = w.wrapping_add(usize::from(new));
+        amt = if new { a } else { sum };
+        // SAFETY: `w` < n0 + rows so far <= the capacity reserved above.
+        unsafe {
+            lp.add(w).write(Line::new(c, d, amt));
+            if ORDERS {
+                op.add(w).write(o);
+            }
+        }
+        (pc, pd, po) = (c, d, o);
+    }
+    // SAFETY: every slot below `w + 1` was written (or held a line already).
+    unsafe {
+        part.lines.set_len(w.wrapping_add(1));
+        if ORDERS {
+            orders.set_len(w.wrapping_add(1));
         }
     }
-    (st, back)
+    (st, runs)
 }
 
-/// Marks the customer of every run of `parts` in `seen` (after the ids moved).
-fn mark_runs(parts: &[Part], seen: &[AtomicU64]) {
-    parts.par_iter().for_each(|p| {
+/// A bit per customer id (`ids` of them) for the customer of every run of
+/// `parts`, and whether a customer has two runs.
+fn bits_of_runs(parts: &[Part], ids: usize) -> (Vec<AtomicU64>, bool) {
+    let seen: Vec<AtomicU64> = (0..ids.div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+    // Every part is marked (no stop at the first customer found twice).
+    let back = parts.par_iter().map(|p| {
+        let mut back = false;
         for (i, l) in p.lines.iter().enumerate() {
             if i == 0 || p.lines[i - 1].customer != l.customer {
-                seen[l.customer as usize / 64].fetch_or(1 << (l.customer % 64), Relaxed);
+                let bit = 1u64 << (l.customer % 64);
+                back |= seen[l.customer as usize / 64].fetch_or(bit, Relaxed) & bit != 0;
             }
         }
+        back
     });
+    let back = back.reduce(|| false, |a, b| a | b);
+    (seen, back)
 }
 
 /// Brings the ids of every line held (in memory and spilled) up to date after

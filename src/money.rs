@@ -9,35 +9,31 @@ pub const SCALE: i64 = 1_000_000;
 /// `None` when the value is not finite or does not fit in an `i64`.
 #[inline]
 pub fn from_f64(x: f64) -> Option<i64> {
-    if !x.is_finite() {
-        return None;
-    }
+    let (m, ok) = from_f64_parts(x);
+    ok.then_some(m)
+}
+
+/// [`from_f64`] without a branch, for loops over a column: the millionths
+/// (meaningless when not valid) and whether `x` is valid.
+#[inline]
+pub fn from_f64_parts(x: f64) -> (i64, bool) {
     let y = x * SCALE as f64;
     // 2^63 is exactly representable; anything that rounds to it or beyond does not fit.
-    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&y) {
-        return None;
-    }
-    Some(round_half_away(y))
+    // NaN and the infinities are outside too.
+    let ok = (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&y);
+    (round_half_away(y), ok)
 }
 
 /// `y.round() as i64` for `|y| < 2^63`, without a call into libm (baseline
-/// x86-64 has no rounding instruction): below 2^52 the fraction `y - trunc(y)`
-/// is exact; from 2^52 on every float is an integer.
+/// x86-64 has no rounding instruction) and without a branch: below 2^52 the
+/// fraction `y - trunc(y)` is exact; from 2^52 on every float is an integer,
+/// so the fraction is 0. Outside the range the result is meaningless (never UB).
 #[inline]
 fn round_half_away(y: f64) -> i64 {
-    const EXACT: f64 = 4_503_599_627_370_496.0; // 2^52
     let t = y as i64; // truncates towards zero
-    if y.abs() >= EXACT {
-        return t;
-    }
     let frac = y - t as f64;
-    if frac >= 0.5 {
-        t + 1
-    } else if frac <= -0.5 {
-        t - 1
-    } else {
-        t
-    }
+    t.wrapping_add(i64::from(frac >= 0.5))
+        .wrapping_sub(i64::from(frac <= -0.5))
 }
 
 /// Converts an integer amount (whole units) to millionths.
