@@ -2,12 +2,15 @@
 """Benchmark: custseg.customer_value against the same CV rules in polars, DuckDB and pandas.
 
     python benches/bench_customer_value.py [--rows 1M,10M] [--ids int,str]
-        [--contenders custseg,polars,duckdb,pandas] [--repeat 3] [--threads N]
-        [--pandas-max-rows 10M] [--json out.json]
+        [--contenders custseg,polars,duckdb,pandas] [--order grouped|shuffled|by-date]
+        [--repeat 3] [--threads N] [--pandas-max-rows 10M] [--json out.json]
 
 Every contender gets the same input: ``custseg.datasets.synthetic(customers=..., years=4,
 seed=42, ids=...)``, a pyarrow Table (customer_id int64 or string, date date32, amount
-float64) with the customer count calibrated to the requested number of rows. The rules are
+float64) with the customer count calibrated to the requested number of rows, its rows
+grouped per customer in date order as generated (``--order``: ``shuffled`` or ``by-date``
+give the same rows in another order; custseg reads grouped and sorted input fastest, the
+others do not care). The rules are
 the defaults of ``custseg.customer_value`` (SEGMENTATION.md sections 0-2): semiannual periods
 (P1), as_of = 2026-01-01 (I3), purchase events = positive customer-days (I2), monetary
 window of 2 periods (CV3), cuts 0.05/0.25/0.50 (CV6). The contenders are in
@@ -101,12 +104,26 @@ def customers_for(rows: int) -> int:
     return CALIBRATION.get(rows) or max(1, round(rows / ROWS_PER_CUSTOMER))
 
 
-def load(rows: int, ids: str) -> Any:
+ORDERS = ("grouped", "shuffled", "by-date")
+
+
+def load(rows: int, ids: str, order: str = "grouped") -> Any:
+    """The synthetic table; ``order``: as generated (``grouped``: each customer's rows
+    together, in date order, customers by id), ``shuffled`` (a fixed random permutation)
+    or ``by-date`` (a transaction log: sorted by date, customers by id within a day)."""
     import custseg
 
-    return custseg.datasets.synthetic(
+    table = custseg.datasets.synthetic(
         customers=customers_for(rows), years=YEARS, seed=SEED, ids=ids
     )
+    if order == "shuffled":
+        import numpy as np
+
+        perm = np.random.default_rng(SEED).permutation(table.num_rows)
+        table = table.take(perm)
+    elif order == "by-date":
+        table = table.sort_by([("date", "ascending")])  # stable: customers by id within a day
+    return table
 
 
 # ---------------------------------------------------------------------------
@@ -259,7 +276,7 @@ def worker(args: argparse.Namespace) -> int:
     """One (rows, ids, contender) in this fresh process; writes its result as JSON."""
     name, threads = args.contender, args.threads
     t0 = time.perf_counter()
-    table = load(args.rows, args.ids)
+    table = load(args.rows, args.ids, args.order)
     load_s = time.perf_counter() - t0
     release_memory()
     loaded = rss_kib()
@@ -305,6 +322,7 @@ def worker(args: argparse.Namespace) -> int:
         "customers": customers_for(args.rows),
         "result_rows": result_rows,
         "ids": args.ids,
+        "order": args.order,
         "contender": name,
         "threads": threads,
         "threads_used": threads_used(name, threads),
@@ -426,7 +444,7 @@ def run_worker(
 
 
 def spawn(rows: int, ids: str, name: str, args: argparse.Namespace) -> dict[str, Any]:
-    worker_args = ["--rows", str(rows), "--ids", ids, "--contenders", name]
+    worker_args = ["--rows", str(rows), "--ids", ids, "--contenders", name, "--order", args.order]
     what = f"{name} at rows={rows_label(rows)} ids={ids}"
     return run_worker(str(Path(__file__).resolve()), worker_args, what, args)
 
@@ -459,6 +477,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rows", default="1M,10M", help="comma-separated sizes: 100k,1M,10M,100M")
     p.add_argument("--ids", default="int,str", help="comma-separated: int,str")
     p.add_argument("--contenders", default=",".join(ALL_CONTENDERS))
+    p.add_argument(
+        "--order",
+        default="grouped",
+        choices=ORDERS,
+        help="row order of the input: grouped per customer (as generated), shuffled, by-date",
+    )
     p.add_argument("--repeat", type=int, default=3, help="timed runs (best is reported)")
     p.add_argument("--threads", type=int, default=None, help="threads for everyone (all cores)")
     p.add_argument(
@@ -491,7 +515,8 @@ def main(argv: list[str] | None = None) -> int:
     mach, vers, command = print_header(versions(names))
     threads = "all cores" if args.threads is None else f"{args.threads}"
     print(
-        f"data: custseg.datasets.synthetic(years={YEARS}, seed={SEED}); threads: {threads} "
+        f"data: custseg.datasets.synthetic(years={YEARS}, seed={SEED}), rows {args.order}; "
+        f"threads: {threads} "
         f"(pandas: 1); best of {args.repeat}; every result checked equal to custseg first"
     )
     print(
@@ -540,6 +565,7 @@ def main(argv: list[str] | None = None) -> int:
                 "pandas_max_rows": pandas_max,
                 "years": YEARS,
                 "seed": SEED,
+                "order": args.order,
                 "as_of": contenders().AS_OF.isoformat(),
             },
             "results": results,

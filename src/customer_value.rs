@@ -388,25 +388,23 @@ fn pass(
         .map(|part| {
             let mut part: Part = part?;
             cancel.check()?;
-            // Runs with no line on or after as_of are grouped already: customers are
-            // counted as they come (at most one per line).
+            // Runs with no line on or after as_of are grouped already: only counted.
             let (seen, kept) = match (runs, hi >= as_of) {
-                (true, false) => (None, part.lines.len()),
-                (true, true) => {
-                    let (seen, kept) = group_runs(&mut part, as_of);
-                    (Some(seen), kept)
+                (true, false) => {
+                    let l = &part.lines;
+                    let n = usize::from(!l.is_empty())
+                        + l.windows(2)
+                            .filter(|w| w[0].customer != w[1].customer)
+                            .count();
+                    (n as u64, n)
                 }
-                _ => {
-                    let (seen, kept) =
-                        group_part(&mut part, locals, |id| customers.local(id), as_of);
-                    (Some(seen), kept)
-                }
+                (true, true) => group_runs(&mut part, as_of),
+                _ => group_part(&mut part, locals, |id| customers.local(id), as_of),
             };
             let mut scratch = CustomerDays::default();
             let mut rows = Vec::with_capacity(kept);
             let mut more = Vec::with_capacity(if extras { kept } else { 0 });
             let mut offset = 0;
-            let mut count = 0;
             for (i, chunk) in part
                 .lines
                 .chunk_by_mut(|a, b| a.customer == b.customer)
@@ -416,7 +414,6 @@ fn pass(
                     break;
                 }
                 let c = chunk[0].customer;
-                count += 1;
                 let orders = part
                     .orders
                     .as_ref()
@@ -433,7 +430,7 @@ fn pass(
                     more.push(ctx.extra(&scratch).map_err(|_| overflow(c))?);
                 }
             }
-            Ok((rows, more, seen.unwrap_or(count)))
+            Ok((rows, more, seen))
         })
         .collect();
     clock.lap("group and segment");

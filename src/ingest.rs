@@ -999,15 +999,26 @@ fn append_runs(parts: &mut Vec<Part>, seen: Option<&[AtomicU64]>, rows: &Rows) -
         stats.add(st);
         runs = runs.then(r);
     }
+    // Each chunk's lines are summed in a scratch part reused by the task, then copied
+    // to a part of their exact size (rows of one day often share a line: a part sized
+    // by its rows would hold a third of unused room).
+    let scratch = || Part {
+        lines: Vec::new(),
+        orders: rows.oids.map(|_| Vec::new()),
+    };
     let new: Vec<(Part, Stats, Starts)> = starts
         .par_windows(2)
         .filter(|w| w[0] < w[1])
-        .map(|w| {
-            let mut part = Part {
-                lines: Vec::with_capacity(w[1] - w[0]),
-                orders: rows.oids.map(|_| Vec::with_capacity(w[1] - w[0])),
+        .map_init(scratch, |buf, w| {
+            buf.lines.clear();
+            if let Some(o) = buf.orders.as_mut() {
+                o.clear();
+            }
+            let (st, r) = run_lines(buf, w[0]..w[1], None, seen, rows);
+            let part = Part {
+                lines: buf.lines.to_vec(),
+                orders: buf.orders.as_ref().map(|o| o.to_vec()),
             };
-            let (st, r) = run_lines(&mut part, w[0]..w[1], None, seen, rows);
             (part, st, r)
         })
         .collect();
@@ -1068,9 +1079,9 @@ fn run_lines_as<const ORDERS: bool, const ALL_OK: bool>(
         _ if ORDERS => unreachable!("the lines of a run with orders hold order ids"),
         _ => &mut none,
     };
-    part.lines.reserve(range.len());
+    part.lines.reserve_exact(range.len());
     if ORDERS {
-        orders.reserve(range.len());
+        orders.reserve_exact(range.len());
     }
     let (lp, op) = (part.lines.as_mut_ptr(), orders.as_mut_ptr());
     // The line being summed: key (customer, day, order), amount, slot. A customer

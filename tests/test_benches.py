@@ -25,3 +25,25 @@ def test_bench_btyd_quick_runs() -> None:
     lines = [ln.split() for ln in r.stdout.splitlines()]
     phases = {ln[0] for ln in lines if len(ln) > 3 and ln[1] == "20k" and ln[2] == "custseg"}
     assert phases == {"fit", "predict", "total"}, r.stdout
+
+
+def test_bench_customer_value_checks_every_contender_on_every_order() -> None:
+    """The correctness gate of the benchmark (each contender equal to custseg before it
+    is timed) on 100k rows in all three row orders, string ids (the hashed and the
+    sorted-id paths of custseg, and the contenders' string handling)."""
+    for order in ("grouped", "shuffled", "by-date"):
+        r = subprocess.run(
+            [
+                sys.executable,
+                str(BENCHES / "bench_customer_value.py"),
+                *("--rows", "100k", "--ids", "str", "--order", order, "--repeat", "1"),
+                *("--contenders", "custseg,polars,duckdb"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert r.returncode == 0, r.stdout + r.stderr
+        rows = [ln.split() for ln in r.stdout.splitlines() if ln.split()[:2] == ["100k", "str"]]
+        assert [ln[2] for ln in rows] == ["custseg", "polars", "duckdb"], r.stdout
+        assert f"rows {order}" in r.stdout
