@@ -742,10 +742,22 @@ mod tests {
     fn run_ingested(ing: Ingested, o: &CvOptions) -> Vec<(i64, String, String, i32, i64, f64)> {
         let cancel = Cancel::new();
         let (out, _) = customer_value(ing, "c", o, &cancel).unwrap();
-        let label = |i: usize, r: usize| {
+        // The labels of a dictionary column (its keys normalised once, not per row).
+        let labels = |i: usize| -> Vec<String> {
             let a = out.column(i).as_any_dictionary();
-            let k = a.normalized_keys()[r];
-            a.values().as_string::<i32>().value(k).to_string()
+            let values = a.values().as_string::<i32>();
+            a.normalized_keys()
+                .iter()
+                .map(|&k| values.value(k).to_string())
+                .collect()
+        };
+        let (groups, segments) = (labels(1), labels(2));
+        let label = |i: usize, r: usize| {
+            if i == 1 {
+                groups[r].clone()
+            } else {
+                segments[r].clone()
+            }
         };
         (0..out.num_rows())
             .map(|r| {

@@ -34,6 +34,11 @@ const CHUNK: usize = 1 << 16;
 pub const PARTITIONS: usize = 64;
 /// String hash partitions (a power of two).
 const PARTS: usize = 16;
+/// Sorted string keys from which a key out of order keeps them as a front tier
+/// (binary search, ids kept) rather than hashing them all ([`Remap::Table`]):
+/// by then the input is mostly sorted, and hashing millions of keys again
+/// would cost more than the searches of the keys that follow.
+const FRONT_MIN: usize = if cfg!(test) { 1 << 10 } else { 1 << 20 };
 const PART_BITS: u32 = 4;
 
 /// What kind of key a column holds, decided once from the schema.
@@ -129,10 +134,15 @@ pub enum Keys {
     /// String keys met in strictly increasing byte order so far: id = rank,
     /// one arena, no table (its `table` stays empty).
     StrSorted(StrPart),
-    /// String keys in hash partitions.
+    /// String keys in hash partitions (id = `base + (local << 4 | partition)`),
+    /// after a `front` of keys met in increasing order (ids below `base`, in
+    /// rank order, looked up by binary search: [`FRONT_MIN`]).
     Str {
         parts: Vec<StrPart>,
         hasher: DefaultHashBuilder,
+        front: StrPart,
+        /// `front.len()` rounded up to a multiple of [`PARTS`] (0 without a front).
+        base: u32,
     },
 }
 
@@ -178,10 +188,13 @@ impl Keys {
         }
     }
 
-    fn hashed_strs() -> Self {
+    fn hashed_strs(front: StrPart) -> Self {
+        let base = front.len().next_multiple_of(PARTS) as u32;
         Keys::Str {
             parts: (0..PARTS).map(|_| StrPart::default()).collect(),
             hasher: DefaultHashBuilder::default(),
+            front,
+            base,
         }
     }
 
@@ -193,8 +206,8 @@ impl Keys {
             Keys::Int { values, .. } => values.len(),
             Keys::UInt { values, .. } => values.len(),
             Keys::StrSorted(arena) => arena.len(),
-            Keys::Str { parts, .. } => {
-                parts.iter().map(StrPart::len).max().unwrap_or(0) << PART_BITS
+            Keys::Str { parts, base, .. } => {
+                *base as usize + (parts.iter().map(StrPart::len).max().unwrap_or(0) << PART_BITS)
             }
         }
     }
@@ -346,30 +359,48 @@ impl Keys {
                 if sorted {
                     return Ok(Remap::None);
                 }
-                // A key out of order: hash the keys held, in id order, then this array.
-                let Keys::StrSorted(arena) = std::mem::replace(self, Self::hashed_strs()) else {
-                    unreachable!("matched above")
-                };
+                // A key out of order: many keys held stay a sorted front; a few are
+                // hashed, in id order, then this array.
+                let arena = std::mem::take(arena);
+                if arena.len() >= FRONT_MIN {
+                    *self = Self::hashed_strs(arena);
+                    return self.intern_array(array, rows_seen, out);
+                }
+                *self = Self::hashed_strs(StrPart::default());
                 let mut table = vec![0; arena.len()];
-                if let Keys::Str { parts, hasher } = self {
-                    intern_strs(parts, hasher, &None, |i| arena.get(i as u32), &mut table)?;
+                if let Keys::Str { parts, hasher, .. } = self {
+                    let no_front = (&StrPart::default(), 0);
+                    intern_strs(
+                        parts,
+                        hasher,
+                        no_front,
+                        &None,
+                        |i| arena.get(i as u32),
+                        &mut table,
+                    )?;
                 }
                 self.intern_array(array, rows_seen, out)?;
                 Ok(Remap::Table(table))
             }
-            Keys::Str { parts, hasher } => {
+            Keys::Str {
+                parts,
+                hasher,
+                front,
+                base,
+            } => {
+                let front = (&*front, *base);
                 match array.data_type() {
                     DataType::Utf8 => {
                         let a = array.as_string::<i32>();
-                        intern_strs(parts, hasher, &nulls, |i| a.value(i).as_bytes(), out)?
+                        intern_strs(parts, hasher, front, &nulls, |i| a.value(i).as_bytes(), out)?
                     }
                     DataType::LargeUtf8 => {
                         let a = array.as_string::<i64>();
-                        intern_strs(parts, hasher, &nulls, |i| a.value(i).as_bytes(), out)?
+                        intern_strs(parts, hasher, front, &nulls, |i| a.value(i).as_bytes(), out)?
                     }
                     DataType::Utf8View => {
                         let a = array.as_string_view();
-                        intern_strs(parts, hasher, &nulls, |i| a.value(i).as_bytes(), out)?
+                        intern_strs(parts, hasher, front, &nulls, |i| a.value(i).as_bytes(), out)?
                     }
                     dt => {
                         return Err(CoreError::Input(format!(
@@ -499,8 +530,10 @@ impl Keys {
             Keys::IntEmpty => return Vec::new(),
             Keys::IntRange { len, .. } => return (0..*len).collect(),
             Keys::StrSorted(arena) => return (0..arena.len() as u32).collect(),
-            Keys::Str { parts, .. } => (0..n as u32)
-                .filter(|&id| self.exists_str(parts, id))
+            Keys::Str {
+                parts, front, base, ..
+            } => (front.len() as u32..n as u32)
+                .filter(|&id| id >= *base && self.exists_str(parts, id - base))
                 .collect(),
             _ => (0..n as u32).collect(),
         };
@@ -523,7 +556,19 @@ impl Keys {
                     a.0.cmp(&b.0)
                         .then_with(|| self.str_key(a.1).cmp(self.str_key(b.1)))
                 });
-                ids = keyed.into_iter().map(|k| k.1).collect();
+                // The front (ids 0.., in order already) merged with the hashed keys, sorted.
+                let front = self.front_len() as u32;
+                let mut merged = Vec::with_capacity(front as usize + keyed.len());
+                let mut f = 0;
+                for (_, id) in keyed {
+                    while f < front && self.str_key(f) < self.str_key(id) {
+                        merged.push(f);
+                        f += 1;
+                    }
+                    merged.push(id);
+                }
+                merged.extend(f..front);
+                ids = merged;
             }
             _ => {}
         }
@@ -613,13 +658,27 @@ impl Keys {
         }
     }
 
+    /// Whether the hashed id `id` (less the base) was handed out.
     fn exists_str(&self, parts: &[StrPart], id: u32) -> bool {
         ((id >> PART_BITS) as usize) < parts[(id as usize) & (PARTS - 1)].len()
     }
 
+    /// Keys in the sorted front of hashed strings (0 for other keys).
+    fn front_len(&self) -> usize {
+        match self {
+            Keys::Str { front, .. } => front.len(),
+            _ => 0,
+        }
+    }
+
     fn str_key(&self, id: u32) -> &[u8] {
         match self {
-            Keys::Str { parts, .. } => parts[(id as usize) & (PARTS - 1)].get(id >> PART_BITS),
+            Keys::Str {
+                parts, front, base, ..
+            } => match id.checked_sub(*base) {
+                None => front.get(id),
+                Some(h) => parts[(h as usize) & (PARTS - 1)].get(h >> PART_BITS),
+            },
             Keys::StrSorted(arena) => arena.get(id),
             _ => b"",
         }
@@ -774,6 +833,24 @@ fn sorted_strs<'a>(
     Ok(true)
 }
 
+/// The id of `key` in a sorted front (its rank), by binary search.
+fn find_sorted(front: &StrPart, key: &[u8]) -> Option<u32> {
+    let n = front.len() as u32;
+    if n == 0 || key < front.get(0) || key > front.get(n - 1) {
+        return None;
+    }
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match front.get(mid).cmp(key) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Some(mid),
+        }
+    }
+    None
+}
+
 /// `a == b`, inlined for the short keys customer ids are (a call to `memcmp`
 /// per row costs more than the comparison).
 #[inline]
@@ -796,6 +873,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 fn intern_strs<'a>(
     parts: &mut [StrPart],
     hasher: &DefaultHashBuilder,
+    (front, base): (&StrPart, u32),
     nulls: &Option<arrow_buffer::NullBuffer>,
     get: impl Fn(usize) -> &'a [u8] + Sync,
     out: &mut [u32],
@@ -803,9 +881,11 @@ fn intern_strs<'a>(
     // Hash in parallel, bucket the rows of each chunk by partition, then let
     // one task per partition intern its rows in row order. A row with the same
     // key as the row before (rows often come grouped by customer) is neither
-    // hashed nor interned: it copies that row's id at the end.
+    // hashed nor interned: it copies that row's id at the end. A key of the
+    // sorted front gets its id there and then.
     type Chunk = (Vec<u64>, Vec<Vec<u32>>, Vec<u32>);
     let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
+    let out_ptr = Out(out.as_mut_ptr());
     let chunks: Vec<Chunk> = (0..out.len())
         .into_par_iter()
         .step_by(CHUNK)
@@ -824,6 +904,11 @@ fn intern_strs<'a>(
                     repeats.push(j as u32);
                     continue;
                 }
+                if let Some(id) = find_sorted(front, key) {
+                    // SAFETY: this chunk's task alone writes its rows; `out` outlives it.
+                    unsafe { *out_ptr.ptr().add(i) = id };
+                    continue;
+                }
                 let h = hasher.hash_one(key);
                 hashes[j] = h;
                 rows[(h as usize) & (PARTS - 1)].push(j as u32);
@@ -831,7 +916,6 @@ fn intern_strs<'a>(
             (hashes, rows, repeats)
         })
         .collect();
-    let out_ptr = Out(out.as_mut_ptr());
     parts
         .par_iter_mut()
         .enumerate()
@@ -840,12 +924,12 @@ fn intern_strs<'a>(
                 for &j in &rows[p] {
                     let i = c * CHUNK + j as usize;
                     let local = part.intern(hashes[j as usize], get(i));
-                    if local >= (NULL_ID >> PART_BITS) {
+                    if local >= ((NULL_ID - base) >> PART_BITS) {
                         return Err(Keys::too_many());
                     }
                     // SAFETY: row i belongs to partition p only, so no other task writes out[i];
                     // `out` has `i + 1` elements at least and outlives this scope.
-                    unsafe { *out_ptr.ptr().add(i) = local << PART_BITS | p as u32 };
+                    unsafe { *out_ptr.ptr().add(i) = base + (local << PART_BITS | p as u32) };
                 }
             }
             Ok(())
@@ -945,6 +1029,58 @@ mod tests {
     }
 
     #[test]
+    fn a_long_sorted_front_keeps_its_ids() {
+        // FRONT_MIN (2^10 in tests) sorted keys and more: a key out of order keeps them as
+        // the sorted front (no remap); later keys are found there or hashed after it.
+        let key = |i: usize| format!("C{:07}", 2 * i);
+        let n = FRONT_MIN + 5;
+        let sorted: Vec<String> = (0..n).map(key).collect();
+        let mut k = Keys::new(KeyKind::Str);
+        let mut ids = vec![];
+        k.intern_array(&StringArray::from(sorted.clone()), 0, &mut ids)
+            .unwrap();
+        assert_eq!(ids, (0..n as u32).collect::<Vec<_>>());
+        let later = vec![
+            key(7),            // in the front
+            "C0000003".into(), // inside the front's range, new
+            "C0000003".into(),
+            "A".into(), // before it
+            "Z".into(), // after it
+            key(n - 1),
+            "C0000003".into(),
+        ];
+        let mut out = vec![];
+        let r = k
+            .intern_array(&StringArray::from(later.clone()), n, &mut out)
+            .unwrap();
+        assert_eq!(r, Remap::None, "the front keeps its ids");
+        assert!(matches!(k, Keys::Str { .. }));
+        assert_eq!(out[0], 7);
+        assert_eq!(out[5], n as u32 - 1);
+        assert!(out[1] >= n as u32 && out[1] % PARTS as u32 == k.partition(out[1]) as u32);
+        assert_eq!((out[1], out[1]), (out[2], out[6]));
+        for (id, s) in ids.iter().chain(&out).zip(sorted.iter().chain(&later)) {
+            assert_eq!(k.display(*id), format!("'{s}'"));
+        }
+        // Ranks follow the bytes across the front and the hashed keys.
+        let mut all: Vec<(String, u32)> = sorted.iter().cloned().zip(ids.iter().copied()).collect();
+        all.extend([1, 3, 4].map(|j| (later[j].clone(), out[j])));
+        all.sort();
+        let rank = k.ranks();
+        for (pos, (s, id)) in all.iter().enumerate() {
+            assert_eq!(rank[*id as usize] as usize, pos, "{s}");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for &(_, id) in &all {
+            assert!(k.local(id) < k.locals());
+            assert!(seen.insert((k.partition(id), k.local(id))));
+        }
+        let t = k.take(&[out[3], 0, out[4]], &DataType::Utf8).unwrap();
+        let t = t.as_string::<i32>();
+        assert_eq!((t.value(0), t.value(1), t.value(2)), ("A", "C0000000", "Z"));
+    }
+
+    #[test]
     fn short_key_equality() {
         let keys = [
             "",
@@ -996,19 +1132,14 @@ mod tests {
             }
         }
         assert_eq!(k.ranks()[..3], [0, 1, 2]);
-        // A key out of order: every key is hashed, the table maps the old ids.
+        // A key out of order: these many keys stay a sorted front (a few are hashed
+        // again, below; a long front: `a_long_sorted_front_keeps_its_ids`).
+        assert!(k.len() >= FRONT_MIN);
         let back = StringArray::from(vec!["C0000001", "Z", "C0000001"]);
-        let Remap::Table(table) = k.intern_array(&back, n, &mut out).unwrap() else {
-            panic!("expected a table");
-        };
+        assert_eq!(k.intern_array(&back, n, &mut out).unwrap(), Remap::None);
         assert!(matches!(k, Keys::Str { .. }));
-        assert_eq!(table.len(), n.div_ceil(3));
-        assert_eq!(out[0], table[1]);
-        assert_eq!(out[0], out[2]);
+        assert_eq!((out[0], out[2]), (1, 1));
         assert_eq!(k.display(out[1]), "'Z'");
-        for (old, &new) in table.iter().enumerate() {
-            assert_eq!(k.display(new), format!("'{}'", key(old * 3)));
-        }
         // Equal keys across an array boundary keep one id; a smaller one turns hashed.
         let mut k = Keys::new(KeyKind::Str);
         k.intern_array(&StringArray::from(vec!["a", "b"]), 0, &mut out)
@@ -1021,9 +1152,18 @@ mod tests {
         .unwrap();
         assert_eq!(out, vec![NULL_ID, 1, 2]);
         let r = k
-            .intern_array(&StringArray::from(vec!["c", "a"]), 5, &mut out)
+            .intern_array(&StringArray::from(vec!["c", "a", "d"]), 5, &mut out)
             .unwrap();
-        assert!(matches!(r, Remap::Table(_)) && matches!(k, Keys::Str { .. }));
+        let Remap::Table(table) = r else {
+            panic!("expected a table, got {r:?}");
+        };
+        assert!(matches!(k, Keys::Str { .. }));
+        assert_eq!(k.len() % PARTS, 0, "hashed ids");
+        assert_eq!(out[0], table[2]);
+        assert_eq!(out[1], table[0]);
+        let keys: Vec<String> = table.iter().map(|&id| k.display(id)).collect();
+        assert_eq!(keys, ["'a'", "'b'", "'c'"]);
+        assert_eq!(k.display(out[2]), "'d'");
     }
 
     #[test]
