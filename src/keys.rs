@@ -556,15 +556,30 @@ impl Keys {
                     a.0.cmp(&b.0)
                         .then_with(|| self.str_key(a.1).cmp(self.str_key(b.1)))
                 });
-                // The front (ids 0.., in order already) merged with the hashed keys, sorted.
+                // The front (ids 0.., in order already) merged with the hashed keys, sorted:
+                // each hashed key's place in the front by a binary search, in parallel.
                 let front = self.front_len() as u32;
+                let at: Vec<u32> = keyed
+                    .par_iter()
+                    .map(|&(_, id)| {
+                        let key = self.str_key(id);
+                        let (mut lo, mut hi) = (0, front);
+                        while lo < hi {
+                            let mid = lo + (hi - lo) / 2;
+                            if self.str_key(mid) < key {
+                                lo = mid + 1;
+                            } else {
+                                hi = mid;
+                            }
+                        }
+                        lo
+                    })
+                    .collect();
                 let mut merged = Vec::with_capacity(front as usize + keyed.len());
                 let mut f = 0;
-                for (_, id) in keyed {
-                    while f < front && self.str_key(f) < self.str_key(id) {
-                        merged.push(f);
-                        f += 1;
-                    }
+                for (&(_, id), &a) in keyed.iter().zip(&at) {
+                    merged.extend(f..a);
+                    f = a;
                     merged.push(id);
                 }
                 merged.extend(f..front);
