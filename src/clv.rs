@@ -148,19 +148,27 @@ pub(crate) fn columns(seg: &Segmented, opts: &ClvOptions) -> Result<Vec<ArrayRef
         .collect();
     let loyalty = seg.column_x(|_, x| f64::from(x.periods_with_events) / f64::from(x.periods_span));
     let keys: Vec<i64> = clv.iter().map(|&c| ordered(c)).collect();
-    let tier: Vec<i8> = tiers_of(&keys, &opts.tiers)
-        .into_iter()
-        .map(|t| t as i8)
-        .collect();
-    let (value_t, loyal_t) = if clv.is_empty() {
-        (0.0, 0.0)
-    } else {
-        (
-            opts.value_threshold.unwrap_or_else(|| median(clv.clone())),
-            opts.loyalty_threshold
-                .unwrap_or_else(|| median(loyalty.clone())),
-        )
-    };
+    // The tiers (CLV2) and the two medians (CLV3) are selections: side by side.
+    let (tier, (value_t, loyal_t)) = rayon::join(
+        || -> Vec<i8> {
+            tiers_of(&keys, &opts.tiers)
+                .into_iter()
+                .map(|t| t as i8)
+                .collect()
+        },
+        || {
+            if clv.is_empty() {
+                return (0.0, 0.0);
+            }
+            rayon::join(
+                || opts.value_threshold.unwrap_or_else(|| median(clv.clone())),
+                || {
+                    opts.loyalty_threshold
+                        .unwrap_or_else(|| median(loyalty.clone()))
+                },
+            )
+        },
+    );
     let quadrant: Vec<i8> = clv
         .iter()
         .zip(&loyalty)

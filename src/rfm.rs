@@ -7,6 +7,7 @@ use arrow_array::types::Int16Type;
 use arrow_array::{ArrayRef, DictionaryArray, Float64Array, Int16Array, Int32Array, Int64Array};
 use arrow_array::{Int8Array, StringArray};
 use arrow_schema::{DataType, Field};
+use rayon::prelude::*;
 
 use crate::customer_value::{Extra, Row, Segmented};
 use crate::error::{CoreError, Result};
@@ -159,30 +160,40 @@ pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef
     } else {
         seg.column_x(|_, x| x.net)
     };
-    let (rs, fs, ms) = (
-        scores(&last, opts.bins),
-        scores(&events, opts.bins),
-        scores(&money_key, opts.bins),
+    // The monetary scores (selections) while the narrow R and F ones count.
+    let (ms, (rs, fs)) = rayon::join(
+        || scores(&money_key, opts.bins),
+        || (scores(&last, opts.bins), scores(&events, opts.bins)),
     );
-    let n_rules = opts.rules.len();
+    // The first rule matching each of the B^3 score triples (R3), then one lookup per customer.
+    let b = usize::from(opts.bins);
+    let cell = |r: u8, f: u8, m: u8| {
+        (usize::from(r - 1) * b + usize::from(f - 1)) * b + usize::from(m - 1)
+    };
+    let mut code_of = vec![0i16; b * b * b];
+    for r in 1..=opts.bins {
+        for f in 1..=opts.bins {
+            for m in 1..=opts.bins {
+                let inside = |v: u8, (lo, hi): (u8, u8)| lo <= v && v <= hi;
+                code_of[cell(r, f, m)] = opts
+                    .rules
+                    .iter()
+                    .position(|rule| inside(r, rule.r) && inside(f, rule.f) && inside(m, rule.m))
+                    .unwrap_or(opts.rules.len()) as i16;
+            }
+        }
+    }
     let codes: Vec<i16> = (0..rs.len())
-        .map(|i| {
-            let inside = |v: u8, (lo, hi): (u8, u8)| lo <= v && v <= hi;
-            opts.rules
-                .iter()
-                .position(|rule| {
-                    inside(rs[i], rule.r) && inside(fs[i], rule.f) && inside(ms[i], rule.m)
-                })
-                .unwrap_or(n_rules) as i16
-        })
+        .into_par_iter()
+        .map(|i| code_of[cell(rs[i], fs[i], ms[i])])
         .collect();
     // Three ASCII digits per customer, written straight into one buffer.
-    let mut cells = arrow_array::builder::StringBuilder::with_capacity(rs.len(), 3 * rs.len());
-    for i in 0..rs.len() {
-        let digits = [b'0' + rs[i], b'0' + fs[i], b'0' + ms[i]];
-        cells.append_value(std::str::from_utf8(&digits).expect("ASCII digits"));
-    }
-    let cells = cells.finish();
+    let digits: Vec<u8> = (0..rs.len())
+        .into_par_iter()
+        .flat_map_iter(|i| [b'0' + rs[i], b'0' + fs[i], b'0' + ms[i]])
+        .collect();
+    let offsets = arrow_buffer::OffsetBuffer::from_lengths(std::iter::repeat_n(3, rs.len()));
+    let cells = StringArray::try_new(offsets, digits.into(), None)?;
     let score = |s: Vec<u8>| -> ArrayRef {
         Arc::new(Int8Array::from_iter_values(s.into_iter().map(|v| v as i8)))
     };

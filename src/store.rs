@@ -217,12 +217,22 @@ impl Store {
         self.shift.1 += s;
     }
 
-    /// Writes the lines in memory to disk when they pass the budget (a store
-    /// in runs turns hashed first: spill files are per hash partition).
+    /// Writes the lines in memory to disk when they pass the budget. A store in
+    /// runs turns hashed (spill files are per hash partition) a few runs at a
+    /// time, each eighth of the budget written as it is gathered, so the lines
+    /// in memory never take twice the budget.
     pub fn check_budget(&mut self, keys: &Keys) -> Result<()> {
         match self.opts.memory_limit {
             Some(limit) if self.mem_bytes() > limit => {
-                self.ungroup(keys);
+                if self.runs {
+                    let held = self.take_all();
+                    for part in held {
+                        self.push_lines(&part, keys);
+                        if self.mem_bytes() > limit / 8 {
+                            self.flush()?;
+                        }
+                    }
+                }
                 self.flush()
             }
             _ => Ok(()),
@@ -286,7 +296,12 @@ impl Store {
 
     /// Appends lines of any partitions (after a remap), each to the partition of its customer.
     pub fn push_part(&mut self, part: &Part, keys: &Keys) -> Result<()> {
-        debug_assert!(!self.runs, "push_part moves lines to their hash partition");
+        self.push_lines(part, keys);
+        self.check_budget(keys)
+    }
+
+    fn push_lines(&mut self, part: &Part, keys: &Keys) {
+        debug_assert!(!self.runs, "lines move to their hash partition");
         for (i, l) in part.lines.iter().enumerate() {
             let dst = &mut self.mem[keys.partition(l.customer)];
             dst.lines.push(*l);
@@ -294,7 +309,6 @@ impl Store {
                 d.push(o[i]);
             }
         }
-        self.check_budget(keys)
     }
 
     /// The lines, ready to be read partition by partition.
