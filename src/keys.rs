@@ -1096,6 +1096,74 @@ mod tests {
     }
 
     #[test]
+    fn string_ids_stay_consistent_whatever_the_order() {
+        // Random arrays of keys: sorted ones (ranked), then out of order (a front when
+        // long, else hashed again), with repeats and nulls. Every key keeps one id across
+        // arrays (after the remaps returned), and ranks follow the bytes.
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(11);
+        for (case, sorted_keys) in [5usize, 300, FRONT_MIN + 300].into_iter().enumerate() {
+            let mut pool: Vec<String> = (0..sorted_keys)
+                .map(|i| format!("k{:06}{}", i * 3, "x".repeat(i % 13)))
+                .collect();
+            pool.sort();
+            let mut k = Keys::new(KeyKind::Str);
+            let mut seen: Vec<(Option<String>, u32)> = vec![];
+            let mut arrays: Vec<Vec<Option<String>>> =
+                vec![pool.iter().cloned().map(Some).collect()];
+            for _ in 0..4 {
+                arrays.push(
+                    (0..500)
+                        .map(|_| match rng.random_range(0..10) {
+                            0 => None,
+                            1..=5 => Some(pool[rng.random_range(0..pool.len())].clone()),
+                            _ => Some(format!("k{:06}n", rng.random_range(0..4 * sorted_keys))),
+                        })
+                        .collect(),
+                );
+            }
+            for (a, keys) in arrays.iter().enumerate() {
+                let mut out = vec![];
+                let remap = k
+                    .intern_array(&StringArray::from(keys.clone()), seen.len(), &mut out)
+                    .unwrap();
+                if let Remap::Table(t) = &remap {
+                    seen.iter_mut()
+                        .filter(|(s, _)| s.is_some())
+                        .for_each(|(_, id)| *id = t[*id as usize]);
+                } else {
+                    assert_eq!(remap, Remap::None, "case {case}, array {a}");
+                }
+                seen.extend(keys.iter().cloned().zip(out));
+            }
+            assert_eq!(
+                matches!(&k, Keys::Str { front, .. } if front.len() > 0),
+                sorted_keys >= FRONT_MIN,
+                "case {case}: a front only from FRONT_MIN keys"
+            );
+            let mut by_key = std::collections::BTreeMap::new();
+            for (s, id) in &seen {
+                match s {
+                    None => assert_eq!(*id, NULL_ID),
+                    Some(s) => {
+                        assert_eq!(k.display(*id), format!("'{s}'"), "case {case}");
+                        assert_eq!(*by_key.entry(s.clone()).or_insert(*id), *id, "{s}");
+                    }
+                }
+            }
+            let rank = k.ranks();
+            for (pos, id) in by_key.values().enumerate() {
+                assert_eq!(rank[*id as usize] as usize, pos, "case {case}");
+            }
+            let mut locals = std::collections::HashSet::new();
+            for id in by_key.values() {
+                assert!(k.local(*id) < k.locals());
+                assert!(locals.insert((k.partition(*id), k.local(*id))));
+            }
+        }
+    }
+
+    #[test]
     fn short_key_equality() {
         let keys = [
             "",
