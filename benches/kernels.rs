@@ -138,13 +138,13 @@ fn data() -> &'static Data {
         let int_batch = batch(int_ids, &cols.day, &amounts);
         let str_batch = batch(str_ids, &cols.day, &amounts);
         let ing = run_ingest(&int_batch);
-        // (lines, local index) per partition, so the bench needs no `Keys`.
-        let parts = ing
-            .lines
-            .mem
-            .iter()
-            .map(|p| (p.lines.clone(), ing.customers.locals()))
-            .collect::<Vec<_>>();
+        // (lines, local index) per hash partition, so the bench needs no `Keys`. The rows
+        // come grouped by customer, so the reader kept them in runs: laid out here as the
+        // hashed layout holds them (each partition's lines in row order).
+        let mut parts = vec![(Vec::new(), ing.customers.locals()); custseg::keys::PARTITIONS];
+        for l in ing.lines.mem.iter().flat_map(|p| &p.lines) {
+            parts[ing.customers.partition(l.customer)].0.push(*l);
+        }
         eprintln!(
             "synthetic table: {} rows, {CUSTOMERS} customers",
             cols.day.len()
