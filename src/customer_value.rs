@@ -243,7 +243,11 @@ pub fn customer_value(
     cancel: &Cancel,
 ) -> Result<(RecordBatch, Report)> {
     let customer_type = ing.customer_type.clone();
-    let (seg, report, keys) = run(ing, opts, false, cancel)?;
+    let need = Need {
+        cv: true,
+        extras: false,
+    };
+    let (seg, report, keys) = run(ing, opts, need, cancel)?;
     let mut clock = crate::timings::Phases::start();
     let mut columns = vec![keys.take(&seg.ids(), &customer_type)?];
     clock.lap("customer column");
@@ -255,12 +259,21 @@ pub fn customer_value(
     ))
 }
 
-/// Resolves `as_of`, runs the per-customer pass (with the [`Extra`] facts when
-/// `extras`) and fills the report; returns the customer keys for the output.
+/// What the per-customer pass computes beyond the CV1-CV5 facts of each row.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Need {
+    /// The CV6 tiers (only the Customer Value columns read them).
+    pub cv: bool,
+    /// The [`Extra`] facts of RFM and CLV.
+    pub extras: bool,
+}
+
+/// Resolves `as_of`, runs the per-customer pass (as `need` says) and fills the
+/// report; returns the customer keys for the output.
 pub(crate) fn run(
     ing: Ingested,
     opts: &CvOptions,
-    extras: bool,
+    need: Need,
     cancel: &Cancel,
 ) -> Result<(Segmented, Report, crate::keys::Keys)> {
     opts.validate()?;
@@ -277,7 +290,7 @@ pub(crate) fn run(
     };
     let seg = match (as_of, ing.days) {
         (Some(as_of), Some(days)) => {
-            let (seg, seen) = pass(ing.lines, &ing.customers, days, as_of, opts, extras, cancel)?;
+            let (seg, seen) = pass(ing.lines, &ing.customers, days, as_of, opts, need, cancel)?;
             report.customers_seen = seen;
             seg
         }
@@ -331,21 +344,18 @@ pub(crate) fn cv_columns(seg: &Segmented) -> Result<Vec<ArrayRef>> {
     ])
 }
 
-/// The per-customer pass shared by the segmentations: CV1-CV6 for every
-/// customer of the partitions (with the [`Extra`] facts when `extras`), the
-/// key order, and the number of customers seen. Partitions are read (from
-/// memory or disk), grouped and segmented in parallel, one task each. `lo` is
-/// the earliest day.
-#[allow(clippy::too_many_arguments)]
-/// The per-customer pass over the lines; `days` are the earliest and latest
-/// day of the lines.
+/// The per-customer pass shared by the segmentations: CV1-CV5 (and the CV6
+/// tiers, the [`Extra`] facts, as `need` says) for every customer of the
+/// partitions, in key order, and the number of customers seen. Partitions are
+/// read (from memory or disk), grouped and segmented in parallel, one task
+/// each. `days` are the earliest and latest day of the lines.
 fn pass(
     lines: Stored,
     customers: &crate::keys::Keys,
     (lo, hi): (i32, i32),
     as_of: i32,
     opts: &CvOptions,
-    extras: bool,
+    need: Need,
     cancel: &Cancel,
 ) -> Result<(Segmented, u64)> {
     let p0 = opts.periods.index(as_of).ok_or_else(|| {
@@ -403,7 +413,7 @@ fn pass(
             };
             let mut scratch = CustomerDays::default();
             let mut rows = Vec::with_capacity(kept);
-            let mut more = Vec::with_capacity(if extras { kept } else { 0 });
+            let mut more = Vec::with_capacity(if need.extras { kept } else { 0 });
             let mut offset = 0;
             for (i, chunk) in part
                 .lines
@@ -426,7 +436,7 @@ fn pass(
                     continue;
                 };
                 rows.push(row);
-                if extras {
+                if need.extras {
                     more.push(ctx.extra(&scratch).map_err(|_| overflow(c))?);
                 }
             }
@@ -452,7 +462,7 @@ fn pass(
         .par_iter()
         .map(|&(p, i)| parts[p as usize].0[i as usize])
         .collect();
-    let more: Vec<Extra> = if extras {
+    let more: Vec<Extra> = if need.extras {
         order
             .par_iter()
             .map(|&(p, i)| parts[p as usize].1[i as usize])
@@ -464,8 +474,10 @@ fn pass(
     drop((order, parts));
     clock.lap("rows in key order");
 
-    assign_tiers(&mut rows, &opts.cuts);
-    clock.lap("tiers");
+    if need.cv {
+        assign_tiers(&mut rows, &opts.cuts);
+        clock.lap("tiers");
+    }
     let seg = Segmented {
         rows,
         extras: more,

@@ -10,7 +10,7 @@ use arrow_schema::{Field, Schema};
 
 use crate::cancel::Cancel;
 use crate::clv::{self, ClvOptions};
-use crate::customer_value::{cv_columns, fields_cv, run, CvOptions, Report};
+use crate::customer_value::{cv_columns, fields_cv, run, CvOptions, Need, Report};
 use crate::error::{CoreError, Result};
 use crate::ingest::Ingested;
 use crate::rfm::{self, RfmOptions};
@@ -70,8 +70,11 @@ pub fn segment(
         c.validate()?;
     }
     let customer_type = ing.customer_type.clone();
-    let extras = what.rfm.is_some() || what.clv.is_some() || what.summary.is_some();
-    let (seg, report, keys) = run(ing, opts, extras, cancel)?;
+    let need = Need {
+        cv: what.cv,
+        extras: what.rfm.is_some() || what.clv.is_some() || what.summary.is_some(),
+    };
+    let (seg, report, keys) = run(ing, opts, need, cancel)?;
 
     let mut fields = vec![Field::new(customer_name, customer_type.clone(), false)];
     let mut columns = vec![keys.take(&seg.ids(), &customer_type)?];
