@@ -992,6 +992,19 @@ fn append_runs(parts: &mut Vec<Part>, seen: Option<&[AtomicU64]>, rows: &Rows) -
         }
     }
     starts.push(n);
+    type RunLines = fn(
+        &mut Part,
+        std::ops::Range<usize>,
+        Option<u32>,
+        Option<&[AtomicU64]>,
+        &Rows,
+    ) -> (Stats, Starts);
+    let run_lines: RunLines = match (rows.oids.is_some(), rows.ok.is_empty()) {
+        (false, true) => run_lines::<false, true>,
+        (false, false) => run_lines::<false, false>,
+        (true, true) => run_lines::<true, true>,
+        (true, false) => run_lines::<true, false>,
+    };
     let (mut stats, mut runs) = (Stats::default(), Starts::NONE);
     if cont > 0 {
         let tail = parts.last_mut().expect("a last run");
@@ -1034,28 +1047,13 @@ fn append_runs(parts: &mut Vec<Part>, seen: Option<&[AtomicU64]>, rows: &Rows) -
 
 /// Appends the valid rows `range` to `part` (see [`append_runs`]); `prev` is
 /// the customer of the run `part` ends with, when the rows continue it.
-/// Returns the counts and the run starts.
-fn run_lines(
-    part: &mut Part,
-    range: std::ops::Range<usize>,
-    prev: Option<u32>,
-    seen: Option<&[AtomicU64]>,
-    rows: &Rows,
-) -> (Stats, Starts) {
-    match (rows.oids.is_some(), rows.ok.is_empty()) {
-        (false, true) => run_lines_as::<false, true>(part, range, prev, seen, rows),
-        (false, false) => run_lines_as::<false, false>(part, range, prev, seen, rows),
-        (true, true) => run_lines_as::<true, true>(part, range, prev, seen, rows),
-        (true, false) => run_lines_as::<true, false>(part, range, prev, seen, rows),
-    }
-}
-
-/// [`run_lines`] with or without order ids, with every row valid or not.
+/// Returns the counts and the run starts. One loop per case: with or without
+/// order ids, with every row valid or not.
 ///
 /// The line being summed stays in registers and is written at slot `w` after
 /// every row; a row with another key (or a sum out of range) moves `w` on
 /// first. No branch depends on the data but the start of a run.
-fn run_lines_as<const ORDERS: bool, const ALL_OK: bool>(
+fn run_lines<const ORDERS: bool, const ALL_OK: bool>(
     part: &mut Part,
     range: std::ops::Range<usize>,
     prev: Option<u32>,

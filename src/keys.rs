@@ -136,12 +136,12 @@ pub enum Keys {
     StrSorted(StrPart),
     /// String keys in hash partitions (id = `base + (local << 4 | partition)`),
     /// after a `front` of keys met in increasing order (ids below `base`, in
-    /// rank order, looked up by binary search: [`FRONT_MIN`]).
+    /// rank order, looked up by binary search; from `FRONT_MIN`, 2^20, keys).
     Str {
         parts: Vec<StrPart>,
         hasher: DefaultHashBuilder,
         front: StrPart,
-        /// `front.len()` rounded up to a multiple of [`PARTS`] (0 without a front).
+        /// `front.len()` rounded up to a multiple of the 16 string partitions; 0 without a front.
         base: u32,
     },
 }

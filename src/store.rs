@@ -15,9 +15,10 @@
 //!   lines are appended in input order, a few consecutive chunks per
 //!   partition, with no scatter at all; each customer's lines are one run, in
 //!   one partition. The reader ([`crate::ingest`]) checks that no customer
-//!   comes back after its run ended; the first that does, a memory budget
-//!   reached (spill files are hashed) or a rebase of the ids turns the store
-//!   hashed for good ([`Store::ungroup`]), and the answer is the same.
+//!   comes back after its run ended; the first that does ([`Store::ungroup`]),
+//!   a memory budget reached ([`Store::check_budget`]: spill files are hashed)
+//!   or a rebase of the ids ([`Store::take_all`]) turns the store hashed for
+//!   good, and the answer is the same.
 //!
 //! A spill file is a sequence of blocks. Each block records the cumulative
 //! [`Remap::Shift`](crate::keys::Remap) of customer and order ids at the time
