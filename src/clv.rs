@@ -10,7 +10,7 @@ use arrow_schema::{DataType, Field};
 use crate::customer_value::{labels, Extra, Segmented};
 use crate::error::{CoreError, Result};
 use crate::money;
-use crate::tiers::{check_cuts, ordered, tiers_of};
+use crate::tiers::{check_cuts, ordered, select_ranks, tiers_of, unordered};
 
 /// CLV2 tier labels, in category order.
 pub const TIERS: [&str; 3] = ["high", "medium", "low"];
@@ -113,16 +113,14 @@ pub(crate) fn default_lifetime(extras: &[Extra]) -> Result<f64> {
     Ok(base as f64 / churned as f64)
 }
 
-/// The midpoint median of `v` (not empty).
-fn median(mut v: Vec<f64>) -> f64 {
-    let n = v.len();
-    let (_, hi, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
-    let hi = *hi;
+/// The midpoint median of the values of [`ordered`] keys (not empty).
+fn median(keys: &[i64]) -> f64 {
+    let n = keys.len();
     if n % 2 == 1 {
-        return hi;
+        return unordered(select_ranks(keys, &[n / 2])[0]);
     }
-    let lo = v[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    (lo + hi) / 2.0
+    let m = select_ranks(keys, &[n / 2 - 1, n / 2]);
+    (unordered(m[0]) + unordered(m[1])) / 2.0
 }
 
 /// The CLV columns (see [`fields`]) of the customers of `seg`, in key order.
@@ -161,10 +159,11 @@ pub(crate) fn columns(seg: &Segmented, opts: &ClvOptions) -> Result<Vec<ArrayRef
                 return (0.0, 0.0);
             }
             rayon::join(
-                || opts.value_threshold.unwrap_or_else(|| median(clv.clone())),
+                || opts.value_threshold.unwrap_or_else(|| median(&keys)),
                 || {
-                    opts.loyalty_threshold
-                        .unwrap_or_else(|| median(loyalty.clone()))
+                    opts.loyalty_threshold.unwrap_or_else(|| {
+                        median(&loyalty.iter().map(|&l| ordered(l)).collect::<Vec<_>>())
+                    })
                 },
             )
         },
@@ -215,9 +214,11 @@ mod tests {
 
     #[test]
     fn clv3_median_is_the_midpoint() {
-        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
-        assert_eq!(median(vec![5.0]), 5.0);
+        let m = |v: &[f64]| median(&v.iter().map(|&x| ordered(x)).collect::<Vec<_>>());
+        assert_eq!(m(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(m(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(m(&[5.0]), 5.0);
+        assert_eq!(m(&[-1.5, 2.0, -3.0, 0.5]), -0.5);
     }
 
     #[test]

@@ -114,13 +114,12 @@ impl RfmOptions {
 
 /// R2: scores 1..=B, B - floor(B r) with r the share of customers strictly better.
 /// Days and counts (R, F) take the counting path: their range is narrow.
-fn scores<T: Copy + Into<i64>>(better: &[T], bins: u8) -> Vec<u8> {
+fn scores(better: &[i64], bins: u8) -> Vec<u8> {
     let n = better.len();
     let b = f64::from(bins);
     let tier_of = |g| ((b * share(g, n)).floor() as u8).min(bins - 1);
-    let wide: Vec<i64> = better.iter().map(|&v| v.into()).collect();
-    tiers_by_counting(&wide, 1 << 24, tier_of)
-        .unwrap_or_else(|| tiers_by(&wide, bins, tier_of))
+    tiers_by_counting(better, 1 << 24, tier_of)
+        .unwrap_or_else(|| tiers_by(better, bins, tier_of))
         .into_iter()
         .map(|t| bins - t)
         .collect()
@@ -151,20 +150,23 @@ pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef
             money::to_f64(x.net)
         }
     };
+    let mut clock = crate::timings::Phases::start();
     // "Better" keys: later last purchase, more events, more money (R2).
-    let last = seg.column(|r| r.last);
-    let events = seg.column_x(|_, x| x.events);
+    let last = seg.column(|r| i64::from(r.last));
+    let events = seg.column_x(|_, x| i64::from(x.events));
     let money_v = seg.column_x(monetary);
     let money_key: Vec<i64> = if opts.monetary_mean {
         money_v.iter().map(|&m| ordered(m)).collect()
     } else {
         seg.column_x(|_, x| x.net)
     };
+    clock.lap("rfm keys");
     // The monetary scores (selections) while the narrow R and F ones count.
     let (ms, (rs, fs)) = rayon::join(
         || scores(&money_key, opts.bins),
         || (scores(&last, opts.bins), scores(&events, opts.bins)),
     );
+    clock.lap("rfm scores");
     // The first rule matching each of the B^3 score triples (R3), then one lookup per customer.
     let b = usize::from(opts.bins);
     let cell = |r: u8, f: u8, m: u8| {
@@ -192,6 +194,7 @@ pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef
         .into_par_iter()
         .flat_map_iter(|i| [b'0' + rs[i], b'0' + fs[i], b'0' + ms[i]])
         .collect();
+    clock.lap("rfm codes digits");
     let offsets = arrow_buffer::OffsetBuffer::from_lengths(std::iter::repeat_n(3, rs.len()));
     let cells = StringArray::try_new(offsets, digits.into(), None)?;
     let score = |s: Vec<u8>| -> ArrayRef {
@@ -199,11 +202,9 @@ pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef
     };
     Ok(vec![
         Arc::new(Int32Array::from_iter_values(
-            last.iter().map(|&d| as_of - d),
+            last.iter().map(|&d| as_of - d as i32),
         )),
-        Arc::new(Int64Array::from_iter_values(
-            events.iter().map(|&e| i64::from(e)),
-        )),
+        Arc::new(Int64Array::from(events)),
         Arc::new(Float64Array::from(money_v)),
         score(rs),
         score(fs),

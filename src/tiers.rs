@@ -25,7 +25,7 @@ pub fn count_strictly_greater<T: Ord + Copy + Send + Sync>(values: &[T]) -> Vec<
 
 /// The tier of every value of a pool: `tier(share(g, N), cuts)` with `g` the
 /// number of values strictly greater (CV6, CLV2), in linear time.
-pub fn tiers_of<T: Ord + Copy + Send + Sync>(values: &[T], cuts: &[f64]) -> Vec<u8> {
+pub fn tiers_of(values: &[i64], cuts: &[f64]) -> Vec<u8> {
     let n = values.len();
     tiers_by(values, cuts.len() as u8 + 1, |g| {
         tier(share(g, n), cuts) as u8
@@ -38,27 +38,18 @@ pub fn tiers_of<T: Ord + Copy + Send + Sync>(values: &[T], cuts: &[f64]) -> Vec<
 ///
 /// Linear time: tier `>= t` holds exactly for `g >= G_t`, `G_t` the smallest
 /// count with `tier_of(G_t) >= t`; and `g(v) >= G_t` holds exactly for `v <`
-/// the `G_t`-th largest value. One selection per tier boundary finds those
-/// values, and each value is compared with them. Ties share a tier (I5).
-pub fn tiers_by<T: Ord + Copy + Send + Sync>(
-    values: &[T],
-    tiers: u8,
-    tier_of: impl Fn(u64) -> u8 + Sync,
-) -> Vec<u8> {
+/// the `G_t`-th largest value. One radix selection ([`select_ranks`]) finds
+/// all those values at once, and each value is compared with them. Ties share
+/// a tier (I5).
+pub fn tiers_by(values: &[i64], tiers: u8, tier_of: impl Fn(u64) -> u8 + Sync) -> Vec<u8> {
     let n = values.len();
     if n == 0 {
         return Vec::new();
     }
-    let mut work = values.to_vec();
-    // With many threads a parallel sort beats the (serial) selections.
-    let sorted = rayon::current_num_threads() >= 4 && n >= 1 << 16;
-    if sorted {
-        work.par_sort_unstable_by(|a, b| b.cmp(a));
-    }
-    // Per boundary t = 1..tiers: which values have a tier of t or more.
-    let bounds: Vec<Bound<T>> = (1..tiers)
+    // Per boundary t = 1..tiers, the smallest g in 0..=n with tier_of(g) >= t, by
+    // bisection (tier_of is monotone); n when no g reaches t.
+    let gs: Vec<usize> = (1..tiers)
         .map(|t| {
-            // The smallest g in 0..n with tier_of(g) >= t, by bisection (tier_of is monotone).
             let (mut lo, mut hi) = (0usize, n);
             while lo < hi {
                 let mid = lo + (hi - lo) / 2;
@@ -68,70 +59,234 @@ pub fn tiers_by<T: Ord + Copy + Send + Sync>(
                     lo = mid + 1;
                 }
             }
-            match lo {
-                0 => Bound::All,
-                g if g >= n => Bound::None,
-                g if sorted => Bound::Below(work[g - 1]),
-                g => {
-                    let (_, v, _) = work.select_nth_unstable_by(g - 1, |a, b| b.cmp(a));
-                    Bound::Below(*v)
-                }
-            }
+            lo
+        })
+        .collect();
+    // The G-th largest value sits at ascending rank n - G.
+    let mut ranks: Vec<usize> = gs
+        .iter()
+        .filter(|&&g| 0 < g && g < n)
+        .map(|&g| n - g)
+        .collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let at = select_ranks(values, &ranks);
+    let bounds: Vec<Bound> = gs
+        .iter()
+        .map(|&g| match g {
+            0 => Bound::All,
+            g if g >= n => Bound::None,
+            g => Bound::Below(at[ranks.binary_search(&(n - g)).expect("a selected rank")]),
         })
         .collect();
     values
         .par_iter()
-        .map(|v| {
+        .with_min_len(1 << 14)
+        .map(|&v| {
             bounds
                 .iter()
-                .filter(|b| match b {
-                    Bound::All => true,
-                    Bound::None => false,
-                    Bound::Below(x) => v < x,
+                .map(|b| match *b {
+                    Bound::All => 1,
+                    Bound::None => 0,
+                    Bound::Below(x) => u8::from(v < x),
                 })
-                .count() as u8
+                .sum::<u8>()
         })
         .collect()
 }
 
+/// The values of `values` at the ascending ranks `ranks` (0-based, sorted,
+/// each `< values.len()`): what `sorted[r]` would give for each rank, without
+/// sorting. A most-significant-digit radix selection, 16 bits a level: one
+/// histogram of the values' offsets from the minimum finds the bucket of every
+/// rank, and only the values of those buckets go on to the next level. Linear
+/// in the values; the medians of CLV3 and the tier bounds of CV6, R2 and CLV2
+/// use it.
+pub fn select_ranks(values: &[i64], ranks: &[usize]) -> Vec<i64> {
+    debug_assert!(ranks.windows(2).all(|w| w[0] <= w[1]));
+    debug_assert!(ranks.last().is_none_or(|&r| r < values.len()));
+    if ranks.is_empty() {
+        return Vec::new();
+    }
+    // As unsigned keys of the same order.
+    let flip = |v: i64| (v as u64) ^ (1 << 63);
+    let keys: Vec<u64> = values
+        .par_iter()
+        .with_min_len(1 << 14)
+        .map(|&v| flip(v))
+        .collect();
+    select_keys(keys, ranks)
+        .into_iter()
+        .map(|k| (k ^ (1 << 63)) as i64)
+        .collect()
+}
+
+/// [`select_ranks`] on unsigned keys (consumed).
+fn select_keys(mut keys: Vec<u64>, ranks: &[usize]) -> Vec<u64> {
+    const BITS: u32 = 16;
+    const SMALL: usize = 1 << 12;
+    let n = keys.len();
+    if n <= SMALL {
+        keys.sort_unstable();
+        return ranks.iter().map(|&r| keys[r]).collect();
+    }
+    let chunk = (n / (4 * rayon::current_num_threads())).max(1 << 15);
+    let (lo, hi) = keys
+        .par_chunks(chunk)
+        .map(|c| {
+            c.iter()
+                .fold((u64::MAX, 0), |(a, b), &k| (a.min(k), b.max(k)))
+        })
+        .reduce(|| (u64::MAX, 0), |x, y| (x.0.min(y.0), x.1.max(y.1)));
+    if lo == hi {
+        return vec![lo; ranks.len()];
+    }
+    let span = hi - lo;
+    let shift = (64 - span.leading_zeros()).saturating_sub(BITS);
+    let buckets = (span >> shift) as usize + 1;
+    let bucket = |k: u64| ((k - lo) >> shift) as usize;
+    let counts = keys
+        .par_chunks(chunk)
+        .map(|c| {
+            let mut h = vec![0u32; buckets];
+            c.iter().for_each(|&k| h[bucket(k)] += 1);
+            h
+        })
+        .reduce_with(|mut a, b| {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+            a
+        })
+        .expect("keys are not empty");
+    // Each rank's bucket, and its rank inside the bucket.
+    let mut below = 0usize; // keys in the buckets before `b`
+    let mut b = 0usize;
+    let mut wanted: Vec<(usize, usize, usize)> = Vec::with_capacity(ranks.len()); // (bucket, first key of the bucket, rank)
+    for &r in ranks {
+        while below + counts[b] as usize <= r {
+            below += counts[b] as usize;
+            b += 1;
+        }
+        wanted.push((b, below, r));
+    }
+    if shift == 0 {
+        // A bucket holds one key value.
+        return wanted.iter().map(|&(b, ..)| lo + b as u64).collect();
+    }
+    // The keys of the wanted buckets, gathered once, then selected among.
+    let mut distinct: Vec<usize> = wanted.iter().map(|w| w.0).collect();
+    distinct.dedup();
+    if distinct.len() >= usize::from(u8::MAX) {
+        // Very many ranks: sorting is as good.
+        keys.par_sort_unstable();
+        return ranks.iter().map(|&r| keys[r]).collect();
+    }
+    let mut slot = vec![u8::MAX; buckets];
+    for (i, &b) in distinct.iter().enumerate() {
+        slot[b] = i as u8;
+    }
+    drop(counts);
+    let gathered: Vec<Vec<Vec<u64>>> = keys
+        .par_chunks(chunk)
+        .map(|c| {
+            let mut out = vec![Vec::new(); distinct.len()];
+            for &k in c {
+                let s = slot[bucket(k)];
+                if s != u8::MAX {
+                    out[usize::from(s)].push(k);
+                }
+            }
+            out
+        })
+        .collect();
+    drop(keys);
+    let mut out = Vec::with_capacity(ranks.len());
+    for (i, &b) in distinct.iter().enumerate() {
+        let sub: Vec<u64> = gathered.iter().flat_map(|g| g[i].iter().copied()).collect();
+        let inside: Vec<usize> = wanted
+            .iter()
+            .filter(|w| w.0 == b)
+            .map(|&(_, first, r)| r - first)
+            .collect();
+        out.extend(select_keys(sub, &inside));
+    }
+    out
+}
+
 /// [`tiers_by`] for integers in a narrow range (days, counts), by counting:
-/// O(values + range). `None` when the range is wider than `max_range`.
+/// O(values + range), in parallel. `None` when the range is wider than
+/// `max_range`.
 pub fn tiers_by_counting(
     values: &[i64],
     max_range: u64,
     tier_of: impl Fn(u64) -> u8,
 ) -> Option<Vec<u8>> {
-    let (&lo, &hi) = (values.iter().min()?, values.iter().max()?);
+    const CH: usize = 1 << 16;
+    let (lo, hi) = values
+        .par_chunks(CH)
+        .map(|c| {
+            c.iter()
+                .fold((i64::MAX, i64::MIN), |(a, b), &v| (a.min(v), b.max(v)))
+        })
+        .reduce(|| (i64::MAX, i64::MIN), |x, y| (x.0.min(y.0), x.1.max(y.1)));
+    if lo > hi {
+        return None; // no values
+    }
     let range = (hi as i128 - lo as i128) as u64;
     if range > max_range {
         return None;
     }
-    let mut counts = vec![0u64; range as usize + 1];
-    for &v in values {
-        counts[(v - lo) as usize] += 1;
-    }
-    // counts[i] becomes the tier of the value lo + i: g = values strictly greater.
+    let len = range as usize + 1;
+    let count = |c: &[i64]| {
+        let mut counts = vec![0u64; len];
+        c.iter().for_each(|&v| counts[(v - lo) as usize] += 1);
+        counts
+    };
+    // Per-chunk counts where they are small next to the chunk.
+    let counts = if len <= CH / 4 {
+        values
+            .par_chunks(CH)
+            .map(count)
+            .reduce_with(|mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            })
+            .expect("values are not empty")
+    } else {
+        count(values)
+    };
+    // The tier of the value lo + i: g = values strictly greater.
     let mut greater = 0;
-    let mut tier = vec![0u8; counts.len()];
-    for i in (0..counts.len()).rev() {
+    let mut tier = vec![0u8; len];
+    for i in (0..len).rev() {
         tier[i] = tier_of(greater);
         greater += counts[i];
     }
-    Some(values.iter().map(|&v| tier[(v - lo) as usize]).collect())
+    Some(
+        values
+            .par_iter()
+            .with_min_len(CH)
+            .map(|&v| tier[(v - lo) as usize])
+            .collect(),
+    )
 }
 
 /// Which values reach a tier (see [`tiers_by`]).
-enum Bound<T> {
+enum Bound {
     All,
     None,
     /// The values strictly below this one.
-    Below(T),
+    Below(i64),
 }
 
 /// A finite `f64` as an integer of the same order, to rank floats (R2, CLV2).
 pub fn ordered(x: f64) -> i64 {
     let b = x.to_bits() as i64;
     b ^ (((b >> 63) as u64) >> 1) as i64
+}
+
+/// The `f64` of an [`ordered`] key (the mapping is its own inverse on the bits).
+pub fn unordered(k: i64) -> f64 {
+    f64::from_bits(ordered(f64::from_bits(k as u64)) as u64)
 }
 
 /// r = (members strictly greater) / N, as in CV6.
@@ -209,12 +364,12 @@ mod tests {
                 assert_eq!(tiers_of(&v, cuts), want, "values {v:?} cuts {cuts:?}");
             }
         }
-        assert!(tiers_of::<i64>(&[], &[0.5]).is_empty());
+        assert!(tiers_of(&[], &[0.5]).is_empty());
     }
 
     #[test]
-    fn sorted_bounds_equal_selected_bounds() {
-        // 4+ threads and 2^16+ values sort instead of selecting: the same tiers.
+    fn tiers_do_not_depend_on_the_thread_count() {
+        // I5: 100k values (radix levels, parallel histograms) on 1 and 4 threads.
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::SmallRng::seed_from_u64(11);
         let v: Vec<i64> = (0..100_000).map(|_| rng.random_range(0..5000)).collect();
@@ -232,12 +387,68 @@ mod tests {
     }
 
     #[test]
+    fn select_ranks_equals_sorting() {
+        // Sizes below and above the sorting threshold; narrow, wide, signed, tied and
+        // skewed values (one huge outlier leaves nearly all keys in one bucket: more levels).
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(5);
+        for round in 0..48 {
+            let n = [1, 7, 4096, 4097, 20_000, 150_000][round % 6];
+            let v: Vec<i64> = match round / 6 {
+                0 => (0..n).map(|_| rng.random_range(0..10)).collect(),
+                1 => (0..n).map(|_| rng.random_range(0..1 << 20)).collect(),
+                2 => (0..n).map(|_| rng.random()).collect(),
+                3 => (0..n)
+                    .map(|_| rng.random_range(-1_000_000..1_000_000))
+                    .collect(),
+                4 => (0..n)
+                    .map(|i| {
+                        if i == 0 {
+                            i64::MAX
+                        } else {
+                            rng.random_range(0..1000)
+                        }
+                    })
+                    .collect(),
+                5 => (0..n)
+                    .map(|i| {
+                        if i % 2 == 0 {
+                            i64::MIN
+                        } else {
+                            rng.random_range(0..3)
+                        }
+                    })
+                    .collect(),
+                6 => (0..n).map(|_| 42).collect(),
+                _ => (0..n)
+                    .map(|_| ordered(rng.random_range(-1e6..1e9)))
+                    .collect(),
+            };
+            let mut sorted = v.clone();
+            sorted.sort_unstable();
+            let mut ranks: Vec<usize> = (0..9).map(|_| rng.random_range(0..n)).collect();
+            ranks.extend([0, n - 1, n / 2]);
+            ranks.sort_unstable();
+            let want: Vec<i64> = ranks.iter().map(|&r| sorted[r]).collect();
+            assert_eq!(select_ranks(&v, &ranks), want, "round {round}, n {n}");
+            // Many ranks at once take the sorting way out: the same values.
+            let all: Vec<usize> = (0..n).step_by(n.div_ceil(300).max(1)).collect();
+            let want: Vec<i64> = all.iter().map(|&r| sorted[r]).collect();
+            assert_eq!(select_ranks(&v, &all), want, "round {round}, many ranks");
+        }
+        assert!(select_ranks(&[3, 1], &[]).is_empty());
+    }
+
+    #[test]
     fn ordered_floats_keep_their_order() {
         let xs = [-1e300, -2.5, -1.0, -0.0, 0.0, 1e-300, 3.0, 1e300];
         for w in xs.windows(2) {
             assert!(ordered(w[0]) <= ordered(w[1]), "{w:?}");
         }
         assert!(ordered(-2.5) < ordered(-1.0) && ordered(1.0) < ordered(1.5));
+        for x in xs {
+            assert_eq!(unordered(ordered(x)).to_bits(), x.to_bits());
+        }
     }
 
     #[test]
