@@ -5,16 +5,23 @@
 //! each thread count and prints the best wall time of `repeat` runs.
 //!
 //! ```text
-//! cargo run --release --example scaling -- [rows_millions=100] [threads=1,2,4,8,16] [repeat=3] [ids=int|str]
+//! cargo run --release --example scaling -- [rows_millions=100] [threads=1,2,4,8,16] [repeat=3] [ids=int|str] [what=cv|rfm|clv]
 //! ```
+//!
+//! `what` picks the segmentation: `cv` (the default) runs `customer_value`;
+//! `rfm` and `clv` run `segment` with that one segmentation (`clv` with
+//! `lifetime_years = 3`, as in `benches/bench_rfm_clv.py`).
 
 use std::time::Instant;
 
 use arrow_array::RecordBatch;
 use custseg::cancel::Cancel;
+use custseg::clv::ClvOptions;
 use custseg::customer_value::{customer_value, CvOptions};
 use custseg::ingest::{ingest, ColumnNames, IngestOptions, OnInvalid};
 use custseg::periods::parse_day;
+use custseg::rfm::RfmOptions;
+use custseg::segment::{segment, What};
 use custseg::synthetic::{record_batch, SyntheticOptions};
 
 fn main() {
@@ -30,6 +37,21 @@ fn main() {
         .collect();
     let repeat: usize = args.get(3).map_or(3, |s| s.parse().expect("repeat"));
     let string_ids = args.get(4).is_some_and(|s| s == "str");
+    let what = match args.get(5).map_or("cv", String::as_str) {
+        "cv" => None,
+        "rfm" => Some(What {
+            rfm: Some(RfmOptions::default()),
+            ..Default::default()
+        }),
+        "clv" => Some(What {
+            clv: Some(ClvOptions {
+                lifetime_years: Some(3.0),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        other => panic!("what must be cv, rfm or clv, got {other}"),
+    };
 
     // ~2.45 rows per customer-year over 4 years.
     let customers = (rows_m * 1e6 / 9.8) as usize;
@@ -42,9 +64,11 @@ fn main() {
     };
     let full = record_batch(&opts, string_ids);
     let (schema, n) = (full.schema(), full.num_rows());
+    // Rows per record batch: 1M, or SCALING_BATCH (a pandas frame is one batch).
+    let batch: usize = std::env::var("SCALING_BATCH").map_or(1 << 20, |b| b.parse().expect("rows"));
     let batches: Vec<RecordBatch> = (0..n)
-        .step_by(1 << 20)
-        .map(|o| full.slice(o, (1 << 20).min(n - o)))
+        .step_by(batch)
+        .map(|o| full.slice(o, batch.min(n - o)))
         .collect();
     let bytes = full.get_array_memory_size();
     eprintln!(
@@ -89,7 +113,10 @@ fn main() {
                     &cancel,
                 )
                 .unwrap();
-                customer_value(ing, "customer_id", &opts, &cancel).unwrap()
+                match &what {
+                    None => customer_value(ing, "customer_id", &opts, &cancel).unwrap(),
+                    Some(w) => segment(ing, "customer_id", &opts, w, &cancel).unwrap(),
+                }
             });
             best = best.min(start.elapsed().as_secs_f64());
             std::hint::black_box(out);

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
 use crate::events::{group_part, group_runs, CustomerDays};
-use crate::ingest::{Ingested, Part};
+use crate::ingest::{Ingested, Line, Part};
 use crate::money;
 use crate::periods::{fmt_day, DayTable, Periods};
 use crate::store::Stored;
@@ -246,6 +246,7 @@ pub fn customer_value(
     let need = Need {
         cv: true,
         extras: false,
+        clv: false,
     };
     let (seg, report, keys) = run(ing, opts, need, cancel)?;
     let mut clock = crate::timings::Phases::start();
@@ -259,13 +260,17 @@ pub fn customer_value(
     ))
 }
 
-/// What the per-customer pass computes beyond the CV1-CV5 facts of each row.
+/// What the per-customer pass computes besides each customer's first and
+/// last purchase events.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Need {
-    /// The CV6 tiers (only the Customer Value columns read them).
+    /// The CV1-CV5 facts of the rows and the CV6 tiers (only the Customer
+    /// Value columns read them).
     pub cv: bool,
-    /// The [`Extra`] facts of RFM and CLV.
+    /// The [`Extra`] facts of RFM, CLV and the BTYD summary.
     pub extras: bool,
+    /// Of those, the periods and churn facts of CLV1 and CLV3.
+    pub clv: bool,
 }
 
 /// Resolves `as_of`, runs the per-customer pass (as `need` says) and fills the
@@ -392,34 +397,39 @@ fn pass(
     };
     // Per partition: (rows, extras, customers seen).
     type Done = (Vec<Row>, Vec<Extra>, u64);
+    let some = |(seen, kept): (u64, usize)| (Some(seen), kept);
     let runs = lines.runs;
+    // Customers whose lines are one per day, in day order, take the one-walk way
+    // (others are found out there, and take the general way), computing what is needed.
+    let walkable = !lines.has_orders && !opts.sales_only;
     let done: Vec<Result<Done>> = lines
         .into_partitions()
         .map(|part| {
             let mut part: Part = part?;
             cancel.check()?;
-            // Runs with no line on or after as_of are grouped already: only counted.
+            // Runs with no line on or after as_of are grouped already: each customer is
+            // one chunk below, and is counted there.
             let (seen, kept) = match (runs, hi >= as_of) {
-                (true, false) => {
-                    let l = &part.lines;
-                    let n = usize::from(!l.is_empty())
-                        + l.windows(2)
-                            .filter(|w| w[0].customer != w[1].customer)
-                            .count();
-                    (n as u64, n)
-                }
-                (true, true) => group_runs(&mut part, as_of),
-                _ => group_part(&mut part, locals, |id| customers.local(id), as_of),
+                (true, false) => (None, part.lines.len() / 4),
+                (true, true) => some(group_runs(&mut part, as_of)),
+                _ => some(group_part(
+                    &mut part,
+                    locals,
+                    |id| customers.local(id),
+                    as_of,
+                )),
             };
             let mut scratch = CustomerDays::default();
             let mut rows = Vec::with_capacity(kept);
             let mut more = Vec::with_capacity(if need.extras { kept } else { 0 });
             let mut offset = 0;
+            let mut chunks = 0u64;
             for (i, chunk) in part
                 .lines
                 .chunk_by_mut(|a, b| a.customer == b.customer)
                 .enumerate()
             {
+                chunks += 1;
                 if i % 4096 == 0 && cancel.check().is_err() {
                     break;
                 }
@@ -429,6 +439,24 @@ fn pass(
                     .as_ref()
                     .map(|o| &o[offset..offset + chunk.len()]);
                 offset += chunk.len();
+                if walkable {
+                    let walked = match (need.cv, need.clv) {
+                        (true, _) => ctx.walk::<true, true>(c, chunk, need.extras),
+                        (false, true) => ctx.walk::<false, true>(c, chunk, need.extras),
+                        (false, false) => ctx.walk::<false, false>(c, chunk, need.extras),
+                    };
+                    match walked.map_err(|_| overflow(c))? {
+                        Walk::Row(row, extra) => {
+                            rows.push(row);
+                            if need.extras {
+                                more.push(extra);
+                            }
+                            continue;
+                        }
+                        Walk::NoEvent => continue,
+                        Walk::Unordered => {}
+                    }
+                }
                 scratch
                     .fill(chunk, orders, opts.count_zero_days)
                     .map_err(|_| overflow(c))?;
@@ -440,7 +468,7 @@ fn pass(
                     more.push(ctx.extra(&scratch).map_err(|_| overflow(c))?);
                 }
             }
-            Ok((rows, more, seen))
+            Ok((rows, more, seen.unwrap_or(chunks)))
         })
         .collect();
     clock.lap("group and segment");
@@ -454,24 +482,31 @@ fn pass(
     }
 
     // Output in customer key order (I5): the rows are gathered from their
-    // partitions straight into that order, one parallel gather for all columns.
+    // partitions straight into that order, one parallel gather for all columns;
+    // partitions in key order already (runs of sorted ids) are only joined.
     let slices: Vec<&[Row]> = parts.iter().map(|p| &p.0[..]).collect();
-    let order = customers.key_order_in(&slices, |r| r.customer);
-    clock.lap("key order");
-    let mut rows: Vec<Row> = order
-        .par_iter()
-        .map(|&(p, i)| parts[p as usize].0[i as usize])
-        .collect();
-    let more: Vec<Extra> = if need.extras {
-        order
-            .par_iter()
-            .map(|&(p, i)| parts[p as usize].1[i as usize])
-            .collect()
+    let (mut rows, more) = if customers.id_is_rank() && ascending(&slices, |r| r.customer) {
+        let extras: Vec<&[Extra]> = parts.iter().map(|p| &p.1[..]).collect();
+        (par_concat(&slices), par_concat(&extras))
     } else {
-        Vec::new()
+        let order = customers.key_order_in(&slices, |r| r.customer);
+        clock.lap("key order");
+        let rows: Vec<Row> = order
+            .par_iter()
+            .map(|&(p, i)| parts[p as usize].0[i as usize])
+            .collect();
+        let more: Vec<Extra> = if need.extras {
+            order
+                .par_iter()
+                .map(|&(p, i)| parts[p as usize].1[i as usize])
+                .collect()
+        } else {
+            Vec::new()
+        };
+        (rows, more)
     };
     drop(slices);
-    drop((order, parts));
+    drop(parts);
     clock.lap("rows in key order");
 
     if need.cv {
@@ -484,6 +519,40 @@ fn pass(
         as_of,
     };
     Ok((seg, seen))
+}
+
+/// Whether the items of `parts`, one part after the other, have strictly
+/// increasing ids.
+fn ascending<T: Sync>(parts: &[&[T]], id: impl Fn(&T) -> u32 + Sync) -> bool {
+    let within = parts
+        .par_iter()
+        .all(|p| p.windows(2).all(|w| id(&w[0]) < id(&w[1])));
+    let ends: Vec<(u32, u32)> = parts
+        .iter()
+        .filter_map(|p| Some((id(p.first()?), id(p.last()?))))
+        .collect();
+    within && ends.windows(2).all(|w| w[0].1 < w[1].0)
+}
+
+/// The items of `parts` one part after the other, copied in parallel.
+fn par_concat<T: Copy + Send + Sync>(parts: &[&[T]]) -> Vec<T> {
+    let total = parts.iter().map(|p| p.len()).sum();
+    let mut out: Vec<T> = Vec::with_capacity(total);
+    let mut rest = &mut out.spare_capacity_mut()[..total];
+    let mut dst = Vec::with_capacity(parts.len());
+    for p in parts {
+        let (head, tail) = rest.split_at_mut(p.len());
+        dst.push(head);
+        rest = tail;
+    }
+    parts.par_iter().zip(dst).for_each(|(src, dst)| {
+        for (d, &s) in dst.iter_mut().zip(src.iter()) {
+            d.write(s);
+        }
+    });
+    // SAFETY: the slices of `dst` cover the first `total` slots, and each was written.
+    unsafe { out.set_len(total) };
+    out
 }
 
 struct Ctx<'a> {
@@ -504,9 +573,9 @@ impl Ctx<'_> {
         // Net money of every day (R1, CLV1) and of the purchase-event days after the first
         // (CLV4 monetary_value: an event's value is its day's net total, I2 day events).
         let is_event = |net: i64| net > 0 || (self.opts.count_zero_days && net == 0);
-        let (mut net, mut repeat, mut first_event_seen) = (0i64, 0i128, false);
+        let (mut net, mut repeat, mut first_event_seen) = (0i128, 0i128, false);
         for &(_, n) in &d.days {
-            net = net.checked_add(n).ok_or(())?;
+            net += i128::from(n);
             if is_event(n) {
                 if first_event_seen {
                     repeat += i128::from(n);
@@ -536,7 +605,7 @@ impl Ctx<'_> {
             events: d.events.len() as u32,
             periods_with_events,
             periods_span: (self.table.index(self.as_of - 1) - self.table.index(first) + 1) as u32,
-            net,
+            net: i64::try_from(net).map_err(|_| ())?,
             churn,
         })
     }
@@ -549,19 +618,20 @@ impl Ctx<'_> {
         let (Some(&first), Some(&last)) = (d.events.first(), d.events.last()) else {
             return Ok(None);
         };
-        // Net money of the days with age in lo..=hi, walking back from the last day.
+        // Net money of the days with age in lo..=hi, walking back from the last day
+        // (exact: only the total must fit, I6).
         let sum_ages = |lo: i32, hi: i32| -> std::result::Result<i64, ()> {
-            let mut s = 0i64;
+            let mut s = 0i128;
             for &(day, net) in d.days.iter().rev() {
                 let a = self.age(day);
                 if a > hi {
                     break;
                 }
                 if a >= lo {
-                    s = s.checked_add(net).ok_or(())?;
+                    s += i128::from(net);
                 }
             }
-            Ok(s)
+            i64::try_from(s).map_err(|_| ())
         };
         // H: events with age >= 1 (P3); the events of P0 are the tail.
         let in_p0 = d
@@ -588,10 +658,10 @@ impl Ctx<'_> {
             row.monetary = sum_ages(0, 0)?;
             return Ok(Some(row));
         };
-        let (k, n) = (self.age(last_before), row.n); // CV1
-        row.k = k;
-        row.monetary = sum_ages(k, k + self.opts.monetary_periods as i32 - 1)?; // CV3
-                                                                                // CV5: every event of ages 1..=L (the tail of `history`) in a sales month.
+        let k = self.age(last_before); // CV1
+                                       // CV3: the periods of ages k..k+w-1.
+        row.monetary = sum_ages(k, k + self.opts.monetary_periods as i32 - 1)?;
+        // CV5: every event of ages 1..=L (the tail of `history`) in a sales month.
         let lookback = self.opts.sales_lookback as i32;
         let is_sol = self.opts.sales_only && k <= lookback && {
             history
@@ -600,21 +670,159 @@ impl Ctx<'_> {
                 .take_while(|&&e| self.age(e) <= lookback)
                 .all(|&e| self.sales[self.table.month(e) as usize])
         };
-        (row.group, row.segment, row.pool) = match k {
-            _ if is_sol => (
-                SOL,
-                [SEG_ACT, SEG_COLD, SEG_LOST][(k.min(3) - 1) as usize],
-                -1,
-            ),
-            1 if n == 1 => (ACT, SEG_JUNIOR, -1),
-            1 => (ACT, SEG_PLATINA, ACT),
-            2 if n == 1 => (COLD, SEG_JUNIOR, -1),
-            2 => (COLD, SEG_L, COLD),
-            3 | 4 => (LOST4, SEG_L, LOST4),
-            _ => (LOST5, SEG_LOST, -1),
-        };
+        classify(&mut row, k, is_sol);
         Ok(Some(row))
     }
+
+    /// [`Ctx::customer`] and [`Ctx::extra`] in one walk over the lines of a
+    /// customer, for the common case: one line per day, days ascending,
+    /// purchase events per day (no order column) and no sales-only (CV5).
+    /// The same numbers as filling [`CustomerDays`] first, without copying;
+    /// [`Walk::Unordered`] when the days do not strictly ascend.
+    ///
+    /// Only the facts asked for are computed (the others keep their defaults):
+    /// always the customer, first and last purchase of the [`Row`] and the
+    /// events, net and repeat value of the [`Extra`] (R1, CLV1, CLV4); with
+    /// `CV` the rest of the row (CV1-CV4); with `CLV` the periods and churn
+    /// facts (CLV1, CLV3). Sums that do not fit are errors (I6) only where
+    /// they are used: the [`Extra`] ones when `extras`.
+    fn walk<const CV: bool, const CLV: bool>(
+        &self,
+        customer: u32,
+        lines: &[Line],
+        extras: bool,
+    ) -> std::result::Result<Walk, ()> {
+        debug_assert!(!self.opts.sales_only);
+        // No Option in the loop (fewer registers): NONE stands for "none yet".
+        const NONE: i32 = i32::MIN;
+        let zero = self.opts.count_zero_days;
+        let (mut prev_day, mut ordered) = (NONE, true);
+        let (mut first, mut first_amount, mut last) = (NONE, 0i64, 0);
+        let (mut events, mut in_p0, mut last_before) = (0u32, 0u32, NONE);
+        let (mut net, mut event_sum) = (0i128, 0i128);
+        let (mut periods_with_events, mut prev, mut churn) = (0u32, NONE, 0u8);
+        for l in lines {
+            ordered &= l.day > prev_day;
+            prev_day = l.day;
+            net += i128::from(l.amount);
+            if !(l.amount > 0 || (zero && l.amount == 0)) {
+                continue;
+            }
+            if first == NONE {
+                (first, first_amount) = (l.day, l.amount);
+            }
+            event_sum += i128::from(l.amount);
+            last = l.day;
+            events += 1;
+            let p = if CV || CLV {
+                self.table.index(l.day)
+            } else {
+                0
+            };
+            if CV {
+                in_p0 += u32::from(p == self.p0);
+                if p != self.p0 {
+                    last_before = p;
+                }
+            }
+            if CLV {
+                periods_with_events += u32::from(p != prev);
+                prev = p;
+                let back = self.as_of - l.day; // 1 ..: days before as_of
+                churn |= u8::from((366..=730).contains(&back)) | (u8::from(back <= 365) << 1);
+            }
+        }
+        if !ordered {
+            return Ok(Walk::Unordered);
+        }
+        if first == NONE {
+            return Ok(Walk::NoEvent);
+        }
+        let mut row = Row {
+            customer,
+            group: NEW,
+            segment: SEG_NEW,
+            k: 0,
+            n: 0,
+            monetary: 0,
+            first,
+            last,
+            pool: -1,
+        };
+        if CV {
+            // CV3: the net money of the days in periods lo..=hi, walking back from the last day.
+            let (lo, hi) = match last_before {
+                NONE => (self.p0, self.p0),
+                p => (p - self.opts.monetary_periods as i32 + 1, p),
+            };
+            let mut monetary = 0i128;
+            for l in lines.iter().rev() {
+                let p = self.table.index(l.day);
+                if p < lo {
+                    break;
+                }
+                if p <= hi {
+                    monetary += i128::from(l.amount);
+                }
+            }
+            row.monetary = i64::try_from(monetary).map_err(|_| ())?;
+            row.n = if last_before == NONE {
+                in_p0
+            } else {
+                events - in_p0
+            };
+            if last_before != NONE {
+                classify(&mut row, self.p0 - last_before, false);
+            }
+        }
+        let fit = |v: i128| match i64::try_from(v) {
+            Ok(v) => Ok(v),
+            Err(_) if extras => Err(()),
+            Err(_) => Ok(0), // not used
+        };
+        let mut extra = Extra {
+            events,
+            net: fit(net)?,
+            repeat_value: fit(event_sum - i128::from(first_amount))?,
+            ..Default::default()
+        };
+        if CLV {
+            extra.periods_with_events = periods_with_events;
+            extra.periods_span =
+                (self.table.index(self.as_of - 1) - self.table.index(first) + 1) as u32;
+            extra.churn = churn;
+        }
+        Ok(Walk::Row(row, extra))
+    }
+}
+
+/// What [`Ctx::walk`] found.
+#[derive(Debug, PartialEq)]
+enum Walk {
+    Row(Row, Extra),
+    /// No purchase event: not in the result.
+    NoEvent,
+    /// Days not strictly ascending: for [`CustomerDays::fill`].
+    Unordered,
+}
+
+/// CV2, CV4: the group, segment and tier pool of a customer with history
+/// (`row.n` purchase events of age >= 1, the last at age `k`).
+fn classify(row: &mut Row, k: i32, is_sol: bool) {
+    row.k = k;
+    (row.group, row.segment, row.pool) = match k {
+        _ if is_sol => (
+            SOL,
+            [SEG_ACT, SEG_COLD, SEG_LOST][(k.min(3) - 1) as usize],
+            -1,
+        ),
+        1 if row.n == 1 => (ACT, SEG_JUNIOR, -1),
+        1 => (ACT, SEG_PLATINA, ACT),
+        2 if row.n == 1 => (COLD, SEG_JUNIOR, -1),
+        2 => (COLD, SEG_L, COLD),
+        3 | 4 => (LOST4, SEG_L, LOST4),
+        _ => (LOST5, SEG_LOST, -1),
+    };
 }
 
 /// CV6: tiers per pool (2 ACT, 3 COLD, 4 LOST); `segment` holds the pool's first tier on entry.
@@ -791,6 +999,104 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn one_walk_equals_filling_the_days_first() {
+        // Ctx::walk (one line per day, days ascending, no orders) gives the Row and
+        // Extra of CustomerDays::fill + Ctx::customer + Ctx::extra, overflow errors included.
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(17);
+        let lo = d("2020-01-01");
+        for round in 0..3000 {
+            let months = [1, 3, 6, 12][round % 4];
+            let anchor =
+                chrono::NaiveDate::from_ymd_opt(2000, rng.random_range(1..=12), 1).unwrap();
+            let as_of = lo + rng.random_range(1..2000);
+            let opts = CvOptions {
+                periods: Periods::regular(months, anchor).unwrap(),
+                monetary_periods: rng.random_range(1..4),
+                count_zero_days: rng.random_bool(0.5),
+                ..Default::default()
+            };
+            let ctx = Ctx {
+                p0: opts.periods.index(as_of).unwrap(),
+                sales: [false; 13],
+                table: DayTable::new(&opts.periods, lo, as_of).unwrap(),
+                opts: &opts,
+                as_of,
+            };
+            let huge = round % 10 == 0;
+            let mut days: Vec<i32> = (0..rng.random_range(1..12))
+                .map(|_| rng.random_range(lo..as_of))
+                .collect();
+            days.sort_unstable();
+            days.dedup();
+            let mut lines: Vec<Line> = days
+                .iter()
+                .map(|&day| {
+                    let amount = match rng.random_range(0..4) {
+                        0 if huge => i64::MAX - rng.random_range(0..3),
+                        0 => 0,
+                        1 => -rng.random_range(1..50_000_000),
+                        _ => rng.random_range(1..50_000_000),
+                    };
+                    Line::new(7, day, amount)
+                })
+                .collect();
+            if round % 7 == 0 && lines.len() > 1 {
+                // Days out of order: not for the walk.
+                lines.swap(0, 1);
+                assert_eq!(ctx.walk::<true, true>(7, &lines, true), Ok(Walk::Unordered));
+                lines.swap(0, 1);
+            }
+            // Without CV (and CLV) facts: the same customer, first, last, events and sums
+            // (where the CV monetary window overflows, the others need not).
+            let full = ctx.walk::<true, true>(7, &lines, true);
+            let key = |w: &std::result::Result<Walk, ()>| match w {
+                Ok(Walk::Row(r, x)) => {
+                    Some((r.customer, r.first, r.last, x.events, x.net, x.repeat_value))
+                }
+                _ => None,
+            };
+            for slim in [
+                ctx.walk::<false, true>(7, &lines, true),
+                ctx.walk::<false, false>(7, &lines, true),
+            ] {
+                if full.is_ok() {
+                    assert_eq!(key(&slim), key(&full), "round {round}");
+                    assert!(slim.is_ok());
+                }
+            }
+            if let (Ok(Walk::Row(_, a)), Ok(Walk::Row(_, b))) =
+                (ctx.walk::<false, true>(7, &lines, true), &full)
+            {
+                assert_eq!(
+                    (a.periods_with_events, a.periods_span, a.churn),
+                    (b.periods_with_events, b.periods_span, b.churn)
+                );
+            }
+            for extras in [false, true] {
+                let fast = ctx.walk::<true, true>(7, &lines, extras).map(|w| match w {
+                    Walk::Row(r, x) => Some((r, x)),
+                    Walk::NoEvent => None,
+                    Walk::Unordered => panic!("days ascend"),
+                });
+                let mut cd = CustomerDays::default();
+                cd.fill(&mut lines, None, opts.count_zero_days).unwrap();
+                let slow = ctx.customer(7, &cd).and_then(|row| match row {
+                    None => Ok(None),
+                    Some(row) if extras => Ok(Some((row, ctx.extra(&cd)?))),
+                    Some(row) => Ok(Some((row, Extra::default()))),
+                });
+                let fast =
+                    fast.map(|o| o.map(|(r, x)| (r, if extras { x } else { Extra::default() })));
+                assert_eq!(
+                    fast, slow,
+                    "round {round}, extras {extras}, lines {lines:?}"
+                );
+            }
+        }
     }
 
     #[test]

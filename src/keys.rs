@@ -603,6 +603,11 @@ impl Keys {
             .collect()
     }
 
+    /// Whether ids are handed out in key order (a compact integer range, sorted strings).
+    pub fn id_is_rank(&self) -> bool {
+        matches!(self, Keys::IntRange { .. } | Keys::StrSorted(_))
+    }
+
     /// The `(part, index)` of every item of `parts` in key order of their
     /// customer ids `id(item)` (distinct across all parts), I5: a scatter by
     /// rank, linear in the ids handed out, in parallel.
@@ -613,7 +618,7 @@ impl Keys {
     ) -> Vec<(u32, u32)> {
         use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
         // A compact integer range and sorted strings rank by id.
-        let by_id = matches!(self, Keys::IntRange { .. } | Keys::StrSorted(_));
+        let by_id = self.id_is_rank();
         let rank = (!by_id).then(|| self.ranks());
         let slot: Vec<AtomicU64> = (0..self.len())
             .into_par_iter()

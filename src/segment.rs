@@ -73,23 +73,29 @@ pub fn segment(
     let need = Need {
         cv: what.cv,
         extras: what.rfm.is_some() || what.clv.is_some() || what.summary.is_some(),
+        clv: what.clv.is_some(),
     };
     let (seg, report, keys) = run(ing, opts, need, cancel)?;
+    let mut clock = crate::timings::Phases::start();
 
     let mut fields = vec![Field::new(customer_name, customer_type.clone(), false)];
     let mut columns = vec![keys.take(&seg.ids(), &customer_type)?];
     drop(keys);
+    clock.lap("customer column");
     if what.cv {
         fields.extend(fields_cv("monetary"));
         columns.extend(cv_columns(&seg)?);
+        clock.lap("cv columns");
     }
     if let Some(r) = &what.rfm {
         fields.extend(rfm::fields(rfm_monetary(what)));
         columns.extend(rfm::columns(&seg, r)?);
+        clock.lap("rfm columns");
     }
     if let Some(c) = &what.clv {
         fields.extend(clv::fields());
         columns.extend(clv::columns(&seg, c)?);
+        clock.lap("clv columns");
     }
     if let Some(unit) = what.summary {
         fields.extend(crate::btyd::summary_fields());
