@@ -96,9 +96,12 @@ pub fn fields() -> Vec<Field> {
 }
 
 /// The default lifetime, 1 / yearly churn (CLV1), from every customer's facts.
-pub(crate) fn default_lifetime(extras: &[Extra]) -> Result<f64> {
-    let base = extras.iter().filter(|x| x.churn & 1 != 0).count();
-    let stayed = extras.iter().filter(|x| x.churn == 3).count();
+pub(crate) fn default_lifetime<'a>(extras: impl Iterator<Item = &'a Extra>) -> Result<f64> {
+    let (mut base, mut stayed) = (0usize, 0usize);
+    for x in extras {
+        base += usize::from(x.churn & 1 != 0);
+        stayed += usize::from(x.churn == 3);
+    }
     let churned = base - stayed;
     if base == 0 || churned == 0 {
         let why = if base == 0 {
@@ -128,8 +131,8 @@ pub(crate) fn columns(seg: &Segmented, opts: &ClvOptions) -> Result<Vec<ArrayRef
     let as_of = seg.as_of;
     let lifetime = match opts.lifetime_years {
         Some(l) => l,
-        None if seg.rows.is_empty() => f64::NAN, // no customers: no column values
-        None => default_lifetime(&seg.extras)?,
+        None if seg.len() == 0 => f64::NAN, // no customers: no column values
+        None => default_lifetime(seg.extras())?,
     };
     let aov = seg.column_x(|_, x| money::to_f64(x.net) / f64::from(x.events));
     let tenure = seg.column(|r| f64::from(as_of - r.first) / YEAR_DAYS);
@@ -201,12 +204,12 @@ mod tests {
     fn clv1_default_lifetime_is_one_over_churn() {
         // Base: 4 customers active a year ago; 1 of them did not come back: churn 1/4.
         let e = [x(1), x(3), x(3), x(3), x(2), x(0)];
-        assert_eq!(default_lifetime(&e).unwrap(), 4.0);
-        assert!(default_lifetime(&[x(3), x(2)])
+        assert_eq!(default_lifetime(e.iter()).unwrap(), 4.0);
+        assert!(default_lifetime([x(3), x(2)].iter())
             .unwrap_err()
             .to_string()
             .contains("lifetime_years"));
-        assert!(default_lifetime(&[x(2)])
+        assert!(default_lifetime([x(2)].iter())
             .unwrap_err()
             .to_string()
             .contains("CLV1"));

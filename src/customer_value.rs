@@ -169,12 +169,15 @@ pub(crate) struct Extra {
     pub repeat_value: i64,
 }
 
-/// The result of the per-customer pass, rows in customer key order (I5).
+/// The result of the per-customer pass, rows in customer key order (I5):
+/// in parts, one after the other (the partitions of the pass when they come
+/// in key order, so they need not be copied into one vector; else one part).
 #[derive(Debug, Default)]
 pub(crate) struct Segmented {
-    pub rows: Vec<Row>,
-    /// Aligned with `rows` when asked for, else empty.
-    pub extras: Vec<Extra>,
+    parts: Vec<Vec<Row>>,
+    /// Aligned with `parts` when asked for, else empty.
+    extras: Vec<Vec<Extra>>,
+    len: usize,
     pub as_of: i32,
 }
 const _: () = assert!(std::mem::size_of::<Row>() == 32);
@@ -301,24 +304,98 @@ pub(crate) fn run(
         }
         _ => Segmented::default(), // an empty input gives an empty result (I4)
     };
-    report.customers = seg.rows.len() as u64;
+    report.customers = seg.len() as u64;
     report.customers_without_purchase = report.customers_seen - report.customers;
     Ok((seg, report, ing.customers))
 }
 
+/// Rows per piece of [`Segmented::pieces`] at most.
+const PIECE: usize = 1 << 14;
+
 impl Segmented {
+    fn new(parts: Vec<Vec<Row>>, extras: Vec<Vec<Extra>>, as_of: i32) -> Self {
+        debug_assert!(extras.is_empty() || extras.len() == parts.len());
+        let len = parts.iter().map(Vec::len).sum();
+        Segmented {
+            parts,
+            extras,
+            len,
+            as_of,
+        }
+    }
+
+    /// The number of customers.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The rows in key order in pieces of at most [`PIECE`], with their
+    /// [`Extra`] facts (empty slices when not asked for): the unit of parallel work.
+    pub fn pieces(&self) -> Vec<(&[Row], &[Extra])> {
+        let mut out = Vec::with_capacity(self.len / PIECE + self.parts.len());
+        for (p, rows) in self.parts.iter().enumerate() {
+            let extras = self.extras.get(p).map_or(&[][..], |x| &x[..]);
+            for (i, r) in rows.chunks(PIECE).enumerate() {
+                out.push((r, extras.get(i * PIECE..i * PIECE + r.len()).unwrap_or(&[])));
+            }
+        }
+        out
+    }
+
+    /// `out` (one item per customer) cut like [`Segmented::pieces`].
+    pub fn split_like<'a, T>(&self, mut out: &'a mut [T]) -> Vec<&'a mut [T]> {
+        assert_eq!(out.len(), self.len, "one item per customer");
+        let mut slices = Vec::with_capacity(self.len / PIECE + self.parts.len());
+        for rows in &self.parts {
+            for r in rows.chunks(PIECE) {
+                let (head, tail) = out.split_at_mut(r.len());
+                slices.push(head);
+                out = tail;
+            }
+        }
+        slices
+    }
+
+    /// A column of one value per customer, in key order, from each piece's rows and
+    /// facts (`write` fills a piece's slots), in parallel.
+    fn map_pieces<T: Send + Default + Clone>(
+        &self,
+        write: impl Fn(&[Row], &[Extra], &mut [T]) + Sync,
+    ) -> Vec<T> {
+        let mut out = vec![T::default(); self.len];
+        self.pieces()
+            .into_par_iter()
+            .zip(self.split_like(&mut out))
+            .for_each(|((r, x), d)| write(r, x, d));
+        out
+    }
+
     /// A column from the rows, in key order.
-    pub fn column<T: Send>(&self, f: impl Fn(&Row) -> T + Sync) -> Vec<T> {
-        self.rows.par_iter().map(&f).collect()
+    pub fn column<T: Send + Default + Clone>(&self, f: impl Fn(&Row) -> T + Sync) -> Vec<T> {
+        self.map_pieces(|rows, _, out| {
+            out.iter_mut().zip(rows).for_each(|(o, r)| *o = f(r));
+        })
     }
-    /// A column from the rows and their [`Extra`] facts, in key order.
-    pub fn column_x<T: Send>(&self, f: impl Fn(&Row, &Extra) -> T + Sync) -> Vec<T> {
-        self.rows
-            .par_iter()
-            .zip(&self.extras)
-            .map(|(r, x)| f(r, x))
-            .collect()
+
+    /// A column from the rows and their [`Extra`] facts (which must have been
+    /// asked for), in key order.
+    pub fn column_x<T: Send + Default + Clone>(
+        &self,
+        f: impl Fn(&Row, &Extra) -> T + Sync,
+    ) -> Vec<T> {
+        self.map_pieces(|rows, extras, out| {
+            assert_eq!(extras.len(), rows.len(), "the Extra facts were asked for");
+            for ((o, r), x) in out.iter_mut().zip(rows).zip(extras) {
+                *o = f(r, x);
+            }
+        })
     }
+
+    /// Every customer's [`Extra`] facts, in key order.
+    pub fn extras(&self) -> impl Iterator<Item = &Extra> {
+        self.extras.iter().flatten()
+    }
+
     /// The customer ids in key order.
     pub fn ids(&self) -> Vec<u32> {
         self.column(|r| r.customer)
@@ -481,13 +558,14 @@ fn pass(
         parts.push((r, x));
     }
 
-    // Output in customer key order (I5): the rows are gathered from their
-    // partitions straight into that order, one parallel gather for all columns;
-    // partitions in key order already (runs of sorted ids) are only joined.
+    // Output in customer key order (I5): partitions in key order already (runs of
+    // sorted ids) are kept as they are; else the rows are gathered from their
+    // partitions straight into that order, one parallel gather for all columns.
     let slices: Vec<&[Row]> = parts.iter().map(|p| &p.0[..]).collect();
-    let (mut rows, more) = if customers.id_is_rank() && ascending(&slices, |r| r.customer) {
-        let extras: Vec<&[Extra]> = parts.iter().map(|p| &p.1[..]).collect();
-        (par_concat(&slices), par_concat(&extras))
+    let mut seg = if customers.id_is_rank() && ascending(&slices, |r| r.customer) {
+        drop(slices);
+        let (rows, more): (Vec<Vec<Row>>, Vec<Vec<Extra>>) = parts.into_iter().unzip();
+        Segmented::new(rows, if need.extras { more } else { Vec::new() }, as_of)
     } else {
         let order = customers.key_order_in(&slices, |r| r.customer);
         clock.lap("key order");
@@ -495,29 +573,27 @@ fn pass(
             .par_iter()
             .map(|&(p, i)| parts[p as usize].0[i as usize])
             .collect();
-        let more: Vec<Extra> = if need.extras {
-            order
+        let more: Vec<Vec<Extra>> = if need.extras {
+            vec![order
                 .par_iter()
                 .map(|&(p, i)| parts[p as usize].1[i as usize])
-                .collect()
+                .collect()]
         } else {
             Vec::new()
         };
-        (rows, more)
+        Segmented::new(vec![rows], more, as_of)
     };
-    drop(slices);
-    drop(parts);
     clock.lap("rows in key order");
 
     if need.cv {
-        assign_tiers(&mut rows, &opts.cuts);
+        let mut chunks: Vec<&mut [Row]> = seg
+            .parts
+            .iter_mut()
+            .flat_map(|p| p.chunks_mut(PIECE))
+            .collect();
+        assign_tiers(&mut chunks, &opts.cuts);
         clock.lap("tiers");
     }
-    let seg = Segmented {
-        rows,
-        extras: more,
-        as_of,
-    };
     Ok((seg, seen))
 }
 
@@ -532,27 +608,6 @@ fn ascending<T: Sync>(parts: &[&[T]], id: impl Fn(&T) -> u32 + Sync) -> bool {
         .filter_map(|p| Some((id(p.first()?), id(p.last()?))))
         .collect();
     within && ends.windows(2).all(|w| w[0].1 < w[1].0)
-}
-
-/// The items of `parts` one part after the other, copied in parallel.
-fn par_concat<T: Copy + Send + Sync>(parts: &[&[T]]) -> Vec<T> {
-    let total = parts.iter().map(|p| p.len()).sum();
-    let mut out: Vec<T> = Vec::with_capacity(total);
-    let mut rest = &mut out.spare_capacity_mut()[..total];
-    let mut dst = Vec::with_capacity(parts.len());
-    for p in parts {
-        let (head, tail) = rest.split_at_mut(p.len());
-        dst.push(head);
-        rest = tail;
-    }
-    parts.par_iter().zip(dst).for_each(|(src, dst)| {
-        for (d, &s) in dst.iter_mut().zip(src.iter()) {
-            d.write(s);
-        }
-    });
-    // SAFETY: the slices of `dst` cover the first `total` slots, and each was written.
-    unsafe { out.set_len(total) };
-    out
 }
 
 struct Ctx<'a> {
@@ -830,12 +885,11 @@ fn classify(row: &mut Row, k: i32, is_sol: bool) {
 /// A parallel partition of the rows by pool: each chunk counts its members,
 /// the counts give every chunk its place in each pool, the members' monetary
 /// values are copied there, and the tiers come back the same way.
-fn assign_tiers(rows: &mut [Row], cuts: &[f64]) {
+fn assign_tiers(chunks: &mut [&mut [Row]], cuts: &[f64]) {
     const POOLS: [i8; 3] = [ACT, COLD, LOST4];
-    const CH: usize = 1 << 16;
     let pool = |r: &Row| POOLS.iter().position(|&p| p == r.pool);
-    let counts: Vec<[usize; 3]> = rows
-        .par_chunks(CH)
+    let counts: Vec<[usize; 3]> = chunks
+        .par_iter()
         .map(|c| {
             let mut k = [0; 3];
             c.iter().filter_map(pool).for_each(|p| k[p] += 1);
@@ -864,9 +918,9 @@ fn assign_tiers(rows: &mut [Row], cuts: &[f64]) {
         slices.push([ha, hb, hc]);
         rest = [ta, tb, tc];
     }
-    rows.par_chunks(CH).zip(slices).for_each(|(c, dst)| {
+    chunks.par_iter().zip(slices).for_each(|(c, dst)| {
         let mut at = [0usize; 3];
-        for r in c {
+        for r in c.iter() {
             if let Some(p) = pool(r) {
                 dst[p][at[p]] = r.monetary;
                 at[p] += 1;
@@ -874,8 +928,8 @@ fn assign_tiers(rows: &mut [Row], cuts: &[f64]) {
         }
     });
     let tiers: Vec<Vec<u8>> = values.par_iter().map(|m| tiers_of(m, cuts)).collect();
-    rows.par_chunks_mut(CH).zip(starts).for_each(|(c, mut at)| {
-        for r in c {
+    chunks.par_iter_mut().zip(starts).for_each(|(c, mut at)| {
+        for r in c.iter_mut() {
             if let Some(p) = pool(r) {
                 r.segment += tiers[p][at[p]] as i8;
                 at[p] += 1;

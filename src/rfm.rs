@@ -151,21 +151,43 @@ pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef
         }
     };
     let mut clock = crate::timings::Phases::start();
-    // "Better" keys: later last purchase, more events, more money (R2).
-    let last = seg.column(|r| i64::from(r.last));
-    let events = seg.column_x(|_, x| i64::from(x.events));
-    let money_v = seg.column_x(monetary);
-    let money_key: Vec<i64> = if opts.monetary_mean {
-        money_v.iter().map(|&m| ordered(m)).collect()
-    } else {
-        seg.column_x(|_, x| x.net)
-    };
+    // In one pass: the output values and the "better" keys of R2 (later last purchase,
+    // more events, more money).
+    let n = seg.len();
+    let (mut recency, mut last, mut events) = (vec![0i32; n], vec![0i64; n], vec![0i64; n]);
+    let (mut money_v, mut money_key) = (vec![0f64; n], vec![0i64; n]);
+    seg.pieces()
+        .into_par_iter()
+        .zip(seg.split_like(&mut recency))
+        .zip(seg.split_like(&mut last))
+        .zip(seg.split_like(&mut events))
+        .zip(seg.split_like(&mut money_v))
+        .zip(seg.split_like(&mut money_key))
+        .for_each(
+            |(((((piece, recency), last), events), money_v), money_key)| {
+                let (rows, extras) = piece;
+                assert_eq!(extras.len(), rows.len(), "the Extra facts were asked for");
+                for (i, (r, x)) in rows.iter().zip(extras).enumerate() {
+                    let m = monetary(r, x);
+                    recency[i] = as_of - r.last;
+                    last[i] = i64::from(r.last);
+                    events[i] = i64::from(x.events);
+                    money_v[i] = m;
+                    money_key[i] = if opts.monetary_mean {
+                        ordered(m)
+                    } else {
+                        x.net
+                    };
+                }
+            },
+        );
     clock.lap("rfm keys");
     // The monetary scores (selections) while the narrow R and F ones count.
     let (ms, (rs, fs)) = rayon::join(
         || scores(&money_key, opts.bins),
         || (scores(&last, opts.bins), scores(&events, opts.bins)),
     );
+    drop((last, money_key));
     clock.lap("rfm scores");
     // The first rule matching each of the B^3 score triples (R3), then one lookup per customer.
     let b = usize::from(opts.bins);
@@ -185,25 +207,35 @@ pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef
             }
         }
     }
-    let codes: Vec<i16> = (0..rs.len())
-        .into_par_iter()
-        .map(|i| code_of[cell(rs[i], fs[i], ms[i])])
-        .collect();
-    // Three ASCII digits per customer, written straight into one buffer.
-    let digits: Vec<u8> = (0..rs.len())
-        .into_par_iter()
-        .flat_map_iter(|i| [b'0' + rs[i], b'0' + fs[i], b'0' + ms[i]])
-        .collect();
+    // Segment codes and the cells' three ASCII digits per customer, in one parallel pass.
+    let mut codes = vec![0i16; n];
+    let mut digits = vec![0u8; 3 * n];
+    const CH: usize = 1 << 14;
+    codes
+        .par_chunks_mut(CH)
+        .zip(digits.par_chunks_mut(3 * CH))
+        .enumerate()
+        .for_each(|(c, (codes, digits))| {
+            for (j, (code, d)) in codes.iter_mut().zip(digits.chunks_exact_mut(3)).enumerate() {
+                let i = c * CH + j;
+                let (r, f, m) = (rs[i], fs[i], ms[i]);
+                *code = code_of[cell(r, f, m)];
+                d.copy_from_slice(&[b'0' + r, b'0' + f, b'0' + m]);
+            }
+        });
     clock.lap("rfm codes digits");
-    let offsets = arrow_buffer::OffsetBuffer::from_lengths(std::iter::repeat_n(3, rs.len()));
+    let offsets = arrow_buffer::OffsetBuffer::from_lengths(std::iter::repeat_n(3, n));
     let cells = StringArray::try_new(offsets, digits.into(), None)?;
+    // Scores 1..=9 as they are: the bytes of a u8 vector are those of the i8 column.
     let score = |s: Vec<u8>| -> ArrayRef {
-        Arc::new(Int8Array::from_iter_values(s.into_iter().map(|v| v as i8)))
+        let len = s.len();
+        Arc::new(Int8Array::new(
+            arrow_buffer::ScalarBuffer::new(arrow_buffer::Buffer::from_vec(s), 0, len),
+            None,
+        ))
     };
     Ok(vec![
-        Arc::new(Int32Array::from_iter_values(
-            last.iter().map(|&d| as_of - d as i32),
-        )),
+        Arc::new(Int32Array::from(recency)),
         Arc::new(Int64Array::from(events)),
         Arc::new(Float64Array::from(money_v)),
         score(rs),
