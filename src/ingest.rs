@@ -448,13 +448,7 @@ fn convert_amounts(array: &dyn Array, out: &mut [i64], bad: &mut Bad) -> Result<
                 cast.as_primitive::<Float64Type>()
             };
             // Every value converted without a branch; the bad ones looked for only if any.
-            let mut all_ok = true;
-            for (o, &x) in out.iter_mut().zip(a.values().iter()) {
-                let (m, ok) = money::from_f64_parts(x);
-                *o = m;
-                all_ok &= ok;
-            }
-            if !all_ok {
+            if !money::from_f64_slice(out, a.values()) {
                 for (i, &x) in a.values().iter().enumerate() {
                     let reason = if x.is_finite() {
                         Reason::AmountOutOfRange

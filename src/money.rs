@@ -24,6 +24,38 @@ pub fn from_f64_parts(x: f64) -> (i64, bool) {
     (round_half_away(y), ok)
 }
 
+/// [`from_f64_parts`] of every value of `xs` into `out` (of the same length);
+/// returns whether every value was valid. On x86-64 CPUs with AVX-512 (DQ)
+/// the loop is compiled for those instructions too, and picked at run time:
+/// they convert eight floats to integers at a time.
+pub fn from_f64_slice(out: &mut [i64], xs: &[f64]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512dq")
+    {
+        // SAFETY: the CPU has the features the function is compiled for.
+        return unsafe { from_f64_slice_avx512(out, xs) };
+    }
+    from_f64_slice_any(out, xs)
+}
+
+#[inline(always)]
+fn from_f64_slice_any(out: &mut [i64], xs: &[f64]) -> bool {
+    let mut all_ok = true;
+    for (o, &x) in out.iter_mut().zip(xs) {
+        let (m, ok) = from_f64_parts(x);
+        *o = m;
+        all_ok &= ok;
+    }
+    all_ok
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq")]
+unsafe fn from_f64_slice_avx512(out: &mut [i64], xs: &[f64]) -> bool {
+    from_f64_slice_any(out, xs)
+}
+
 /// `y.round() as i64` for `|y| < 2^63`, without a call into libm (baseline
 /// x86-64 has no rounding instruction) and without a branch: below 2^52 the
 /// fraction `y - trunc(y)` is exact; from 2^52 on every float is an integer,
@@ -76,6 +108,60 @@ pub fn to_f64(m: i64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn i6_slice_conversion_equals_one_at_a_time() {
+        // The run-time picked loop (AVX-512 where the CPU has it) gives the millionths and
+        // the validity of from_f64_parts, edge values included.
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(9);
+        let edges = [
+            0.0,
+            -0.0,
+            0.5e-6,
+            -0.5e-6,
+            1.5e-6,
+            -2.5e-6,
+            17.60,
+            -23.27,
+            9.2e12,
+            -9.2e12,
+            9_223_372_036_854.775,
+            9_223_372_036_855.0,
+            -9_223_372_036_854.775,
+            -9_223_372_036_855.0,
+            1e300,
+            -1e300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            4_503_599_627.370_496,
+        ];
+        for n in [0, 1, 7, 8, 9, 64, 1000] {
+            let mut xs: Vec<f64> = (0..n)
+                .map(|_| match rng.random_range(0..3) {
+                    0 => f64::from(rng.random_range(-100_000..100_000)) / 100.0,
+                    1 => rng.random_range(-1e13..1e13),
+                    _ => edges[rng.random_range(0..edges.len())],
+                })
+                .collect();
+            for valid_only in [false, true] {
+                if valid_only {
+                    xs.retain(|&x| from_f64(x).is_some());
+                }
+                let mut out = vec![0; xs.len()];
+                let all_ok = from_f64_slice(&mut out, &xs);
+                for (&x, &m) in xs.iter().zip(&out) {
+                    let (want, ok) = from_f64_parts(x);
+                    if ok {
+                        assert_eq!(m, want, "{x}");
+                    }
+                }
+                assert_eq!(all_ok, xs.iter().all(|&x| from_f64_parts(x).1), "n {n}");
+            }
+        }
+    }
 
     #[test]
     fn i6_cents_cancel_exactly() {
