@@ -25,7 +25,6 @@ use custseg::segment::{segment, What};
 use custseg::synthetic::{record_batch, SyntheticOptions};
 
 fn main() {
-    custseg::tune_allocator(); // as the Python module does
     let args: Vec<String> = std::env::args().collect();
     let rows_m: f64 = args
         .get(1)

@@ -14,7 +14,6 @@ use pyo3::prelude::*;
 /// The compiled module `custseg._core`.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    crate::tune_allocator();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add(
         "BUILD_PROFILE",
