@@ -476,8 +476,9 @@ fn pass(
     type Done = (Vec<Row>, Vec<Extra>, u64);
     let some = |(seen, kept): (u64, usize)| (Some(seen), kept);
     let runs = lines.runs;
-    // Customers whose lines are one per day, in day order, take the one-walk way
-    // (others are found out there, and take the general way), computing what is needed.
+    // Without order ids and sales-only, every customer takes the one walk that computes
+    // only what is needed (over its day totals when its lines are not one per day in day
+    // order); otherwise the general way, CustomerDays then Ctx::customer and Ctx::extra.
     let walkable = !lines.has_orders && !opts.sales_only;
     let done: Vec<Result<Done>> = lines
         .into_partitions()
@@ -485,7 +486,8 @@ fn pass(
             let mut part: Part = part?;
             cancel.check()?;
             // Runs with no line on or after as_of are grouped already: each customer is
-            // one chunk below, and is counted there.
+            // one chunk below, and is counted there (room for a customer per 4 lines
+            // to start with; the rows grow past it if need be).
             let (seen, kept) = match (runs, hi >= as_of) {
                 (true, false) => (None, part.lines.len() / 4),
                 (true, true) => some(group_runs(&mut part, as_of)),
@@ -517,22 +519,29 @@ fn pass(
                     .map(|o| &o[offset..offset + chunk.len()]);
                 offset += chunk.len();
                 if walkable {
-                    let walked = match (need.cv, need.clv) {
-                        (true, _) => ctx.walk::<true, true>(c, chunk, need.extras),
-                        (false, true) => ctx.walk::<false, true>(c, chunk, need.extras),
-                        (false, false) => ctx.walk::<false, false>(c, chunk, need.extras),
-                    };
-                    match walked.map_err(|_| overflow(c))? {
+                    let mut walked = ctx.walk_for(need, c, chunk).map_err(|_| overflow(c))?;
+                    if walked == Walk::Unordered {
+                        // Lines out of day order, or two on one day: summed per day first
+                        // (I2), then walked the same way, so that what is computed (and
+                        // what may overflow, I6) never depends on the row order (I5).
+                        scratch
+                            .fill(chunk, None, opts.count_zero_days)
+                            .map_err(|_| overflow(c))?;
+                        walked = ctx
+                            .walk_for(need, c, &scratch.days)
+                            .map_err(|_| overflow(c))?;
+                    }
+                    match walked {
                         Walk::Row(row, extra) => {
                             rows.push(row);
                             if need.extras {
                                 more.push(extra);
                             }
-                            continue;
                         }
-                        Walk::NoEvent => continue,
-                        Walk::Unordered => {}
+                        Walk::NoEvent => {}
+                        Walk::Unordered => unreachable!("the days of CustomerDays ascend"),
                     }
+                    continue;
                 }
                 scratch
                     .fill(chunk, orders, opts.count_zero_days)
@@ -713,8 +722,8 @@ impl Ctx<'_> {
             row.monetary = sum_ages(0, 0)?;
             return Ok(Some(row));
         };
-        let k = self.age(last_before); // CV1
-                                       // CV3: the periods of ages k..k+w-1.
+        // CV1: k; CV3: the money of the periods of ages k..k+w-1.
+        let k = self.age(last_before);
         row.monetary = sum_ages(k, k + self.opts.monetary_periods as i32 - 1)?;
         // CV5: every event of ages 1..=L (the tail of `history`) in a sales month.
         let lookback = self.opts.sales_lookback as i32;
@@ -729,11 +738,28 @@ impl Ctx<'_> {
         Ok(Some(row))
     }
 
+    /// [`Ctx::walk`] computing what `need` asks for.
+    fn walk_for(
+        &self,
+        need: Need,
+        customer: u32,
+        days: &[impl DayTotal],
+    ) -> std::result::Result<Walk, ()> {
+        let (c, x) = (customer, need.extras);
+        match (need.cv, need.clv) {
+            (true, true) => self.walk::<true, true>(c, days, x),
+            (true, false) => self.walk::<true, false>(c, days, x),
+            (false, true) => self.walk::<false, true>(c, days, x),
+            (false, false) => self.walk::<false, false>(c, days, x),
+        }
+    }
+
     /// [`Ctx::customer`] and [`Ctx::extra`] in one walk over the lines of a
     /// customer, for the common case: one line per day, days ascending,
     /// purchase events per day (no order column) and no sales-only (CV5).
     /// The same numbers as filling [`CustomerDays`] first, without copying;
-    /// [`Walk::Unordered`] when the days do not strictly ascend.
+    /// [`Walk::Unordered`] when the days do not strictly ascend (the pass then
+    /// walks the customer's day totals).
     ///
     /// Only the facts asked for are computed (the others keep their defaults):
     /// always the customer, first and last purchase of the [`Row`] and the
@@ -744,7 +770,7 @@ impl Ctx<'_> {
     fn walk<const CV: bool, const CLV: bool>(
         &self,
         customer: u32,
-        lines: &[Line],
+        lines: &[impl DayTotal],
         extras: bool,
     ) -> std::result::Result<Walk, ()> {
         debug_assert!(!self.opts.sales_only);
@@ -757,20 +783,20 @@ impl Ctx<'_> {
         let (mut net, mut event_sum) = (0i128, 0i128);
         let (mut periods_with_events, mut prev, mut churn) = (0u32, NONE, 0u8);
         for l in lines {
-            ordered &= l.day > prev_day;
-            prev_day = l.day;
-            net += i128::from(l.amount);
-            if !(l.amount > 0 || (zero && l.amount == 0)) {
+            ordered &= l.day() > prev_day;
+            prev_day = l.day();
+            net += i128::from(l.amount());
+            if !(l.amount() > 0 || (zero && l.amount() == 0)) {
                 continue;
             }
             if first == NONE {
-                (first, first_amount) = (l.day, l.amount);
+                (first, first_amount) = (l.day(), l.amount());
             }
-            event_sum += i128::from(l.amount);
-            last = l.day;
+            event_sum += i128::from(l.amount());
+            last = l.day();
             events += 1;
             let p = if CV || CLV {
-                self.table.index(l.day)
+                self.table.index(l.day())
             } else {
                 0
             };
@@ -783,7 +809,7 @@ impl Ctx<'_> {
             if CLV {
                 periods_with_events += u32::from(p != prev);
                 prev = p;
-                let back = self.as_of - l.day; // 1 ..: days before as_of
+                let back = self.as_of - l.day(); // 1 ..: days before as_of
                 churn |= u8::from((366..=730).contains(&back)) | (u8::from(back <= 365) << 1);
             }
         }
@@ -812,12 +838,12 @@ impl Ctx<'_> {
             };
             let mut monetary = 0i128;
             for l in lines.iter().rev() {
-                let p = self.table.index(l.day);
+                let p = self.table.index(l.day());
                 if p < lo {
                     break;
                 }
                 if p <= hi {
-                    monetary += i128::from(l.amount);
+                    monetary += i128::from(l.amount());
                 }
             }
             row.monetary = i64::try_from(monetary).map_err(|_| ())?;
@@ -851,13 +877,42 @@ impl Ctx<'_> {
     }
 }
 
+/// A day and its net total, as [`Ctx::walk`] reads them: the lines of a
+/// partition, or the days of [`CustomerDays`].
+trait DayTotal {
+    fn day(&self) -> i32;
+    fn amount(&self) -> i64;
+}
+
+impl DayTotal for Line {
+    #[inline]
+    fn day(&self) -> i32 {
+        self.day
+    }
+    #[inline]
+    fn amount(&self) -> i64 {
+        self.amount
+    }
+}
+
+impl DayTotal for (i32, i64) {
+    #[inline]
+    fn day(&self) -> i32 {
+        self.0
+    }
+    #[inline]
+    fn amount(&self) -> i64 {
+        self.1
+    }
+}
+
 /// What [`Ctx::walk`] found.
 #[derive(Debug, PartialEq)]
 enum Walk {
     Row(Row, Extra),
     /// No purchase event: not in the result.
     NoEvent,
-    /// Days not strictly ascending: for [`CustomerDays::fill`].
+    /// Days not strictly ascending: to be summed per day first.
     Unordered,
 }
 

@@ -202,6 +202,35 @@ mod tests {
     }
 
     #[test]
+    fn i5_what_may_overflow_does_not_depend_on_row_order() {
+        // The CV3 window (the last two days, 5e12 each) leaves the fixed-point range, the
+        // net sum (with an old -5e12 return) does not: RFM, which needs only the net, gives
+        // it whatever the order of the rows; Customer Value is an error in both orders (I6).
+        let rows = [
+            (1, "2024-01-10", -5e12),
+            (1, "2025-11-01", 5e12),
+            (1, "2025-12-01", 5e12),
+        ];
+        let mut reversed = rows;
+        reversed.reverse();
+        let rfm = What {
+            rfm: Some(RfmOptions::default()),
+            ..Default::default()
+        };
+        let cv = What {
+            cv: true,
+            ..Default::default()
+        };
+        for rows in [&rows, &reversed] {
+            let out = run_what(rows, "2026-01-01", &rfm).unwrap();
+            let m = out.column(out.schema().index_of("monetary").unwrap());
+            assert_eq!(m.as_primitive::<Float64Type>().value(0), 5e12);
+            let e = run_what(rows, "2026-01-01", &cv).unwrap_err();
+            assert!(matches!(e, CoreError::SumOverflow { .. }), "{e}");
+        }
+    }
+
+    #[test]
     fn what_must_name_something() {
         let e = run_what(&[(1, "2025-01-01", 1.0)], "2026-01-01", &What::default());
         assert!(matches!(e, Err(CoreError::Config(m)) if m.contains("at least one")));

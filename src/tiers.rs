@@ -131,13 +131,7 @@ fn select_keys(mut keys: Vec<u64>, ranks: &[usize]) -> Vec<u64> {
         return ranks.iter().map(|&r| keys[r]).collect();
     }
     let chunk = (n / (4 * rayon::current_num_threads())).max(1 << 15);
-    let (lo, hi) = keys
-        .par_chunks(chunk)
-        .map(|c| {
-            c.iter()
-                .fold((u64::MAX, 0), |(a, b), &k| (a.min(k), b.max(k)))
-        })
-        .reduce(|| (u64::MAX, 0), |x, y| (x.0.min(y.0), x.1.max(y.1)));
+    let (lo, hi) = min_max(&keys, chunk, (u64::MAX, 0));
     if lo == hi {
         return vec![lo; ranks.len()];
     }
@@ -212,6 +206,16 @@ fn select_keys(mut keys: Vec<u64>, ranks: &[usize]) -> Vec<u64> {
     out
 }
 
+/// The least and greatest of `values`, chunks of `chunk` in parallel;
+/// `empty` (the greatest and least possible values) when there are none.
+fn min_max<T: Copy + Ord + Send + Sync>(values: &[T], chunk: usize, empty: (T, T)) -> (T, T) {
+    let both = |x: (T, T), y: (T, T)| (x.0.min(y.0), x.1.max(y.1));
+    values
+        .par_chunks(chunk)
+        .map(|c| c.iter().fold(empty, |m, &v| both(m, (v, v))))
+        .reduce(|| empty, both)
+}
+
 /// [`tiers_by`] for integers in a narrow range (days, counts), by counting:
 /// O(values + range), in parallel. `None` when the range is wider than
 /// `max_range`.
@@ -221,13 +225,7 @@ pub fn tiers_by_counting(
     tier_of: impl Fn(u64) -> u8,
 ) -> Option<Vec<u8>> {
     const CH: usize = 1 << 16;
-    let (lo, hi) = values
-        .par_chunks(CH)
-        .map(|c| {
-            c.iter()
-                .fold((i64::MAX, i64::MIN), |(a, b), &v| (a.min(v), b.max(v)))
-        })
-        .reduce(|| (i64::MAX, i64::MIN), |x, y| (x.0.min(y.0), x.1.max(y.1)));
+    let (lo, hi) = min_max(values, CH, (i64::MAX, i64::MIN));
     if lo > hi {
         return None; // no values
     }
