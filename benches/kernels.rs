@@ -24,13 +24,14 @@ use criterion::{
     criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput,
 };
 use custseg::cancel::Cancel;
-use custseg::customer_value::{customer_value, CvOptions};
-use custseg::events::group_part;
-use custseg::ingest::Part;
-use custseg::ingest::{ingest, ColumnNames, IngestOptions, Line, OnInvalid};
+use custseg::customer_value::CvOptions;
+use custseg::engine::{group_part, Options};
+use custseg::ingest::{ingest, ColumnNames, IngestOptions, OnInvalid};
 use custseg::keys::{KeyKind, Keys};
+use custseg::lines::{Line, Part};
 use custseg::money;
 use custseg::periods::{parse_day, DayTable, Periods};
+use custseg::segment::customer_value;
 use custseg::synthetic::{generate, SyntheticOptions};
 use custseg::tiers::{count_strictly_greater, tiers_of};
 use rayon::prelude::*;
@@ -98,8 +99,8 @@ fn periods() -> Periods {
     Periods::regular(6, NaiveDate::from_ymd_opt(2000, 1, 1).expect("date")).expect("periods")
 }
 
-fn cv_options() -> CvOptions {
-    CvOptions {
+fn pass_options() -> Options {
+    Options {
         periods: periods(),
         as_of: parse_day(END_DAY),
         ..Default::default()
@@ -142,7 +143,12 @@ fn data() -> &'static Data {
         // come grouped by customer, so the reader kept them in runs: laid out here as the
         // hashed layout holds them (each partition's lines in row order).
         let mut parts = vec![(Vec::new(), ing.customers.locals()); custseg::keys::PARTITIONS];
-        for l in ing.lines.mem.iter().flat_map(|p| &p.lines) {
+        let held: Vec<Part> = ing
+            .lines
+            .into_partitions()
+            .collect::<Result<_, _>>()
+            .expect("lines");
+        for l in held.iter().flat_map(|p| &p.lines) {
             parts[ing.customers.partition(l.customer)].0.push(*l);
         }
         eprintln!(
@@ -195,7 +201,7 @@ fn bench_periods(c: &mut Criterion) {
     let p = periods();
     let lo = *d.days.iter().min().expect("rows");
     let hi = *d.days.iter().max().expect("rows") + 1;
-    let table = DayTable::new(&p, lo, hi).expect("day table");
+    let table = DayTable::new(&p, lo, hi).expect("day table"); // the days lo..hi, P0 of hi
     let mut g = group(c, "periods", d.rows());
     g.bench_function("Periods::index", |b| {
         b.iter(|| {
@@ -311,7 +317,7 @@ fn bench_tiers(c: &mut Criterion) {
 /// Section 2 end to end: ingestion and segmentation of the 1M-row table.
 fn bench_customer_value(c: &mut Criterion) {
     let d = data();
-    let opts = cv_options();
+    let (opts, cv) = (pass_options(), CvOptions::default());
     let mut g = group(c, "customer_value", d.rows());
     for (name, batch) in [("int_ids", &d.int_batch), ("str_ids", &d.str_batch)] {
         g.bench_function(name, |b| {
@@ -319,7 +325,7 @@ fn bench_customer_value(c: &mut Criterion) {
                 || (),
                 |()| {
                     let ing = run_ingest(batch);
-                    customer_value(ing, "customer_id", &opts, &Cancel::new())
+                    customer_value(ing, "customer_id", &opts, &cv, &Cancel::new())
                         .expect("customer value")
                 },
                 BatchSize::LargeInput,

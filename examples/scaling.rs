@@ -17,7 +17,8 @@ use std::time::Instant;
 use arrow_array::RecordBatch;
 use custseg::cancel::Cancel;
 use custseg::clv::ClvOptions;
-use custseg::customer_value::{customer_value, CvOptions};
+use custseg::customer_value::CvOptions;
+use custseg::engine::Options;
 use custseg::ingest::{ingest, ColumnNames, IngestOptions, OnInvalid};
 use custseg::periods::parse_day;
 use custseg::rfm::RfmOptions;
@@ -38,18 +39,21 @@ fn main() {
     let repeat: usize = args.get(3).map_or(3, |s| s.parse().expect("repeat"));
     let string_ids = args.get(4).is_some_and(|s| s == "str");
     let what = match args.get(5).map_or("cv", String::as_str) {
-        "cv" => None,
-        "rfm" => Some(What {
+        "cv" => What {
+            cv: Some(CvOptions::default()),
+            ..Default::default()
+        },
+        "rfm" => What {
             rfm: Some(RfmOptions::default()),
             ..Default::default()
-        }),
-        "clv" => Some(What {
+        },
+        "clv" => What {
             clv: Some(ClvOptions {
                 lifetime_years: Some(3.0),
                 ..Default::default()
             }),
             ..Default::default()
-        }),
+        },
         other => panic!("what must be cv, rfm or clv, got {other}"),
     };
 
@@ -89,7 +93,7 @@ fn main() {
         as_of: parse_day("2026-01-01"),
         ..Default::default()
     };
-    let opts = CvOptions {
+    let opts = Options {
         as_of: parse_day("2026-01-01"),
         ..Default::default()
     };
@@ -113,10 +117,7 @@ fn main() {
                     &cancel,
                 )
                 .unwrap();
-                match &what {
-                    None => customer_value(ing, "customer_id", &opts, &cancel).unwrap(),
-                    Some(w) => segment(ing, "customer_id", &opts, w, &cancel).unwrap(),
-                }
+                segment(ing, "customer_id", &opts, &what, &cancel).unwrap()
             });
             best = best.min(start.elapsed().as_secs_f64());
             std::hint::black_box(out);

@@ -1,15 +1,16 @@
 //! Section 4 of the spec: the simple customer lifetime value (CLV1), its
-//! 20-60-20 tiers (CLV2) and the value/loyalty quadrants (CLV3), on the
-//! per-customer pass shared with Customer Value.
+//! 20-60-20 tiers (CLV2) and the value/loyalty quadrants (CLV3), from the
+//! facts of the engine's per-customer pass.
 
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float64Array};
 use arrow_schema::{DataType, Field};
 
-use crate::customer_value::{labels, Extra, Segmented};
+use crate::engine::{Extra, Segmented};
 use crate::error::{CoreError, Result};
 use crate::money;
+use crate::output::{label_field, labels};
 use crate::tiers::{check_cuts, ordered, select_ranks, tiers_of, unordered};
 
 /// CLV2 tier labels, in category order.
@@ -30,7 +31,7 @@ pub struct ClvOptions {
     /// Expected lifetime in years; `None`: 1 / yearly churn (CLV1).
     pub lifetime_years: Option<f64>,
     /// The two cut points of the tiers (CLV2), default (0.2, 0.8).
-    pub tiers: Vec<f64>,
+    pub cuts: Vec<f64>,
     /// CLV at or above which value is high; `None`: the median (CLV3).
     pub value_threshold: Option<f64>,
     /// Loyalty at or above which loyalty is high; `None`: the median (CLV3).
@@ -41,7 +42,7 @@ impl Default for ClvOptions {
     fn default() -> Self {
         ClvOptions {
             lifetime_years: None,
-            tiers: vec![0.2, 0.8],
+            cuts: vec![0.2, 0.8],
             value_threshold: None,
             loyalty_threshold: None,
         }
@@ -58,13 +59,14 @@ impl ClvOptions {
                 )));
             }
         }
-        if self.tiers.len() != 2 {
+        if self.cuts.len() != 2 {
             return Err(CoreError::Config(format!(
-                "tiers must be two cut points (high/medium, medium/low), got {:?} (rule CLV2)",
-                self.tiers
+                "the cuts of the clv tiers must be two cut points (high/medium, medium/low), \
+                 got {:?} (rule CLV2)",
+                self.cuts
             )));
         }
-        check_cuts(&self.tiers, "tiers", "CLV2")?;
+        check_cuts(&self.cuts, "the cuts of the clv tiers", "CLV2")?;
         for (name, t) in [
             ("value_threshold", self.value_threshold),
             ("loyalty_threshold", self.loyalty_threshold),
@@ -81,7 +83,6 @@ impl ClvOptions {
 
 /// The CLV output fields after the customer column.
 pub fn fields() -> Vec<Field> {
-    let dict = DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8));
     let f = |name: &str| Field::new(name, DataType::Float64, false);
     vec![
         f("aov"),
@@ -89,9 +90,9 @@ pub fn fields() -> Vec<Field> {
         f("tenure_years"),
         f("lifetime_years"),
         f("clv"),
-        Field::new("clv_tier", dict.clone(), false),
+        label_field("clv_tier", TIERS.len()),
         f("loyalty"),
-        Field::new("value_loyalty", dict, false),
+        label_field("value_loyalty", QUADRANTS.len()),
     ]
 }
 
@@ -131,7 +132,7 @@ pub(crate) fn columns(seg: &Segmented, opts: &ClvOptions) -> Result<Vec<ArrayRef
     let as_of = seg.as_of;
     let lifetime = match opts.lifetime_years {
         Some(l) => l,
-        None if seg.len() == 0 => f64::NAN, // no customers: no column values
+        None if seg.is_empty() => f64::NAN, // no customers: no column values
         None => default_lifetime(seg.extras())?,
     };
     let aov = seg.column_x(|_, x| money::to_f64(x.net) / f64::from(x.events));
@@ -152,7 +153,7 @@ pub(crate) fn columns(seg: &Segmented, opts: &ClvOptions) -> Result<Vec<ArrayRef
     // The tiers (CLV2) and the two medians (CLV3) are selections: side by side.
     let (tier, (value_t, loyal_t)) = rayon::join(
         || -> Vec<i8> {
-            tiers_of(&keys, &opts.tiers)
+            tiers_of(&keys, &opts.cuts)
                 .into_iter()
                 .map(|t| t as i8)
                 .collect()
@@ -228,7 +229,7 @@ mod tests {
     fn options_are_checked() {
         let mut o = ClvOptions::default();
         assert!(o.validate().is_ok());
-        o.tiers = vec![0.8, 0.2];
+        o.cuts = vec![0.8, 0.2];
         assert!(o.validate().unwrap_err().to_string().contains("CLV2"));
         o = ClvOptions {
             lifetime_years: Some(0.0),

@@ -2,8 +2,10 @@
 //! variant by variant onto Python exception classes in `python/errors.rs`).
 //!
 //! Every message names the column, the first offending row (0-based, counted
-//! over the whole input in stream order) and the rule of
-//! `shared/spec/SEGMENTATION.md` it breaks.
+//! over the whole input in stream order) and the rule of `docs/rules.md` it
+//! breaks. A bug of custseg's own is an [`CoreError::Internal`], never an
+//! input error; an Arrow error says which step failed ([`CoreError::reading`],
+//! [`CoreError::building`]).
 
 use thiserror::Error;
 
@@ -108,10 +110,23 @@ pub enum CoreError {
     /// The run was interrupted (Ctrl-C).
     #[error("interrupted")]
     Cancelled,
+
+    /// A bug of custseg's own (an invariant broken, an output that cannot be
+    /// built): never the input's fault.
+    #[error("custseg internal error (please report it, with the call that raised it): {0}")]
+    Internal(String),
 }
 
-impl From<arrow_schema::ArrowError> for CoreError {
-    fn from(e: arrow_schema::ArrowError) -> Self {
+impl CoreError {
+    /// An Arrow error met while reading the input (a batch of the stream, a
+    /// column cast to the type the rules read).
+    pub fn reading(e: arrow_schema::ArrowError) -> Self {
         CoreError::Input(e.to_string())
+    }
+
+    /// An Arrow error met while building the output: a bug, since the output
+    /// is made of values the core computed.
+    pub fn building(e: arrow_schema::ArrowError) -> Self {
+        CoreError::Internal(format!("could not build the output: {e}"))
     }
 }

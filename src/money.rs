@@ -99,6 +99,19 @@ pub fn from_decimal(value: i128, scale: i8) -> Option<i64> {
     i64::try_from(v).ok()
 }
 
+/// A per-customer sum (of a day, an order, a window) that left the
+/// fixed-point range (I6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow;
+
+/// I6's overflow rule, the one place it is written: an exact sum (computed in
+/// 128 bits, whatever the order of its terms) back in the fixed-point range,
+/// or [`Overflow`]. Only the total must fit, never a partial sum.
+#[inline]
+pub fn fit(sum: i128) -> Result<i64, Overflow> {
+    i64::try_from(sum).map_err(|_| Overflow)
+}
+
 /// Millionths back to a float, for reporting (CV7).
 #[inline]
 pub fn to_f64(m: i64) -> f64 {

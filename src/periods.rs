@@ -70,6 +70,27 @@ impl Periods {
         })
     }
 
+    /// P1's shortcut: years starting on the first day of `start_month`.
+    pub fn annual(start_month: i64) -> Result<Self> {
+        Self::regular(12, start_month_anchor(start_month)?)
+    }
+
+    /// P1's shortcut: two seasons a year, the first starting on the first day
+    /// of `start_month` (a fashion retailer typically uses 2 or 8).
+    pub fn semiannual(start_month: i64) -> Result<Self> {
+        Self::regular(6, start_month_anchor(start_month)?)
+    }
+
+    /// P1's shortcut: quarters, one starting on the first day of `start_month`.
+    pub fn quarterly(start_month: i64) -> Result<Self> {
+        Self::regular(3, start_month_anchor(start_month)?)
+    }
+
+    /// P1's shortcut: calendar months.
+    pub fn monthly() -> Result<Self> {
+        Self::regular(1, start_month_anchor(1)?)
+    }
+
     /// A calendar of explicit boundary days (rule P1).
     pub fn boundaries(days: Vec<i32>) -> Result<Self> {
         if days.is_empty() {
@@ -135,6 +156,28 @@ impl Periods {
         }
     }
 
+    /// The first day of the period that contains `day` (P2), if on the calendar.
+    pub fn period_start(&self, day: i32) -> Option<i32> {
+        self.start(self.index(day)?)
+    }
+
+    /// The first days of the periods that start in `[start, end]`, in order
+    /// (a start before the first explicit boundary begins at the first period).
+    pub fn starts_between(&self, start: i32, end: i32) -> Vec<i32> {
+        let mut out = vec![];
+        let mut i = self.index(start).unwrap_or_default();
+        while let Some(d) = self.start(i) {
+            if d > end {
+                break;
+            }
+            if d >= start {
+                out.push(d);
+            }
+            i += 1;
+        }
+        out
+    }
+
     /// A short description for messages and `repr`.
     pub fn describe(&self) -> String {
         match self {
@@ -159,34 +202,65 @@ impl Periods {
     }
 }
 
+/// The anchor of the P1 shortcuts: the first day of `start_month` (1 to 12).
+fn start_month_anchor(start_month: i64) -> Result<NaiveDate> {
+    u32::try_from(start_month)
+        .ok()
+        .and_then(|m| NaiveDate::from_ymd_opt(2000, m, 1))
+        .ok_or_else(|| {
+            CoreError::Periods(format!("start_month must be 1 to 12, got {start_month}"))
+        })
+}
+
 /// The period index and month of every day of a range, precomputed so that the
-/// per-line lookups of P2 and CV5 are one array read.
+/// per-line lookups of P2 and CV5 are one array read, and the index of the
+/// current period P0 (the one holding `as_of`), from which ages count (P2).
 #[derive(Debug, Clone)]
 pub struct DayTable {
     lo: i32,
     index: Vec<i32>,
     month: Vec<u8>,
+    p0: i32,
 }
 
 impl DayTable {
-    /// The table for days `lo..hi`; `None` when a day there is off the calendar.
-    pub fn new(periods: &Periods, lo: i32, hi: i32) -> Option<Self> {
-        let len = usize::try_from(hi.checked_sub(lo)?).ok()?;
+    /// The table for days `lo..as_of`, P0 the period of `as_of`; `None` when
+    /// a day there is off the calendar.
+    pub fn new(periods: &Periods, lo: i32, as_of: i32) -> Option<Self> {
+        let len = usize::try_from(as_of.checked_sub(lo)?).ok()?;
         let mut index = Vec::with_capacity(len);
         let mut month = Vec::with_capacity(len);
         let mut date = date_of(lo)?;
-        for day in lo..hi {
+        for day in lo..as_of {
             index.push(periods.index(day)?);
             month.push(date.month() as u8);
             date = date.succ_opt().unwrap_or(date);
         }
-        Some(Self { lo, index, month })
+        let p0 = periods.index(as_of)?;
+        Some(Self {
+            lo,
+            index,
+            month,
+            p0,
+        })
     }
 
     /// The period index of `day` (P2); `day` must be in the table's range.
     #[inline]
     pub fn index(&self, day: i32) -> i32 {
         self.index[(day - self.lo) as usize]
+    }
+
+    /// P2: the age of `day`, index(P0) - index(period of `day`): 0 in the
+    /// current period, 1 in the one before, ...; `day` must be in the range.
+    #[inline]
+    pub fn age(&self, day: i32) -> i32 {
+        self.p0 - self.index(day)
+    }
+
+    /// The index of the current period P0 (P2).
+    pub fn p0(&self) -> i32 {
+        self.p0
     }
 
     /// The month (1-12) of `day`; `day` must be in the table's range.
@@ -258,10 +332,43 @@ mod tests {
         for day in lo..hi {
             assert_eq!(t.index(day), p.index(day).unwrap());
             assert_eq!(t.month(day), date_of(day).unwrap().month());
+            assert_eq!(t.age(day), p.index(hi).unwrap() - p.index(day).unwrap());
         }
         let b = Periods::boundaries(vec![10, 20]).unwrap();
         assert!(DayTable::new(&b, 5, 30).is_none());
         assert!(DayTable::new(&b, 10, 30).is_some());
+    }
+
+    #[test]
+    fn p1_shortcuts_and_period_starts() {
+        let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            Periods::semiannual(2).unwrap(),
+            Periods::regular(6, ymd(2000, 2, 1)).unwrap()
+        );
+        assert_eq!(
+            Periods::annual(1).unwrap(),
+            Periods::regular(12, ymd(2000, 1, 1)).unwrap()
+        );
+        assert_eq!(
+            Periods::quarterly(3).unwrap(),
+            Periods::regular(3, ymd(2000, 3, 1)).unwrap()
+        );
+        assert_eq!(
+            Periods::monthly().unwrap(),
+            Periods::regular(1, ymd(2000, 1, 1)).unwrap()
+        );
+        for bad in [0, 13, -1] {
+            let e = Periods::semiannual(bad).unwrap_err().to_string();
+            assert!(e.contains("start_month") && e.contains("P1"), "{e}");
+        }
+        let p = Periods::semiannual(2).unwrap();
+        assert_eq!(p.period_start(d("2024-07-31")), Some(d("2024-02-01")));
+        let starts = p.starts_between(d("2023-03-01"), d("2024-08-01"));
+        assert_eq!(starts, [d("2023-08-01"), d("2024-02-01"), d("2024-08-01")]);
+        let b = Periods::boundaries(vec![10, 20, 35]).unwrap();
+        assert_eq!(b.starts_between(0, 30), [10, 20]);
+        assert_eq!(b.period_start(5), None);
     }
 
     #[test]

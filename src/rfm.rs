@@ -1,17 +1,18 @@
 //! Section 3 of the spec: RFM values (R1), scores (R2) and named segments (R3),
-//! on the per-customer pass shared with Customer Value.
+//! from the facts of the engine's per-customer pass.
 
+use std::str::FromStr;
 use std::sync::Arc;
 
-use arrow_array::types::Int16Type;
-use arrow_array::{ArrayRef, DictionaryArray, Float64Array, Int16Array, Int32Array, Int64Array};
+use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array};
 use arrow_array::{Int8Array, StringArray};
 use arrow_schema::{DataType, Field};
 use rayon::prelude::*;
 
-use crate::customer_value::{Extra, Row, Segmented};
+use crate::engine::{Extra, Segmented};
 use crate::error::{CoreError, Result};
 use crate::money;
+use crate::output::{label_field, labels};
 use crate::tiers::{ordered, share, tiers_by, tiers_by_counting};
 
 /// The segment of customers no rule matches (R3).
@@ -24,6 +25,85 @@ pub struct RfmRule {
     pub r: (u8, u8),
     pub f: (u8, u8),
     pub m: (u8, u8),
+}
+
+/// A score range of the rules table as a user writes it (R3): `"3-5"`, one
+/// score (`5` or `"5"`), or a pair `(3, 5)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScoreRange {
+    Text(String),
+    One(i64),
+    Pair(i64, i64),
+    /// Anything else, as written (`repr`): never a range.
+    Invalid(String),
+}
+
+impl std::fmt::Display for ScoreRange {
+    /// As Python writes the value: `'3-5'`, `5`, `(3, 5)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScoreRange::Text(t) => write!(f, "'{t}'"),
+            ScoreRange::One(x) => write!(f, "{x}"),
+            ScoreRange::Pair(lo, hi) => write!(f, "({lo}, {hi})"),
+            ScoreRange::Invalid(shown) => write!(f, "{shown}"),
+        }
+    }
+}
+
+impl RfmRule {
+    /// Rule `i` of a rules table from its name and the three ranges as
+    /// written (R3); [`RfmOptions::validate`] checks them against the bins.
+    pub fn parse(i: usize, name: String, [r, f, m]: [ScoreRange; 3]) -> Result<RfmRule> {
+        let range = |what: &str, v: ScoreRange| -> Result<(u8, u8)> {
+            let bad = || {
+                CoreError::Config(format!(
+                    "segments: rule {i} has {what} = {v}; give a range such as (3, 5) or '3-5' \
+                     (rule R3)"
+                ))
+            };
+            let (lo, hi) = match &v {
+                ScoreRange::One(x) => (*x, *x),
+                ScoreRange::Pair(lo, hi) => (*lo, *hi),
+                ScoreRange::Invalid(_) => return Err(bad()),
+                ScoreRange::Text(t) => {
+                    let (lo, hi) = t.split_once('-').unwrap_or((t, t));
+                    let int = |s: &str| s.trim().parse::<i64>().map_err(|_| bad());
+                    (int(lo)?, int(hi)?)
+                }
+            };
+            match (u8::try_from(lo), u8::try_from(hi)) {
+                (Ok(lo), Ok(hi)) => Ok((lo, hi)),
+                _ => Err(CoreError::Config(format!(
+                    "segments: rule {i} ({name:?}) has {what} range {lo}-{hi}, which holds no \
+                     score (rule R3)"
+                ))),
+            }
+        };
+        let (r, f, m) = (range("r", r)?, range("f", f)?, range("m", m)?);
+        Ok(RfmRule { name, r, f, m })
+    }
+}
+
+/// R1's monetary value: the net sum of every amount before `as_of`, or that
+/// sum per purchase event.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Monetary {
+    #[default]
+    Sum,
+    Mean,
+}
+
+impl FromStr for Monetary {
+    type Err = CoreError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "sum" => Ok(Monetary::Sum),
+            "mean" => Ok(Monetary::Mean),
+            other => Err(CoreError::Config(format!(
+                "monetary must be \"sum\" or \"mean\", got {other:?} (rule R1)"
+            ))),
+        }
+    }
 }
 
 /// The default rules table of R3 (the R package `rfm`, 5 bins).
@@ -53,8 +133,8 @@ pub fn default_rules() -> Vec<RfmRule> {
 pub struct RfmOptions {
     /// B, the number of scores (R2).
     pub bins: u8,
-    /// Monetary as the mean per purchase event instead of the sum (R1).
-    pub monetary_mean: bool,
+    /// R1's monetary value: the sum or the mean per purchase event.
+    pub monetary: Monetary,
     /// The rules table (R3); first match wins.
     pub rules: Vec<RfmRule>,
 }
@@ -63,7 +143,7 @@ impl Default for RfmOptions {
     fn default() -> Self {
         RfmOptions {
             bins: 5,
-            monetary_mean: false,
+            monetary: Monetary::Sum,
             rules: default_rules(),
         }
     }
@@ -125,9 +205,9 @@ fn scores(better: &[i64], bins: u8) -> Vec<u8> {
         .collect()
 }
 
-/// The RFM output fields after the customer column (R1-R3).
-pub fn fields(monetary: &str) -> Vec<Field> {
-    let seg = DataType::Dictionary(Box::new(DataType::Int16), Box::new(DataType::Utf8));
+/// The RFM output fields after the customer column (R1-R3), the monetary
+/// value named `monetary`.
+pub fn fields(monetary: &str, opts: &RfmOptions) -> Vec<Field> {
     vec![
         Field::new("recency_days", DataType::Int32, false),
         Field::new("frequency", DataType::Int64, false),
@@ -136,15 +216,16 @@ pub fn fields(monetary: &str) -> Vec<Field> {
         Field::new("f_score", DataType::Int8, false),
         Field::new("m_score", DataType::Int8, false),
         Field::new("rfm_cell", DataType::Utf8, false),
-        Field::new("rfm_segment", seg, false),
+        label_field("rfm_segment", opts.labels().len()),
     ]
 }
 
 /// The RFM columns (see [`fields`]) of the customers of `seg`, in key order.
 pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef>> {
     let as_of = seg.as_of;
-    let monetary = |_: &Row, x: &Extra| -> f64 {
-        if opts.monetary_mean {
+    let mean = opts.monetary == Monetary::Mean;
+    let monetary = |x: &Extra| -> f64 {
+        if mean {
             money::to_f64(x.net) / f64::from(x.events)
         } else {
             money::to_f64(x.net)
@@ -168,16 +249,12 @@ pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef
                 let (rows, extras) = piece;
                 assert_eq!(extras.len(), rows.len(), "the Extra facts were asked for");
                 for (i, (r, x)) in rows.iter().zip(extras).enumerate() {
-                    let m = monetary(r, x);
+                    let m = monetary(x);
                     recency[i] = as_of - r.last;
                     last[i] = i64::from(r.last);
                     events[i] = i64::from(x.events);
                     money_v[i] = m;
-                    money_key[i] = if opts.monetary_mean {
-                        ordered(m)
-                    } else {
-                        x.net
-                    };
+                    money_key[i] = if mean { ordered(m) } else { x.net };
                 }
             },
         );
@@ -225,7 +302,7 @@ pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef
         });
     clock.lap("rfm codes digits");
     let offsets = arrow_buffer::OffsetBuffer::from_lengths(std::iter::repeat_n(3, n));
-    let cells = StringArray::try_new(offsets, digits.into(), None)?;
+    let cells = StringArray::try_new(offsets, digits.into(), None).map_err(CoreError::building)?;
     // Scores 1..=9 as they are: the bytes of a u8 vector are those of the i8 column.
     let score = |s: Vec<u8>| -> ArrayRef {
         let len = s.len();
@@ -242,10 +319,7 @@ pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef
         score(fs),
         score(ms),
         Arc::new(cells),
-        Arc::new(DictionaryArray::<Int16Type>::try_new(
-            Int16Array::from(codes),
-            Arc::new(StringArray::from(opts.labels())),
-        )?),
+        labels(codes, &opts.labels())?,
     ])
 }
 
@@ -259,6 +333,35 @@ mod tests {
         assert_eq!(scores(&[50, 40, 30, 20, 10], 5), vec![5, 4, 3, 2, 1]);
         // Ties share the score of their first: r = 0 for both 9s.
         assert_eq!(scores(&[9, 9, 1, 5], 4), vec![4, 4, 1, 2]);
+    }
+
+    #[test]
+    fn r3_ranges_as_written() {
+        let t = |s: &str| ScoreRange::Text(s.into());
+        let rule = RfmRule::parse(0, "x".into(), [t("3-5"), t(" 4 "), ScoreRange::Pair(1, 2)]);
+        assert_eq!(
+            rule.unwrap(),
+            RfmRule {
+                name: "x".into(),
+                r: (3, 5),
+                f: (4, 4),
+                m: (1, 2)
+            }
+        );
+        let e = RfmRule::parse(2, "y".into(), [ScoreRange::One(1), t("a-b"), t("1")]);
+        let e = e.unwrap_err().to_string();
+        assert!(
+            e.contains("rule 2 has f = 'a-b'") && e.contains("R3"),
+            "{e}"
+        );
+        let e = RfmRule::parse(0, "z".into(), [ScoreRange::One(-1), t("1"), t("1")]);
+        assert!(e.unwrap_err().to_string().contains("R3"));
+        assert_eq!("mean".parse::<Monetary>().unwrap(), Monetary::Mean);
+        assert!("avg"
+            .parse::<Monetary>()
+            .unwrap_err()
+            .to_string()
+            .contains("R1"));
     }
 
     #[test]

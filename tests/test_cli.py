@@ -712,7 +712,8 @@ def test_rfm_column_names_and_on_invalid(
 
 CLV_OPTION_CASES: dict[str, tuple[list[str], dict[str, Any]]] = {
     "lifetime": (["--lifetime-years", "3"], {"lifetime_years": 3.0}),
-    "tiers": (["--tiers", "0.1,0.5"], {"tiers": (0.1, 0.5)}),
+    "cuts": (["--cuts", "0.1,0.5"], {"cuts": (0.1, 0.5)}),
+    "tiers": (["--tiers", "0.1,0.5"], {"cuts": (0.1, 0.5)}),  # the old name of --cuts
     "thresholds": (
         ["--value-threshold", "150", "--loyalty-threshold", "0.5"],
         {"value_threshold": 150.0, "loyalty_threshold": 0.5},

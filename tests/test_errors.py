@@ -86,6 +86,18 @@ def test_error_classes_exported_and_subclass_of_base(name):
     assert name in cs.__all__ and name in custseg.errors.__all__
 
 
+def test_internal_errors_are_their_own_class_and_ask_for_a_report():
+    """A bug of custseg's own (a panic in the worker, an internal error of the core)
+    reaches the user as InternalError, a RuntimeError, never as an input error."""
+    assert issubclass(cs.InternalError, RuntimeError)
+    assert not issubclass(cs.InternalError, cs.CustsegError)
+    assert "InternalError" in cs.__all__ and custseg.errors.InternalError is cs.InternalError
+    for kind in ("panic", "internal"):
+        with pytest.raises(cs.InternalError, match="please report") as info:
+            cs._core._internal_error_for_tests(kind)
+        assert not isinstance(info.value, ValueError)
+
+
 # -------------------- missing column
 @pytest.mark.parametrize("role", ["customer", "date", "amount", "order"])
 @pytest.mark.parametrize("family", ["arrow", "pandas", "polars", "lazy"])

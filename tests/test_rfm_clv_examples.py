@@ -354,9 +354,30 @@ def test_clv2_tiers_20_60_20_on_ten_customers():
     assert list(v["clv_tier"].cat.categories) == ["high", "medium", "low"]
     assert v["clv_tier"].cat.ordered
     # custom cuts (0.5, 0.9): r < .5 (100..60) high, r < .9 (50..20) medium, 10 low
-    v = custseg.clv(frame(rows), as_of=AS_OF, lifetime_years=1.0, tiers=(0.5, 0.9))
+    v = custseg.clv(frame(rows), as_of=AS_OF, lifetime_years=1.0, cuts=(0.5, 0.9))
     tiers = by_customer(v, "clv_tier")
     assert tiers == {i: "high" if i >= 6 else "low" if i == 1 else "medium" for i in range(1, 11)}
+
+
+def test_clv2_the_old_name_tiers_still_works_with_a_deprecation_warning():
+    """CLV2's cut points are ``cuts`` everywhere (``clv_cuts`` in segment); the old
+    ``tiers=`` gives the same result with a DeprecationWarning; both at once is an error."""
+    rows = [(i, D(2024, 6, 1), 10 * i) for i in range(1, 11)]
+    want = custseg.clv(frame(rows), as_of=AS_OF, lifetime_years=1.0, cuts=(0.5, 0.9))
+    with pytest.warns(DeprecationWarning, match="cuts="):
+        old = custseg.clv(frame(rows), as_of=AS_OF, lifetime_years=1.0, tiers=(0.5, 0.9))
+    pd.testing.assert_frame_equal(old, want)
+    seg = custseg.segment(
+        frame(rows), as_of=AS_OF, what="clv", lifetime_years=1.0, clv_cuts=(0.5, 0.9)
+    )
+    pd.testing.assert_frame_equal(seg, want)
+    with pytest.warns(DeprecationWarning, match="clv_cuts="):
+        old = custseg.segment(
+            frame(rows), as_of=AS_OF, what="clv", lifetime_years=1.0, tiers=(0.5, 0.9)
+        )
+    pd.testing.assert_frame_equal(old, want)
+    with pytest.raises(custseg.ConfigError, match="not both"):
+        custseg.clv(frame(rows), as_of=AS_OF, lifetime_years=1.0, cuts=(0.5, 0.9), tiers=(0.5,))
 
 
 # --------------------------------------------------------------------------- CLV5 crosstab

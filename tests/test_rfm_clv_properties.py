@@ -160,7 +160,7 @@ def call_clv(tx, cfg, opts, **kw):
         as_of=cfg["as_of"],
         periods=cfg["periods"][0],
         lifetime_years=opts["lifetime_years"],
-        tiers=opts["tiers"],
+        cuts=opts["tiers"],
         value_threshold=opts["value_threshold"],
         loyalty_threshold=opts["loyalty_threshold"],
         count_zero_days=cfg["count_zero_days"],
@@ -320,7 +320,8 @@ def test_segment_equals_separate_calls(ropts, copts, what, case):
         monetary_periods=cfg["monetary_periods"],
     )
     rfm_kwargs = dict(bins=ropts["bins"], monetary=ropts["monetary"], segments=ropts["segments"])
-    clv_kwargs = {k: copts[k] for k in ("lifetime_years", "tiers")} | {
+    clv_kwargs = {
+        "lifetime_years": copts["lifetime_years"],
         "value_threshold": copts["value_threshold"],
         "loyalty_threshold": copts["loyalty_threshold"],
     }
@@ -332,15 +333,29 @@ def test_segment_equals_separate_calls(ropts, copts, what, case):
             r = custseg.rfm(df, **{k: v for k, v in kwargs.items() if k != "periods"}, **rfm_kwargs)
             parts.append(r.rename(columns={"monetary": "rfm_monetary"}) if "cv" in what else r)
         if "clv" in what:
-            parts.append(custseg.clv(df, **kwargs, **clv_kwargs))
+            parts.append(custseg.clv(df, **kwargs, **clv_kwargs, cuts=copts["tiers"]))
     except custseg.ConfigError:
         expect_config_error(
             lambda: custseg.segment(
-                df, what=what, **kwargs, **cv_kwargs, **rfm_kwargs, **clv_kwargs
+                df,
+                what=what,
+                **kwargs,
+                **cv_kwargs,
+                **rfm_kwargs,
+                **clv_kwargs,
+                clv_cuts=copts["tiers"],
             )
         )
         return
-    got = custseg.segment(df, what=what, **kwargs, **cv_kwargs, **rfm_kwargs, **clv_kwargs)
+    got = custseg.segment(
+        df,
+        what=what,
+        **kwargs,
+        **cv_kwargs,
+        **rfm_kwargs,
+        **clv_kwargs,
+        clv_cuts=copts["tiers"],
+    )
     want = parts[0]
     for p in parts[1:]:
         assert list(p["customer_id"]) == list(want["customer_id"])

@@ -18,7 +18,8 @@ import warnings as _warnings
 
 from custseg import _core, datasets
 from custseg._core import Periods
-from custseg.btyd import BetaGeo, GammaGamma, predictive_clv, rfm_summary
+from custseg.btyd import BetaGeo, GammaGamma, predictive_clv
+from custseg.btyd_summary import rfm_summary
 from custseg.clv import CLV_QUADRANTS, CLV_TIERS, clv
 from custseg.crosstab import crosstab
 from custseg.customer_value import CV_GROUPS, CV_SEGMENTS, customer_value
@@ -29,6 +30,7 @@ from custseg.errors import (
     ConfigError,
     CustsegError,
     InputError,
+    InternalError,
     InvalidAmountError,
     InvalidDateError,
     InvalidValueError,
@@ -57,6 +59,7 @@ __all__ = [
     "CustsegError",
     "GammaGamma",
     "InputError",
+    "InternalError",
     "InvalidAmountError",
     "InvalidDateError",
     "InvalidValueError",

@@ -5,6 +5,8 @@ from typing import Any, Final
 
 from typing_extensions import final
 
+from custseg._options import ClvOptions, Columns, CvOptions, RfmOptions, RunOptions
+
 __version__: Final[str]
 BUILD_PROFILE: Final[str]
 CV_GROUPS: Final[list[str]]
@@ -39,33 +41,21 @@ class Periods:
 def segment(
     data: Any,
     *,
-    customer: str,
-    date: str,
-    amount: str,
-    order: str | None,
-    as_of: int | None,
+    columns: Columns,
+    run: RunOptions,
     periods: Periods,
     what: list[str],
-    sales_only: bool = False,
-    sales_months: list[int] = ...,
-    sales_lookback: int = 4,
-    cuts: list[float] = ...,
-    monetary_periods: int = 2,
-    count_zero_days: bool = False,
-    bins: int = 5,
-    rfm_monetary: str = "sum",
-    rules: list[tuple[str, int, int, int, int, int, int]] | None = None,
-    lifetime_years: float | None = None,
-    tiers: list[float] = ...,
-    value_threshold: float | None = None,
-    loyalty_threshold: float | None = None,
-    unit: str = "W",
-    on_invalid: str = "raise",
-    threads: int | None = None,
-    rows_hint: int | None = None,
-    memory_limit: int | None = None,
-    spill_dir: str | None = None,
+    cv: CvOptions,
+    rfm: RfmOptions,
+    clv: ClvOptions,
+    summary: str | None = None,
 ) -> tuple[Any, dict[str, Any]]: ...
+def crosstab(
+    a: Any, na: int, b: Any, nb: int, normalize: str | None = None
+) -> tuple[list[int], list[float] | None]: ...
+def summary(
+    keys: list[tuple[Any, int]], value: Any
+) -> tuple[list[list[int]], list[int], list[float], list[float], list[float]]: ...
 def synthetic(
     customers: int,
     years: int,
@@ -75,6 +65,7 @@ def synthetic(
     batch_customers: int | None = None,
 ) -> Any: ...
 def _after_fork_in_child() -> None: ...
+def _internal_error_for_tests(kind: str) -> None: ...
 
 _Names3 = tuple[str, str, str]
 _Names2 = tuple[str, str]
@@ -141,7 +132,7 @@ def predictive_clv(
     names: tuple[str, str, str, str],
     months: int,
     discount_rate: float,
-    units_per_month: float,
+    unit: str | None,
     threads: int | None = None,
 ) -> list[Any]: ...
 
@@ -157,3 +148,4 @@ class AsOfError(CustsegError): ...
 class PeriodsError(CustsegError): ...
 class ConfigError(CustsegError): ...
 class InputError(CustsegError): ...
+class InternalError(RuntimeError): ...

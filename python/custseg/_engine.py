@@ -3,63 +3,75 @@ column names, ``as_of``, the report and the output family (API.md)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from custseg import _core
-from custseg._frames import as_day, finish, prepare, rows_hint
+from custseg._frames import to_family
+from custseg._input import as_day, prepare, rows_hint
 from custseg._memory import memory_limit_bytes
+from custseg._options import ClvOptions, Columns, CvOptions, RfmOptions, RunOptions
 from custseg.report import Report
 
-CV_LABELS: dict[str, tuple[str, ...]] = {
-    "cv_group": tuple(_core.CV_GROUPS),
-    "cv_segment": tuple(_core.CV_SEGMENTS),
-}
-CLV_LABELS: dict[str, tuple[str, ...]] = {
-    "clv_tier": tuple(_core.CLV_TIERS),
-    "value_loyalty": tuple(_core.CLV_QUADRANTS),
-}
+Periods = _core.Periods
+
+
+def run_options(
+    *,
+    as_of: Any,
+    count_zero_days: bool,
+    on_invalid: str,
+    threads: int | None,
+    memory_limit: Any,
+    spill_dir: str | os.PathLike[str] | None,
+) -> RunOptions:
+    """The run options of the public calls' keyword arguments (rows_hint is
+    filled in by :func:`run`)."""
+    return RunOptions(
+        as_of=as_day(as_of),
+        count_zero_days=bool(count_zero_days),
+        on_invalid=on_invalid,
+        threads=threads,
+        memory_limit=memory_limit_bytes(memory_limit),
+        spill_dir=None if spill_dir is None else os.fspath(spill_dir),
+    )
 
 
 def run(
     data: Any,
     *,
+    columns: dict[str, Any],
+    options: RunOptions,
+    periods: Periods | None,
     what: Sequence[str],
-    columns: Mapping[str, Any],
-    as_of: Any,
-    periods: Any,
-    labels: Mapping[str, Sequence[str]],
-    on_invalid: str,
+    cv: CvOptions | None = None,
+    rfm: RfmOptions | None = None,
+    clv: ClvOptions | None = None,
+    summary: str | None = None,
     return_report: bool,
-    threads: int | None,
-    memory_limit: Any,
-    spill_dir: Any,
     log_as: str,
-    **options: Any,
 ) -> Any:
-    """Runs ``_core.segment`` over ``data`` and returns the frame (and report)."""
-    periods = _core.Periods.semiannual() if periods is None else periods
-    if not isinstance(periods, _core.Periods):
+    """Runs ``_core.segment`` over ``data`` (``columns`` maps each role to a
+    column name, or to the column itself when ``data`` is None) and returns
+    the frame in the input's family (and the report)."""
+    periods = Periods.semiannual() if periods is None else periods
+    if not isinstance(periods, Periods):
         raise TypeError(f"periods must be a custseg.Periods, got {type(periods).__name__}")
-    stream, family, names, customer_dtype = prepare(data, dict(columns))
+    stream, family, names, customer_dtype = prepare(data, columns)
     table, report = _core.segment(
         stream,
-        customer=names["customer"],
-        date=names["date"],
-        amount=names["amount"],
-        order=names["order"],
-        as_of=as_day(as_of),
+        columns=Columns(**names),
+        run=dataclasses.replace(options, rows_hint=rows_hint(stream)),
         periods=periods,
         what=list(what),
-        on_invalid=on_invalid,
-        threads=threads,
-        rows_hint=rows_hint(stream),
-        memory_limit=memory_limit_bytes(memory_limit),
-        spill_dir=None if spill_dir is None else os.fspath(spill_dir),
-        **options,
+        cv=cv or CvOptions(),
+        rfm=rfm or RfmOptions(),
+        clv=clv or ClvOptions(),
+        summary=summary,
     )
     rep = Report._from_core(report)
     rep._log(log_as)
-    out = finish(table, family, labels, {names["customer"]: customer_dtype})
+    out = to_family(table, family, dtypes={names["customer"]: customer_dtype})
     return (out, rep) if return_report else out

@@ -1,4 +1,4 @@
-"""Predictive customer lifetime value (rule CLV4): the BTYD summary, the
+"""Predictive customer lifetime value (rule CLV4): the
 BG/NBD model of purchase counts and P(alive), the Gamma-Gamma model of spend
 per purchase, and the discounted CLV over a horizon.
 
@@ -22,7 +22,6 @@ Example (the CDNOW figures of Fader, Hardie and Lee, in the tests):
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -31,191 +30,12 @@ import numpy as np
 import pyarrow as pa
 
 from custseg import _core
-from custseg._engine import run
-from custseg._frames import _from_pandas_column, _is
-from custseg.errors import ColumnNotFoundError, ConfigError
+from custseg._frames import family_of, vector, with_columns
+from custseg._input import number_column, summary_frame
+from custseg.btyd_summary import unit_of
+from custseg.errors import ConfigError
 
-__all__ = ["BetaGeo", "GammaGamma", "predictive_clv", "rfm_summary"]
-
-UNITS: dict[str, float] = {"D": 1.0, "W": 7.0}
-"""Days per time unit of the summary (CLV4)."""
-DAYS_PER_MONTH = 365.25 / 12
-"""A month of the CLV horizon: the calendar average (``lifetimes`` uses 30 days / 4.345 weeks)."""
-_UNIT_KEY = "custseg.unit"
-
-
-def rfm_summary(
-    data: Any = None,
-    *,
-    customer: Any = "customer_id",
-    date: Any = "date",
-    amount: Any = "amount",
-    as_of: Any = None,
-    unit: str = "W",
-    count_zero_days: bool = False,
-    on_invalid: str = "raise",
-    return_report: bool = False,
-    threads: int | None = None,
-    memory_limit: int | str | None = "auto",
-    spill_dir: str | os.PathLike[str] | None = None,
-) -> Any:
-    """The BTYD summary of every customer with a purchase event before
-    ``as_of`` (CLV4): one row per customer, sorted by customer.
-
-    - ``frequency``: purchase events - 1 (repeat purchases; a purchase event
-      is a customer-day with a positive net total, I2);
-    - ``recency``: last purchase day - first purchase day;
-    - ``T``: (``as_of`` - 1 day) - first purchase day;
-    - ``monetary_value``: mean net value of the repeat purchase events (the
-      events after the first), 0.0 without repeat purchases.
-
-    Time is in days (``unit="D"``) or weeks (``unit="W"``, days / 7). The
-    unit is kept with the result (Arrow schema metadata, pandas ``attrs``)
-    for :func:`predictive_clv`.
-
-    Args:
-        data, customer, date, amount, as_of, count_zero_days, on_invalid,
-            return_report, threads, memory_limit, spill_dir: as in
-            :func:`custseg.customer_value`. ``count_zero_days=True`` makes
-            zero-total days purchase events, as in the classic CDNOW analyses.
-        unit: ``"W"`` (weeks, default) or ``"D"`` (days).
-
-    Returns:
-        The customer column, ``frequency`` (int64), ``recency``, ``T``,
-        ``monetary_value`` (float64), in the input's family.
-
-    Example:
-        >>> import custseg as cs
-        >>> import pandas as pd
-        >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2],
-        ...     "date": pd.to_datetime(["2025-01-01", "2025-01-15", "2025-01-29", "2025-01-08"]),
-        ...     "amount": [10.0, 20.0, 40.0, 5.0]})
-        >>> cs.rfm_summary(tx, as_of="2025-03-06")
-           customer_id  frequency  recency    T  monetary_value
-        0            1          2      4.0  9.0            30.0
-        1            2          0      0.0  8.0             0.0
-    """
-    if unit not in UNITS:
-        raise ConfigError(f'unit must be "D" (days) or "W" (weeks), got {unit!r} (CLV4)')
-    result = run(
-        data,
-        what=["summary"],
-        columns={"customer": customer, "date": date, "amount": amount, "order": None},
-        as_of=as_of,
-        periods=None,
-        labels={},
-        on_invalid=on_invalid,
-        return_report=return_report,
-        threads=threads,
-        memory_limit=memory_limit,
-        spill_dir=spill_dir,
-        log_as="rfm_summary",
-        count_zero_days=bool(count_zero_days),
-        unit=unit,
-    )
-    out, rep = result if return_report else (result, None)
-    if isinstance(out, pa.Table):
-        out = out.replace_schema_metadata({_UNIT_KEY: unit})
-    elif _is(out, "pandas", "DataFrame"):
-        out.attrs[_UNIT_KEY] = unit
-    return (out, rep) if return_report else out
-
-
-# ---------------------------------------------------------------- summary frames
-
-
-def _unit_of(s: Any) -> str | None:
-    """The time unit a summary carries (see :func:`rfm_summary`), if any."""
-    if isinstance(s, pa.Table):
-        meta = s.schema.metadata or {}
-        u = meta.get(_UNIT_KEY.encode())
-        return u.decode() if u else None
-    attrs = getattr(s, "attrs", None)
-    if isinstance(attrs, dict):
-        u = attrs.get(_UNIT_KEY)
-        return str(u) if u else None
-    return None
-
-
-def _as_frame(s: Any) -> Any:
-    """pandas and polars frames as they are; anything else Arrow as a pyarrow Table."""
-    if _is(s, "pandas", "DataFrame") or _is(s, "polars", "DataFrame"):
-        return s
-    if _is(s, "polars", "LazyFrame"):
-        return s.collect()
-    if isinstance(s, pa.Table):
-        return s
-    if isinstance(s, pa.RecordBatch) or hasattr(s, "__arrow_c_stream__"):
-        return pa.table(s)
-    raise TypeError(
-        "the summary must be a pandas or polars DataFrame, a pyarrow Table or an Arrow "
-        f"stream (for example the result of custseg.rfm_summary), got {type(s).__name__}"
-    )
-
-
-def _column(frame: Any, name: str, role: str) -> pa.Array:
-    """One summary column as a float64 Arrow array (nulls kept, for the core to name)."""
-    columns = (
-        [str(c) for c in frame.columns] if not isinstance(frame, pa.Table) else frame.column_names
-    )
-    if name not in columns:
-        raise ColumnNotFoundError(
-            f"column '{name}' ({role}) not found in the summary (rule CLV4); "
-            f"available columns: {', '.join(columns)}"
-        )
-    if isinstance(frame, pa.Table):
-        col: Any = frame.column(name)
-        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
-    elif _is(frame, "pandas", "DataFrame"):
-        col = _from_pandas_column(frame[name])
-    else:
-        col = frame[name].to_arrow()
-        if isinstance(col, pa.ChunkedArray):
-            col = col.combine_chunks()
-    if pa.types.is_dictionary(col.type) or not (
-        pa.types.is_integer(col.type)
-        or pa.types.is_floating(col.type)
-        or pa.types.is_decimal(col.type)
-        or pa.types.is_null(col.type)
-    ):
-        raise _core.UnsupportedTypeError(
-            f"column '{name}' ({role}) has unsupported type {col.type} (rule I4); accepted: numbers"
-        )
-    return col.cast(pa.float64())
-
-
-def _vector(frame: Any, values: pa.Array, name: str) -> Any:
-    """A per-row result in the summary's family: pandas Series (the summary's
-    index), polars Series, or pyarrow Array."""
-    if _is(frame, "pandas", "DataFrame"):
-        import pandas as pd
-
-        return pd.Series(values.to_numpy(zero_copy_only=False), index=frame.index, name=name)
-    if _is(frame, "polars", "DataFrame"):
-        import polars as pl
-
-        return pl.Series(name, values)
-    return values
-
-
-def _with_columns(frame: Any, columns: dict[str, pa.Array]) -> Any:
-    """The summary with ``columns`` added (replaced when present), in its family."""
-    if _is(frame, "pandas", "DataFrame"):
-        out = frame.copy()
-        for name, values in columns.items():
-            out[name] = values.to_numpy(zero_copy_only=False)
-        return out
-    if _is(frame, "polars", "DataFrame"):
-        import polars as pl
-
-        return frame.with_columns([pl.Series(n, v) for n, v in columns.items()])
-    out = frame
-    for name, values in columns.items():
-        if name in out.column_names:
-            out = out.set_column(out.column_names.index(name), name, values)
-        else:
-            out = out.append_column(name, values)
-    return out
+__all__ = ["BetaGeo", "GammaGamma", "predictive_clv"]
 
 
 def _check_t(t: Any) -> float:
@@ -253,9 +73,12 @@ class _Model:
 
     def _args(self, s: Any, columns: Sequence[str | None]) -> tuple[Any, list[pa.Array], Any]:
         """The summary frame, its model columns as float64 arrays, and their names."""
-        frame = _as_frame(s)
+        frame = summary_frame(s)
         names = tuple(c or d for c, d in zip(columns, self._columns, strict=True))
-        arrays = [_column(frame, n, role) for n, role in zip(names, self._roles, strict=True)]
+        arrays = [
+            number_column(frame, n, role, "the summary", "CLV4")
+            for n, role in zip(names, self._roles, strict=True)
+        ]
         return frame, arrays, names
 
     def _p(self) -> list[float]:
@@ -272,7 +95,7 @@ class _Model:
         self.log_likelihood = ll
         self.converged = converged
         self.iterations = iterations
-        self.unit = _unit_of(frame)
+        self.unit = unit_of(frame)
         if not converged:
             warnings.warn(
                 f"the {type(self).__name__} fit did not converge after {iterations} iterations "
@@ -374,7 +197,7 @@ class BetaGeo(_Model):
         v = _core.bgnbd_conditional_expected(
             self._p(), *cols, names=names, horizon=_check_t(t), threads=self.threads
         )
-        return _vector(frame, v, "expected_purchases")
+        return vector(v, family_of(frame), "expected_purchases", getattr(frame, "index", None))
 
     def p_alive(
         self,
@@ -388,7 +211,7 @@ class BetaGeo(_Model):
         period (1 for customers without repeat purchases)."""
         frame, cols, names = self._args(s, (frequency, recency, T))
         v = _core.bgnbd_p_alive(self._p(), *cols, names=names, threads=self.threads)
-        return _vector(frame, v, "p_alive")
+        return vector(v, family_of(frame), "p_alive", getattr(frame, "index", None))
 
     def expected_purchases(
         self,
@@ -407,7 +230,7 @@ class BetaGeo(_Model):
             self._p(), *cols, names=names, horizon=_check_t(t), threads=self.threads
         )
         a = _core.bgnbd_p_alive(self._p(), *cols, names=names, threads=self.threads)
-        return _with_columns(frame, {"expected_purchases": e, "p_alive": a})
+        return with_columns(frame, {"expected_purchases": e, "p_alive": a})
 
     def expected_purchases_population(self, t: float) -> float:
         """E[X(t)]: expected purchases of a new customer in its first ``t`` time units."""
@@ -481,7 +304,7 @@ class GammaGamma(_Model):
         what customers without repeat purchases get. Needs q > 1."""
         frame, cols, names = self._args(s, (frequency, monetary_value))
         v = _core.gg_expected_spend(self._p(), *cols, names=names, threads=self.threads)
-        return _vector(frame, v, "expected_spend")
+        return vector(v, family_of(frame), "expected_spend", getattr(frame, "index", None))
 
 
 # ---------------------------------------------------------------- CLV
@@ -523,18 +346,10 @@ def predictive_clv(
         raise TypeError("predictive_clv(bg, gg, s): bg must be a BetaGeo and gg a GammaGamma")
     if isinstance(horizon_months, bool) or not isinstance(horizon_months, (int, np.integer)):
         raise TypeError(f"horizon_months must be a whole number, got {horizon_months!r}")
-    if not 0 <= horizon_months <= 12_000:
-        raise ConfigError(f"horizon_months must be 0 to 12000, got {horizon_months} (CLV4)")
-    frame = _as_frame(s)
-    unit = unit or _unit_of(frame) or bg.unit
-    if unit not in UNITS:
-        raise ConfigError(
-            'the summary\'s time unit is not known: pass unit="W" (weeks) or unit="D" (days) '
-            f"(got {unit!r}; CLV4)"
-        )
+    frame = summary_frame(s)
     _, (x, tx, t), (fn, rn, tn) = bg._args(frame, bg._columns)
     mn = gg._columns[1]
-    m = _column(frame, mn, "monetary_value")
+    m = number_column(frame, mn, "monetary_value", "the summary", "CLV4")
     e, a, spend, clv = _core.predictive_clv(
         bg._p(),
         gg._p(),
@@ -545,9 +360,9 @@ def predictive_clv(
         names=(fn, rn, tn, mn),
         months=int(horizon_months),
         discount_rate=float(discount_rate),
-        units_per_month=DAYS_PER_MONTH / UNITS[unit],
+        unit=unit or unit_of(frame) or bg.unit,
         threads=bg.threads,
     )
-    return _with_columns(
+    return with_columns(
         frame, {"expected_purchases": e, "p_alive": a, "expected_spend": spend, "clv": clv}
     )

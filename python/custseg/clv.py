@@ -4,15 +4,36 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from custseg._engine import CLV_LABELS, run
+from custseg import _core
+from custseg._engine import Periods, run, run_options
+from custseg._options import ClvOptions
+from custseg.errors import ConfigError
 
-CLV_TIERS: tuple[str, ...] = CLV_LABELS["clv_tier"]
+CLV_TIERS: tuple[str, ...] = tuple(_core.CLV_TIERS)
 """clv_tier categories in order (CLV2)."""
-CLV_QUADRANTS: tuple[str, ...] = CLV_LABELS["value_loyalty"]
+CLV_QUADRANTS: tuple[str, ...] = tuple(_core.CLV_QUADRANTS)
 """value_loyalty categories in order (CLV3)."""
+
+
+def clv_cuts(
+    cuts: Sequence[float] | None, tiers: Sequence[float] | None, name: str = "cuts"
+) -> tuple[float, ...]:
+    """The CLV2 cut points from ``cuts``, or from the deprecated ``tiers``
+    (with a ``DeprecationWarning``); both given is a ConfigError."""
+    if tiers is None:
+        return tuple((0.2, 0.8) if cuts is None else cuts)
+    if cuts is not None:
+        raise ConfigError(f"pass {name}= or the deprecated tiers=, not both (rule CLV2)")
+    warnings.warn(
+        f"tiers= is deprecated: pass the CLV2 cut points as {name}= (same values)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return tuple(tiers)
 
 
 def clv(
@@ -23,9 +44,9 @@ def clv(
     amount: Any = "amount",
     order: Any = None,
     as_of: Any = None,
-    periods: Any = None,
+    periods: Periods | None = None,
     lifetime_years: float | None = None,
-    tiers: Sequence[float] = (0.2, 0.8),
+    cuts: Sequence[float] | None = None,
     value_threshold: float | None = None,
     loyalty_threshold: float | None = None,
     count_zero_days: bool = False,
@@ -34,6 +55,7 @@ def clv(
     threads: int | None = None,
     memory_limit: int | str | None = "auto",
     spill_dir: str | os.PathLike[str] | None = None,
+    tiers: Sequence[float] | None = None,
 ) -> Any:
     """The simple CLV of every customer with a purchase event before ``as_of``
     (CLV1-CLV3): one row per customer, sorted by customer.
@@ -52,11 +74,12 @@ def clv(
             of customers who bought 366-730 days before ``as_of`` and not in the
             last 365 days (a :class:`custseg.ConfigError` asks for it when that
             cannot be computed).
-        tiers: two cut points of ``clv_tier`` (CLV2): r < 0.2 ``high``,
-            r < 0.8 ``medium``, else ``low``, r = share of customers with a
-            strictly higher clv.
+        cuts: two cut points of ``clv_tier`` (CLV2), default ``(0.2, 0.8)``:
+            r < 0.2 ``high``, r < 0.8 ``medium``, else ``low``, r = share of
+            customers with a strictly higher clv.
         value_threshold, loyalty_threshold: clv and loyalty at or above which a
             customer is "high" (CLV3); default: the medians.
+        tiers: the old name of ``cuts``; works, with a ``DeprecationWarning``.
 
     Returns:
         ``customer``, ``aov``, ``purchases_per_year``, ``tenure_years``,
@@ -73,20 +96,23 @@ def clv(
     """
     return run(
         data,
-        what=["clv"],
         columns={"customer": customer, "date": date, "amount": amount, "order": order},
-        as_of=as_of,
+        options=run_options(
+            as_of=as_of,
+            count_zero_days=count_zero_days,
+            on_invalid=on_invalid,
+            threads=threads,
+            memory_limit=memory_limit,
+            spill_dir=spill_dir,
+        ),
         periods=periods,
-        labels=CLV_LABELS,
-        on_invalid=on_invalid,
+        what=["clv"],
+        clv=ClvOptions(
+            lifetime_years=lifetime_years,
+            cuts=clv_cuts(cuts, tiers),
+            value_threshold=value_threshold,
+            loyalty_threshold=loyalty_threshold,
+        ),
         return_report=return_report,
-        threads=threads,
-        memory_limit=memory_limit,
-        spill_dir=spill_dir,
         log_as="clv",
-        count_zero_days=bool(count_zero_days),
-        lifetime_years=lifetime_years,
-        tiers=list(tiers),
-        value_threshold=value_threshold,
-        loyalty_threshold=loyalty_threshold,
     )

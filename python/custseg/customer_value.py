@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from custseg import _core
-from custseg._engine import CV_LABELS, run
+from custseg._engine import Periods, run, run_options
+from custseg._options import CvOptions
 
-Periods = _core.Periods
-
-CV_GROUPS: tuple[str, ...] = CV_LABELS["cv_group"]
+CV_GROUPS: tuple[str, ...] = tuple(_core.CV_GROUPS)
 """cv_group categories in order (CV7)."""
-CV_SEGMENTS: tuple[str, ...] = CV_LABELS["cv_segment"]
+CV_SEGMENTS: tuple[str, ...] = tuple(_core.CV_SEGMENTS)
 """cv_segment categories in order (CV7)."""
 
 
@@ -119,21 +118,24 @@ def customer_value(
     """
     return run(
         data,
-        what=["cv"],
         columns={"customer": customer, "date": date, "amount": amount, "order": order},
-        as_of=as_of,
+        options=run_options(
+            as_of=as_of,
+            count_zero_days=count_zero_days,
+            on_invalid=on_invalid,
+            threads=threads,
+            memory_limit=memory_limit,
+            spill_dir=spill_dir,
+        ),
         periods=periods,
-        labels=CV_LABELS,
-        on_invalid=on_invalid,
+        what=["cv"],
+        cv=CvOptions(
+            sales_only=bool(sales_only),
+            sales_months=tuple(sales_months),
+            sales_lookback=sales_lookback,
+            cuts=tuple(cuts),
+            monetary_periods=monetary_periods,
+        ),
         return_report=return_report,
-        threads=threads,
-        memory_limit=memory_limit,
-        spill_dir=spill_dir,
         log_as="customer_value",
-        sales_only=bool(sales_only),
-        sales_months=list(sales_months),
-        sales_lookback=sales_lookback,
-        cuts=list(cuts),
-        monetary_periods=monetary_periods,
-        count_zero_days=bool(count_zero_days),
     )

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from custseg import _core
-from custseg._frames import as_day
+from custseg._frames import to_family
+from custseg._input import as_day
 from custseg.errors import ConfigError
 
 
@@ -46,13 +47,9 @@ def synthetic(
     """
     end_day = _check(customers, years, end)
     table = _core.synthetic(customers, years, seed, end_day, ids == "str")
-    if output == "pandas":
-        return table.to_pandas(date_as_object=False)
-    if output == "polars":
-        import polars as pl
-
-        return pl.from_arrow(table)
-    return table
+    if output not in ("arrow", "pandas", "polars"):
+        raise ConfigError(f'output must be "arrow", "pandas" or "polars", got {output!r}')
+    return to_family(table, output)
 
 
 def synthetic_stream(

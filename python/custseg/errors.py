@@ -19,6 +19,10 @@ class                      raised for
 ``ConfigError``            other options: cuts, sales months, windows, ...
 ``InputError``             the input stream could not be read
 =========================  =====================================================
+
+A bug in custseg itself raises :class:`InternalError` (a ``RuntimeError``,
+not a ``CustsegError``): the input is not at fault, and the message asks for a
+report.
 """
 
 from custseg._core import (
@@ -28,6 +32,7 @@ from custseg._core import (
     ConfigError,
     CustsegError,
     InputError,
+    InternalError,
     InvalidAmountError,
     InvalidDateError,
     InvalidValueError,
@@ -43,6 +48,7 @@ __all__ = [
     "ConfigError",
     "CustsegError",
     "InputError",
+    "InternalError",
     "InvalidAmountError",
     "InvalidDateError",
     "InvalidValueError",

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from typing import Any
 
 from custseg import _core
-from custseg._engine import run
-from custseg.errors import ConfigError
+from custseg._engine import run, run_options
+from custseg._options import RfmOptions
 
 RuleRow = tuple[str, int, int, int, int, int, int]
 
@@ -18,54 +17,23 @@ DEFAULT_RULES: tuple[RuleRow, ...] = tuple(tuple(r) for r in _core.RFM_RULES)  #
 f_lo, f_hi, m_lo, m_hi), first match wins."""
 
 
-def _range(value: Any, what: str, i: int) -> tuple[int, int]:
-    """A score range from ``(lo, hi)``, ``"lo-hi"`` or one score."""
-    try:
-        if isinstance(value, str):
-            lo, _, hi = value.partition("-")
-            return int(lo), int(hi or lo)
-        if isinstance(value, int):
-            return value, value
-        lo, hi = value
-        return int(lo), int(hi)
-    except (TypeError, ValueError):
-        raise ConfigError(
-            f"segments: rule {i} has {what} = {value!r}; give a range such as (3, 5) or "
-            f"'3-5' (rule R3)"
-        ) from None
+def rules_records(segments: Any) -> list[Any] | None:
+    """The rows of a rules table as records for the core, which reads and
+    checks them (R3): a list of dicts, or a pandas, polars or pyarrow table
+    with the columns ``segment``, ``r``, ``f``, ``m``.
 
-
-def rules_table(segments: Any) -> list[RuleRow] | None:
-    """The rules as tuples for the core, from a list of dicts or a DataFrame with
-    columns ``segment``, ``r``, ``f``, ``m`` (ranges ``(lo, hi)`` or ``"lo-hi"``).
-
-    >>> rules_table([{"segment": "Best", "r": (4, 5), "f": "4-5", "m": 5}])
-    [('Best', 4, 5, 4, 5, 5, 5)]
+    >>> rules_records([{"segment": "Best", "r": (4, 5), "f": "4-5", "m": 5}])
+    [{'segment': 'Best', 'r': (4, 5), 'f': '4-5', 'm': 5}]
     """
     if segments is None:
         return None
     if hasattr(segments, "to_dicts"):  # polars
-        records = segments.to_dicts()
-    elif hasattr(segments, "to_dict") and hasattr(segments, "columns"):  # pandas
-        records = segments.to_dict("records")
-    elif hasattr(segments, "to_pylist"):  # pyarrow
-        records = segments.to_pylist()
-    else:
-        records = list(segments)
-    out = []
-    for i, rec in enumerate(records):
-        if not isinstance(rec, dict) or not {"segment", "r", "f", "m"} <= set(rec):
-            raise ConfigError(
-                f"segments: rule {i} must have the keys segment, r, f, m; got {rec!r} (rule R3)"
-            )
-        r, f, m = (_range(rec[k], k, i) for k in ("r", "f", "m"))
-        out.append((str(rec["segment"]), *r, *f, *m))
-    return out
-
-
-def segment_labels(rules: Sequence[RuleRow] | None) -> tuple[str, ...]:
-    """rfm_segment categories in order: the rules' names, then ``Others``."""
-    return tuple(r[0] for r in (DEFAULT_RULES if rules is None else rules)) + ("Others",)
+        return list(segments.to_dicts())
+    if hasattr(segments, "to_dict") and hasattr(segments, "columns"):  # pandas
+        return list(segments.to_dict("records"))
+    if hasattr(segments, "to_pylist"):  # pyarrow
+        return list(segments.to_pylist())
+    return list(segments)
 
 
 def rfm(
@@ -118,22 +86,20 @@ def rfm(
         >>> int(r["r_score"].max()), str(r["rfm_segment"].cat.categories[0])
         (5, 'Champions')
     """
-    rules = rules_table(segments)
     return run(
         data,
-        what=["rfm"],
         columns={"customer": customer, "date": date, "amount": amount, "order": order},
-        as_of=as_of,
+        options=run_options(
+            as_of=as_of,
+            count_zero_days=count_zero_days,
+            on_invalid=on_invalid,
+            threads=threads,
+            memory_limit=memory_limit,
+            spill_dir=spill_dir,
+        ),
         periods=None,
-        labels={"rfm_segment": segment_labels(rules)},
-        on_invalid=on_invalid,
+        what=["rfm"],
+        rfm=RfmOptions(bins=bins, monetary=monetary, segments=rules_records(segments)),
         return_report=return_report,
-        threads=threads,
-        memory_limit=memory_limit,
-        spill_dir=spill_dir,
         log_as="rfm",
-        count_zero_days=bool(count_zero_days),
-        bins=bins,
-        rfm_monetary=monetary,
-        rules=rules,
     )

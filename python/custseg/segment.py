@@ -1,5 +1,5 @@
 """Customer Value, RFM and CLV of every customer from one pass over the rows
-(issue 4), and the cross table of two segmentations (CLV5)."""
+(issue 4)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from custseg._engine import CLV_LABELS, CV_LABELS, run
-from custseg.errors import ConfigError
-from custseg.rfm import rules_table, segment_labels
+from custseg._engine import Periods, run, run_options
+from custseg._options import ClvOptions, CvOptions, RfmOptions
+from custseg.clv import clv_cuts as _clv_cuts
+from custseg.rfm import rules_records
 
 
 def segment(
@@ -20,8 +21,8 @@ def segment(
     amount: Any = "amount",
     order: Any = None,
     as_of: Any = None,
-    periods: Any = None,
-    what: Sequence[str] = ("cv", "rfm", "clv"),
+    periods: Periods | None = None,
+    what: str | Sequence[str] = ("cv", "rfm", "clv"),
     sales_only: bool = False,
     sales_months: Sequence[int] = (1, 7),
     sales_lookback: int = 4,
@@ -31,7 +32,7 @@ def segment(
     monetary: str = "sum",
     segments: Any = None,
     lifetime_years: float | None = None,
-    tiers: Sequence[float] = (0.2, 0.8),
+    clv_cuts: Sequence[float] | None = None,
     value_threshold: float | None = None,
     loyalty_threshold: float | None = None,
     count_zero_days: bool = False,
@@ -40,6 +41,7 @@ def segment(
     threads: int | None = None,
     memory_limit: int | str | None = "auto",
     spill_dir: str | os.PathLike[str] | None = None,
+    tiers: Sequence[float] | None = None,
 ) -> Any:
     """Several segmentations in one pass: one row per customer with the columns
     of :func:`custseg.customer_value` (``what`` holds ``"cv"``),
@@ -47,7 +49,9 @@ def segment(
     that order. The rows are read, checked and grouped once, so all three cost
     well under three calls. Options are those of the three functions (the
     RFM's ``monetary`` is ``"sum"`` or ``"mean"``); with CV and RFM together
-    the RFM monetary column is named ``rfm_monetary``.
+    the RFM monetary column is named ``rfm_monetary``. Cut points: ``cuts``
+    are Customer Value's (CV6), ``clv_cuts`` the CLV tiers' (CLV2, default
+    ``(0.2, 0.8)``; ``tiers=`` is its deprecated old name).
 
     Example:
         >>> import custseg as cs
@@ -56,42 +60,33 @@ def segment(
         >>> [c for c in s.column_names if c.endswith(("segment", "tier"))]
         ['cv_segment', 'rfm_segment', 'clv_tier']
     """
-    what = [what] if isinstance(what, str) else list(what)
-    unknown = [w for w in what if w not in ("cv", "rfm", "clv")]
-    if unknown or not what:
-        raise ConfigError(f'what must hold some of "cv", "rfm", "clv", got {what!r}')
-    rules = rules_table(segments)
-    labels: dict[str, Sequence[str]] = {}
-    if "cv" in what:
-        labels.update(CV_LABELS)
-    if "rfm" in what:
-        labels["rfm_segment"] = segment_labels(rules)
-    if "clv" in what:
-        labels.update(CLV_LABELS)
     return run(
         data,
-        what=what,
         columns={"customer": customer, "date": date, "amount": amount, "order": order},
-        as_of=as_of,
+        options=run_options(
+            as_of=as_of,
+            count_zero_days=count_zero_days,
+            on_invalid=on_invalid,
+            threads=threads,
+            memory_limit=memory_limit,
+            spill_dir=spill_dir,
+        ),
         periods=periods,
-        labels=labels,
-        on_invalid=on_invalid,
+        what=[what] if isinstance(what, str) else list(what),
+        cv=CvOptions(
+            sales_only=bool(sales_only),
+            sales_months=tuple(sales_months),
+            sales_lookback=sales_lookback,
+            cuts=tuple(cuts),
+            monetary_periods=monetary_periods,
+        ),
+        rfm=RfmOptions(bins=bins, monetary=monetary, segments=rules_records(segments)),
+        clv=ClvOptions(
+            lifetime_years=lifetime_years,
+            cuts=_clv_cuts(clv_cuts, tiers, "clv_cuts"),
+            value_threshold=value_threshold,
+            loyalty_threshold=loyalty_threshold,
+        ),
         return_report=return_report,
-        threads=threads,
-        memory_limit=memory_limit,
-        spill_dir=spill_dir,
         log_as="segment",
-        sales_only=bool(sales_only),
-        sales_months=list(sales_months),
-        sales_lookback=sales_lookback,
-        cuts=list(cuts),
-        monetary_periods=monetary_periods,
-        count_zero_days=bool(count_zero_days),
-        bins=bins,
-        rfm_monetary=monetary,
-        rules=rules,
-        lifetime_years=lifetime_years,
-        tiers=list(tiers),
-        value_threshold=value_threshold,
-        loyalty_threshold=loyalty_threshold,
     )

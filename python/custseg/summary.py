@@ -1,30 +1,14 @@
-"""Segment tables for a first look at a result (customers and monetary share)."""
+"""Segment tables for a first look at a result (customers and monetary share),
+counted in the core."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from custseg._frames import finish
-
-
-def _to_arrow(frame: Any) -> tuple[pa.Table, Any]:
-    module = type(frame).__module__
-    if module.startswith("pandas"):
-        return pa.Table.from_pandas(frame, preserve_index=False), "pandas"
-    if module.startswith("polars"):
-        return frame.to_arrow(), "polars"
-    return pa.table(frame), "arrow"
-
-
-def _codes(column: pa.ChunkedArray) -> pa.DictionaryArray:
-    """The column as one dictionary array (label columns already are)."""
-    if not pa.types.is_dictionary(column.type):
-        column = pc.dictionary_encode(column)
-    arr = column.combine_chunks()
-    return pa.DictionaryArray.from_arrays(arr.indices, arr.dictionary.cast(pa.string()))
+from custseg import _core
+from custseg._frames import as_table, categories, family_of, labels, to_family
 
 
 def segment_summary(cv: Any, by: tuple[str, ...] = ("cv_group", "cv_segment")) -> Any:
@@ -40,20 +24,15 @@ def segment_summary(cv: Any, by: tuple[str, ...] = ("cv_group", "cv_segment")) -
         >>> cs.segment_summary(cv).column_names
         ['cv_group', 'cv_segment', 'customers', 'customer_share', 'monetary', 'monetary_share']
     """
-    table, family = _to_arrow(cv)
-    codes = {k: _codes(table[k]) for k in by}
-    # Group on the category codes so that rows come out in category order.
-    work = pa.table({**{k: codes[k].indices for k in by}, "monetary": table["monetary"]})
-    g = work.group_by(list(by)).aggregate([("monetary", "count"), ("monetary", "sum")])
-    g = g.sort_by([(k, "ascending") for k in by])
-    total = pc.sum(table["monetary"]).as_py() or 0.0
-    out: dict[str, Any] = {}
-    for k in by:
-        out[k] = pa.DictionaryArray.from_arrays(g[k].combine_chunks(), codes[k].dictionary)
-    count = pc.cast(g["monetary_count"], pa.float64())
-    out["customers"] = g["monetary_count"]
-    out["customer_share"] = pc.divide(count, float(max(table.num_rows, 1)))
-    out["monetary"] = g["monetary_sum"]
-    out["monetary_share"] = pc.divide(g["monetary_sum"], total if total else float("nan"))
-    labels = {k: codes[k].dictionary.to_pylist() for k in by}
-    return finish(pa.table(out), family, labels)
+    table = as_table(cv)
+    keys = [categories(table[k]) for k in by]
+    value = table["monetary"].combine_chunks().cast(pa.float64())
+    codes, customers, customer_share, monetary, monetary_share = _core.summary(
+        [(c, len(cats)) for c, cats in keys], value
+    )
+    out: dict[str, Any] = {k: labels(codes[i], keys[i][1].to_pylist()) for i, k in enumerate(by)}
+    out["customers"] = pa.array(customers, pa.int64())
+    out["customer_share"] = pa.array(customer_share, pa.float64())
+    out["monetary"] = pa.array(monetary, pa.float64())
+    out["monetary_share"] = pa.array(monetary_share, pa.float64())
+    return to_family(pa.table(out), family_of(cv))

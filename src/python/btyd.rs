@@ -13,7 +13,7 @@ use pyo3_arrow::PyArray;
 
 use crate::btyd::{self, BgData, BgParams, GgParams, Names};
 use crate::error::CoreError;
-use crate::python::run::run;
+use crate::python::runtime::run;
 
 /// A float64 column without nulls, or the error naming it (I4).
 fn column(a: &PyArray, name: &str, role: &'static str) -> Result<Float64Array, CoreError> {
@@ -250,7 +250,7 @@ pub fn gg_expected_spend<'py>(
 /// Predictive CLV: (expected_purchases, p_alive, expected_spend, clv) per row.
 #[pyfunction]
 #[pyo3(signature = (bg_params, gg_params, frequency, recency, t, monetary_value, *, names,
-    months, discount_rate, units_per_month, threads=None))]
+    months, discount_rate, unit, threads=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn predictive_clv<'py>(
     py: Python<'py>,
@@ -261,11 +261,12 @@ pub fn predictive_clv<'py>(
     t: PyArray,
     monetary_value: PyArray,
     names: (String, String, String, String),
-    months: u32,
+    months: i64,
     discount_rate: f64,
-    units_per_month: f64,
+    unit: Option<String>,
     threads: Option<i64>,
 ) -> PyResult<[Bound<'py, PyAny>; 4]> {
+    let unit = btyd::known_unit(unit.as_deref())?;
     let bg = Bg::new(
         &frequency,
         &recency,
@@ -282,7 +283,7 @@ pub fn predictive_clv<'py>(
             m.values(),
             months,
             discount_rate,
-            units_per_month,
+            unit,
         )
     })?;
     Ok([

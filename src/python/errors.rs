@@ -2,7 +2,7 @@
 //! (house style: one error type mapped variant by variant).
 
 use pyo3::create_exception;
-use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::error::CoreError;
@@ -80,6 +80,13 @@ create_exception!(
     "The input could not be read."
 );
 
+create_exception!(
+    custseg,
+    InternalError,
+    PyRuntimeError,
+    "A bug in custseg itself, never a problem of the input: please report it."
+);
+
 impl From<CoreError> for PyErr {
     fn from(e: CoreError) -> PyErr {
         let msg = e.to_string();
@@ -102,6 +109,7 @@ impl From<CoreError> for PyErr {
             // A full or missing disk is the environment's, not the data's: an OSError.
             CoreError::Spill { .. } => PyOSError::new_err(msg),
             CoreError::Cancelled => PyKeyboardInterrupt::new_err("custseg run interrupted"),
+            CoreError::Internal(_) => InternalError::new_err(msg),
         }
     }
 }
@@ -124,5 +132,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("InputError", py.get_type::<InputError>())?;
     m.add("InvalidValueError", py.get_type::<InvalidValueError>())?;
+    m.add("InternalError", py.get_type::<InternalError>())?;
     Ok(())
 }

@@ -1,13 +1,18 @@
-//! The binding layer: every `use pyo3` of the crate lives under this module
-//! (house style, practice 1). Each binding file holds the thin
-//! `#[pyfunction]` faces of one core module.
+//! The binding layer (the `python` feature): every `use pyo3` of the crate
+//! lives under this module (house style, practice 1). Each file binds one
+//! part of the core: [`segment`] the segmentations, [`btyd`] the BTYD models,
+//! [`periods`] the calendars, [`tables`] the label tables, [`synthetic`] the
+//! generator; [`errors`] maps the core's errors to exception classes,
+//! [`runtime`] runs the core without the GIL, [`output`] hands results back.
 
 pub mod btyd;
-pub mod customer_value;
 pub mod errors;
+pub mod output;
 pub mod periods;
-pub mod run;
+pub mod runtime;
+pub mod segment;
 pub mod synthetic;
+pub mod tables;
 
 use pyo3::prelude::*;
 
@@ -29,8 +34,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RFM_RULES", rfm_rules())?;
     m.add("CLV_TIERS", crate::clv::TIERS.to_vec())?;
     m.add("CLV_QUADRANTS", crate::clv::QUADRANTS.to_vec())?;
-    m.add_function(wrap_pyfunction!(customer_value::segment_py, m)?)?;
+    m.add_function(wrap_pyfunction!(segment::segment_py, m)?)?;
     m.add_function(wrap_pyfunction!(synthetic::synthetic_py, m)?)?;
+    m.add_function(wrap_pyfunction!(tables::crosstab, m)?)?;
+    m.add_function(wrap_pyfunction!(tables::summary, m)?)?;
     m.add_function(wrap_pyfunction!(btyd::bgnbd_fit, m)?)?;
     m.add_function(wrap_pyfunction!(btyd::bgnbd_log_likelihood, m)?)?;
     m.add_function(wrap_pyfunction!(btyd::bgnbd_p_alive, m)?)?;
@@ -40,7 +47,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(btyd::gg_log_likelihood, m)?)?;
     m.add_function(wrap_pyfunction!(btyd::gg_expected_spend, m)?)?;
     m.add_function(wrap_pyfunction!(btyd::predictive_clv, m)?)?;
-    m.add_function(wrap_pyfunction!(run::_after_fork_in_child, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::_after_fork_in_child, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::_internal_error_for_tests, m)?)?;
     errors::register(m)?;
     Ok(())
 }

@@ -24,15 +24,6 @@ impl<'a, 'py> FromPyObject<'a, 'py> for DateArg {
     }
 }
 
-fn start_month_anchor(start_month: i64) -> PyResult<NaiveDate> {
-    u32::try_from(start_month)
-        .ok()
-        .and_then(|m| NaiveDate::from_ymd_opt(2000, m, 1))
-        .ok_or_else(|| {
-            CoreError::Periods(format!("start_month must be 1 to 12, got {start_month}")).into()
-        })
-}
-
 /// A period calendar (rule P1): periods of `months` whole months starting on
 /// `anchor + k * months` for every integer k, or explicit boundary days.
 ///
@@ -62,10 +53,7 @@ impl PyPeriods {
     #[staticmethod]
     #[pyo3(signature = (start_month = 1))]
     fn annual(start_month: i64) -> PyResult<Self> {
-        Ok(Self(Periods::regular(
-            12,
-            start_month_anchor(start_month)?,
-        )?))
+        Ok(Self(Periods::annual(start_month)?))
     }
 
     /// Two seasons a year, the first starting on the first day of `start_month`
@@ -73,20 +61,20 @@ impl PyPeriods {
     #[staticmethod]
     #[pyo3(signature = (start_month = 1))]
     fn semiannual(start_month: i64) -> PyResult<Self> {
-        Ok(Self(Periods::regular(6, start_month_anchor(start_month)?)?))
+        Ok(Self(Periods::semiannual(start_month)?))
     }
 
     /// Quarters, one starting on the first day of `start_month`.
     #[staticmethod]
     #[pyo3(signature = (start_month = 1))]
     fn quarterly(start_month: i64) -> PyResult<Self> {
-        Ok(Self(Periods::regular(3, start_month_anchor(start_month)?)?))
+        Ok(Self(Periods::quarterly(start_month)?))
     }
 
     /// Calendar months.
     #[staticmethod]
     fn monthly() -> PyResult<Self> {
-        Ok(Self(Periods::regular(1, start_month_anchor(1)?)?))
+        Ok(Self(Periods::monthly()?))
     }
 
     /// Explicit, strictly increasing boundary days: period i is
@@ -119,10 +107,8 @@ impl PyPeriods {
 
     /// The first day of the period that contains `date` (P2).
     fn period_start(&self, date: DateArg) -> PyResult<NaiveDate> {
-        let day = day_of(date.0);
         self.0
-            .index(day)
-            .and_then(|i| self.0.start(i))
+            .period_start(day_of(date.0))
             .and_then(date_of)
             .ok_or_else(|| {
                 CoreError::Periods(format!(
@@ -135,22 +121,9 @@ impl PyPeriods {
     }
 
     /// The first days of the periods that start in `[start, end]`.
-    fn starts(&self, start: DateArg, end: DateArg) -> PyResult<Vec<NaiveDate>> {
-        let (s, e) = (day_of(start.0), day_of(end.0));
-        // A start before the first explicit boundary begins at the first period.
-        let first = self.0.index(s).unwrap_or_default();
-        let mut out = vec![];
-        let mut i = first;
-        while let Some(d) = self.0.start(i) {
-            if d > e {
-                break;
-            }
-            if d >= s {
-                out.extend(date_of(d));
-            }
-            i += 1;
-        }
-        Ok(out)
+    fn starts(&self, start: DateArg, end: DateArg) -> Vec<NaiveDate> {
+        let days = self.0.starts_between(day_of(start.0), day_of(end.0));
+        days.into_iter().filter_map(date_of).collect()
     }
 
     fn __repr__(&self) -> String {

@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyo3_arrow::{PyRecordBatchReader, PyTable};
 
-use crate::python::run::run;
+use crate::python::runtime::run;
 use crate::synthetic::{record_batch, schema, stream, SyntheticOptions};
 
 /// The synthetic transaction table: `customer_id`, `date`, `amount`; a

@@ -10,7 +10,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
 use crate::cancel::Cancel;
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 
 /// Set in a forked child: rayon's global pool does not survive `fork()`
 /// (Airflow forks its task runners), so the child builds pools of its own.
@@ -22,6 +22,20 @@ pub fn _after_fork_in_child() {
     FORKED.store(true, Ordering::Relaxed);
 }
 
+/// Raises the error an internal bug raises, through the real paths, so the
+/// tests can check what a user would see: `"panic"` panics in the worker,
+/// `"internal"` returns an internal error from it.
+#[pyfunction]
+pub fn _internal_error_for_tests(py: Python<'_>, kind: &str) -> PyResult<()> {
+    let kind = kind.to_string();
+    run(py, Some(1), move |_| match kind.as_str() {
+        "panic" => panic!("a test asked for a panic"),
+        _ => Err(CoreError::Internal(
+            "a test asked for an internal error".into(),
+        )),
+    })
+}
+
 /// Runs `f` without the GIL on `threads` threads (all cores when `None`),
 /// interruptible with Ctrl-C; maps core errors to Python exceptions.
 pub fn run<T, F>(py: Python<'_>, threads: Option<i64>, f: F) -> PyResult<T>
@@ -31,7 +45,7 @@ where
 {
     let threads = match threads {
         Some(n) if !(1..=4096).contains(&n) => {
-            return Err(crate::error::CoreError::Config(format!(
+            return Err(CoreError::Config(format!(
                 "threads must be 1 to 4096 (or None for all cores), got {n}"
             ))
             .into())
@@ -91,12 +105,8 @@ where
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            Err(PyRuntimeError::new_err(format!(
-                "custseg internal error (please report): {what}"
-            )))
+            Err(CoreError::Internal(format!("a worker panicked: {what}")).into())
         }
-        None => Err(PyRuntimeError::new_err(
-            "custseg worker thread ended without a result",
-        )),
+        None => Err(CoreError::Internal("the worker thread ended without a result".into()).into()),
     }
 }

@@ -1,19 +1,15 @@
-//! Rule I2: purchase events, and the grouping of lines per customer that the
-//! segmentations share.
-//!
-//! A purchase event is a (customer, day) whose net total is > 0 (or == 0 with
-//! `count_zero_days`), or with an `order` column a distinct order whose total
-//! is > 0 (== 0 likewise); an order's event day is the earliest day of its
-//! lines. Money moves on every line's own day either way.
+//! Lines to customers: the lines of one partition grouped by customer, only
+//! those before `as_of` kept (I3), and the customers seen counted for the
+//! report. Partitions in runs are grouped already.
 
-use crate::ingest::{Line, Part};
+use crate::lines::{Line, Part};
 
 /// Groups the lines of one partition by customer with a counting sort on the
 /// customers' local indexes (linear in the rows), keeping only those with
 /// `day < as_of` (I3); returns how many distinct customers had lines at all,
 /// and how many kept lines (the customers left in the partition).
-/// Within a customer the order of lines is arbitrary: [`CustomerDays::fill`]
-/// sorts them.
+/// Within a customer the order of lines is arbitrary: [`super::timeline::CustomerDays::fill`]
+/// (the timeline) sorts them.
 pub fn group_part(
     part: &mut Part,
     locals: usize,
@@ -99,70 +95,12 @@ pub fn group_runs(part: &mut Part, as_of: i32) -> (u64, usize) {
     (seen, kept)
 }
 
-/// Net money per day and purchase events of one customer (I2).
-#[derive(Debug, Default)]
-pub struct CustomerDays {
-    /// Every distinct day with lines, ascending, with its net total (millionths).
-    pub days: Vec<(i32, i64)>,
-    /// Days of the purchase events, ascending (repeated when several orders share a day).
-    pub events: Vec<i32>,
-    orders: Vec<(u32, i32, i64)>,
-}
-
-/// The per-customer sum overflowed the fixed-point range (I6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Overflow;
-
-impl CustomerDays {
-    /// Fills `self` from the lines of one customer (sorting them by day), with
-    /// their order ids when purchase events are orders.
-    pub fn fill(
-        &mut self,
-        lines: &mut [Line],
-        orders: Option<&[u32]>,
-        count_zero_days: bool,
-    ) -> Result<(), Overflow> {
-        self.days.clear();
-        self.events.clear();
-        let is_event = |net: i64| net > 0 || (count_zero_days && net == 0);
-        if let Some(orders) = orders {
-            self.orders.clear();
-            self.orders
-                .extend(lines.iter().zip(orders).map(|(l, &o)| (o, l.day, l.amount)));
-            self.orders.sort_unstable();
-            for group in self.orders.chunk_by(|a, b| a.0 == b.0) {
-                let total = fit(group.iter().map(|o| o.2 as i128).sum())?;
-                if is_event(total) {
-                    self.events.push(group[0].1);
-                }
-            }
-            self.events.sort_unstable();
-        }
-        lines.sort_unstable_by_key(|l| l.day);
-        for day in lines.chunk_by(|a, b| a.day == b.day) {
-            let net = fit(day.iter().map(|l| l.amount as i128).sum())?;
-            self.days.push((day[0].day, net));
-        }
-        if orders.is_none() {
-            self.events
-                .extend(self.days.iter().filter(|d| is_event(d.1)).map(|d| d.0));
-        }
-        Ok(())
-    }
-}
-
-/// An exact sum back in the fixed-point range (I6), whatever the order of its terms.
-fn fit(sum: i128) -> Result<i64, Overflow> {
-    i64::try_from(sum).map_err(|_| Overflow)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    use crate::ingest::Line as L;
-    const fn line(c: u32, d: i32, a: i64) -> L {
-        L::new(c, d, a)
+    const fn line(c: u32, d: i32, a: i64) -> Line {
+        Line::new(c, d, a)
     }
 
     #[test]
@@ -186,71 +124,6 @@ mod tests {
             .map(|(l, o)| (l.customer, l.day, o))
             .collect();
         assert_eq!(k, vec![(0, 9, 9), (0, 1, 11), (1, 5, 15), (1, 2, 12)]);
-    }
-
-    #[test]
-    fn i2_days_net_out() {
-        // 17.60 + 5.67 - 23.27 on one day is zero: no purchase; a zero day counts with count_zero_days.
-        let mut lines = vec![
-            line(0, 3, 1),
-            line(0, 1, 17_600_000),
-            line(0, 1, 5_670_000),
-            line(0, 1, -23_270_000),
-        ];
-        let mut c = CustomerDays::default();
-        c.fill(&mut lines, None, false).unwrap();
-        assert_eq!(c.days, vec![(1, 0), (3, 1)]);
-        assert_eq!(c.events, vec![3]);
-        c.fill(&mut lines, None, true).unwrap();
-        assert_eq!(c.events, vec![1, 3]);
-    }
-
-    #[test]
-    fn i2_orders() {
-        // Order 7 spans days 1 and 2 (event on day 1); order 8 on day 2 is returned whole.
-        let mut lines = vec![
-            line(0, 1, 10),
-            line(0, 2, 5),
-            line(0, 2, 4),
-            line(0, 2, -4),
-            line(0, 2, 1),
-        ];
-        let orders = [7, 7, 8, 8, 9];
-        let mut c = CustomerDays::default();
-        c.fill(&mut lines, Some(&orders), false).unwrap();
-        assert_eq!(c.events, vec![1, 2]);
-        let mut lines = vec![
-            line(0, 1, 10),
-            line(0, 2, 5),
-            line(0, 2, 4),
-            line(0, 2, -4),
-            line(0, 2, 1),
-        ];
-        c.fill(&mut lines, Some(&orders), true).unwrap();
-        assert_eq!(c.events, vec![1, 2, 2]);
-        assert_eq!(c.days, vec![(1, 10), (2, 6)]);
-    }
-
-    #[test]
-    fn i6_overflow_is_reported() {
-        let mut lines = vec![line(0, 1, i64::MAX), line(0, 1, 1)];
-        assert_eq!(
-            CustomerDays::default().fill(&mut lines, None, false),
-            Err(Overflow)
-        );
-    }
-
-    #[test]
-    fn i6_a_day_total_in_range_is_exact_whatever_the_line_order() {
-        // MAX + 1 - 2 fits although MAX + 1 does not: no error, in any order.
-        let mut c = CustomerDays::default();
-        for mut lines in [
-            vec![line(0, 1, i64::MAX), line(0, 1, 1), line(0, 1, -2)],
-            vec![line(0, 1, -2), line(0, 1, i64::MAX), line(0, 1, 1)],
-        ] {
-            c.fill(&mut lines, None, false).unwrap();
-            assert_eq!(c.days, vec![(1, i64::MAX - 1)]);
-        }
     }
 
     #[test]

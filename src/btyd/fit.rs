@@ -1,0 +1,147 @@
+//! Maximum likelihood on log parameters: BFGS with a More-Thuente line
+//! search (`argmin`), from analytic gradients, restarted from the best point
+//! seen until the gradient is small. Shared by every BTYD model.
+
+use std::sync::Mutex;
+
+use argmin::core::{CostFunction, Error as ArgminError, Executor, Gradient, State};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::BFGS;
+
+use super::CONVERGED_GRAD;
+use crate::cancel::Cancel;
+use crate::error::{CoreError, Result};
+
+/// An evaluated point: (log parameters, cost, gradient).
+type Evaluated = (Vec<f64>, f64, Vec<f64>);
+
+/// The best point seen by any evaluation of a search: (cost, log parameters).
+type Best = Mutex<Option<(f64, Vec<f64>)>>;
+
+/// The objective on log parameters: mean negative log-likelihood plus the
+/// penalty `penalizer * sum((w_k theta_k)^2)` (the `lifetimes` convention,
+/// `w` undoing the search's rescaling), with a one-entry cache since the
+/// line search asks for cost and gradient apart.
+struct Objective<'a, const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N])> {
+    loglik: &'a F,
+    n: f64,
+    penalizer: f64,
+    weights: [f64; N],
+    cancel: &'a Cancel,
+    best: &'a Best,
+    cache: Mutex<Option<Evaluated>>,
+}
+
+impl<const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N])> Objective<'_, N, F> {
+    fn eval(&self, phi: &[f64]) -> std::result::Result<(f64, Vec<f64>), ArgminError> {
+        if let Some((p, c, g)) = self.cache.lock().unwrap().as_ref() {
+            if p.as_slice() == phi {
+                return Ok((*c, g.clone()));
+            }
+        }
+        if self.cancel.check().is_err() {
+            return Err(ArgminError::msg("interrupted"));
+        }
+        let mut theta = [0.0; N];
+        for (t, &f) in theta.iter_mut().zip(phi) {
+            *t = f.exp();
+        }
+        let (ll, g) = (self.loglik)(&theta);
+        let w2 = |k: usize| self.weights[k] * self.weights[k];
+        let pen: f64 = (0..N).map(|k| w2(k) * theta[k] * theta[k]).sum::<f64>() * self.penalizer;
+        let mut cost = -ll / self.n + pen;
+        let mut grad: Vec<f64> = (0..N)
+            .map(|k| theta[k] * (-g[k] / self.n + 2.0 * self.penalizer * w2(k) * theta[k]))
+            .collect();
+        if !cost.is_finite() || grad.iter().any(|v| !v.is_finite()) {
+            // Off the model's domain numerically: a wall the line search backs away from.
+            cost = f64::INFINITY;
+            grad.iter_mut().for_each(|v| *v = 0.0);
+        } else {
+            let mut best = self.best.lock().unwrap();
+            if best.as_ref().is_none_or(|b| cost < b.0) {
+                *best = Some((cost, phi.to_vec()));
+            }
+        }
+        *self.cache.lock().unwrap() = Some((phi.to_vec(), cost, grad.clone()));
+        Ok((cost, grad))
+    }
+}
+
+impl<const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N])> CostFunction for Objective<'_, N, F> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, phi: &Self::Param) -> std::result::Result<f64, ArgminError> {
+        Ok(self.eval(phi)?.0)
+    }
+}
+
+impl<const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N])> Gradient for Objective<'_, N, F> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+    fn gradient(&self, phi: &Self::Param) -> std::result::Result<Vec<f64>, ArgminError> {
+        Ok(self.eval(phi)?.1)
+    }
+}
+
+/// Maximises the penalised log-likelihood `loglik` (natural parameters) over
+/// log parameters from 0 (every parameter 1): BFGS runs, each restarted from
+/// the best point seen with a fresh inverse Hessian, until the gradient norm
+/// is below [`CONVERGED_GRAD`] (at most 5 runs). Returns the natural
+/// parameters, whether it converged and the iterations used.
+pub(super) fn minimise<const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N]) + Sync>(
+    loglik: &F,
+    n: usize,
+    penalizer: f64,
+    weights: [f64; N],
+    cancel: &Cancel,
+) -> Result<([f64; N], bool, u64)> {
+    let best: Best = Mutex::new(None);
+    let objective = || Objective {
+        loglik,
+        n: n as f64,
+        penalizer,
+        weights,
+        cancel,
+        best: &best,
+        cache: Mutex::new(None),
+    };
+    let mut phi = vec![0.0; N];
+    let mut iterations = 0;
+    let mut converged = false;
+    for _ in 0..5 {
+        let eye: Vec<Vec<f64>> = (0..N)
+            .map(|i| (0..N).map(|j| f64::from(u8::from(i == j))).collect())
+            .collect();
+        let solver = BFGS::new(MoreThuenteLineSearch::new())
+            .with_tolerance_grad(CONVERGED_GRAD * 1e-1)
+            .and_then(|s| s.with_tolerance_cost(1e-14))
+            .map_err(|e| CoreError::Config(format!("optimiser: {e}")))?;
+        let start = phi.clone();
+        let res = Executor::new(objective(), solver)
+            .configure(|s| s.param(start).inv_hessian(eye).max_iters(500))
+            .run();
+        cancel.check()?;
+        // A line search that cannot improve ends a run with an error; the best point seen
+        // and the gradient check below say where it stands.
+        if let Ok(r) = &res {
+            iterations += r.state().get_iter();
+        }
+        let Some((_, at)) = best.lock().unwrap().clone() else {
+            break; // nothing finite was ever seen
+        };
+        phi = at;
+        let (c, g) = objective()
+            .eval(&phi)
+            .map_err(|e| CoreError::Config(format!("optimiser: {e}")))?;
+        converged = c.is_finite() && g.iter().map(|v| v * v).sum::<f64>().sqrt() < CONVERGED_GRAD;
+        if converged {
+            break;
+        }
+    }
+    let mut theta = [0.0; N];
+    for (t, f) in theta.iter_mut().zip(&phi) {
+        *t = f.exp();
+    }
+    Ok((theta, converged, iterations))
+}

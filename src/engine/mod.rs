@@ -1,0 +1,66 @@
+//! The engine: the one per-customer pass that every segmentation shares.
+//!
+//! ```text
+//! Ingested lines ──► group (per partition, in parallel) ──► walk (per customer)
+//!   (store: runs      group.rs: lines before as_of,         walk.rs: Facts, Extra
+//!    or hashed,       grouped by customer (I3)              over the timeline
+//!    maybe spilled)                                          of timeline.rs (I2)
+//!                                  ──► Segmented (facts in customer key order, I5)
+//!                                  ──► rule modules: customer_value, rfm, clv, btyd
+//! ```
+//!
+//! [`run`] resolves the run's `as_of` (I3), passes over the partitions
+//! ([`pass`]) and fills the [`Report`]. For each customer the walk computes
+//! the facts the call asks for ([`Need`]) in one walk over its day timeline:
+//! the lines as they are when they are one per day in day order (the fast
+//! layout), else its lines summed per day and per order ([`CustomerDays`],
+//! the general layout); both layouts feed the same rule code, so each rule
+//! (CV1, CV3, CV5, the purchase counts, CLV1's churn, CLV3's loyalty counts,
+//! CLV4's repeat value) is written once, in [`walk`]. The rule modules turn
+//! the facts into labels, tiers and columns; they import the engine, never
+//! each other.
+
+mod group;
+mod options;
+mod pass;
+mod report;
+mod segmented;
+mod timeline;
+mod walk;
+
+pub use group::{group_part, group_runs};
+pub use options::Options;
+pub use report::{resolve_as_of, Report};
+pub use segmented::Segmented;
+pub use timeline::{is_purchase, CustomerDays, Day, DayTotal};
+pub use walk::{Extra, Facts, Need};
+
+use crate::cancel::Cancel;
+use crate::error::Result;
+use crate::ingest::Ingested;
+use crate::keys::Keys;
+
+/// Resolves `as_of`, runs the per-customer pass (as `need` says) and fills the
+/// report; returns the facts in key order, the report and the customer keys
+/// (for the output column).
+pub fn run(
+    ing: Ingested,
+    opts: &Options,
+    need: Need,
+    cancel: &Cancel,
+) -> Result<(Segmented, Report, Keys)> {
+    opts.validate()?;
+    let mut report = Report::of_ingestion(&ing, opts.as_of)?;
+    let seg = match (report.as_of, ing.days) {
+        (Some(as_of), Some((lo, hi))) => {
+            let walker = walk::Walker::new(opts, lo, as_of)?;
+            let (seg, seen) = pass::pass(ing.lines, &ing.customers, &walker, need, hi, cancel)?;
+            report.customers_seen = seen;
+            seg
+        }
+        _ => Segmented::default(), // an empty input gives an empty result (I4)
+    };
+    report.customers = seg.len() as u64;
+    report.customers_without_purchase = report.customers_seen - report.customers;
+    Ok((seg, report, ing.customers))
+}

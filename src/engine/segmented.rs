@@ -1,0 +1,164 @@
+//! The result of the per-customer pass: every customer's [`Facts`] (and
+//! [`Extra`] facts when asked for), in customer key order (I5), in pieces that
+//! the rule modules turn into output columns in parallel.
+
+use rayon::prelude::*;
+
+use super::walk::{Extra, Facts};
+use crate::keys::Keys;
+
+/// The facts of every customer with a purchase event, in customer key order:
+/// in parts, one after the other (the partitions of the pass when they come in
+/// key order, so they need not be copied into one vector; else one part).
+#[derive(Debug, Default)]
+pub struct Segmented {
+    parts: Vec<Vec<Facts>>,
+    /// Aligned with `parts` when asked for, else empty.
+    extras: Vec<Vec<Extra>>,
+    len: usize,
+    /// The run's `as_of` (I3).
+    pub as_of: i32,
+}
+
+/// Factss per piece of [`Segmented::pieces`] at most.
+const PIECE: usize = 1 << 14;
+
+impl Segmented {
+    fn new(parts: Vec<Vec<Facts>>, extras: Vec<Vec<Extra>>, as_of: i32) -> Self {
+        debug_assert!(extras.is_empty() || extras.len() == parts.len());
+        let len = parts.iter().map(Vec::len).sum();
+        Segmented {
+            parts,
+            extras,
+            len,
+            as_of,
+        }
+    }
+
+    /// The number of customers.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The facts of the partitions of a pass (with their [`Extra`] facts when
+    /// `extras`), in customer key order (I5): partitions in key order already
+    /// (runs of sorted ids) are kept as they are; else the facts are gathered
+    /// from their partitions straight into that order, once, in parallel.
+    pub(crate) fn in_key_order(
+        parts: Vec<(Vec<Facts>, Vec<Extra>)>,
+        keys: &Keys,
+        extras: bool,
+        as_of: i32,
+    ) -> Self {
+        let slices: Vec<&[Facts]> = parts.iter().map(|p| &p.0[..]).collect();
+        if keys.id_is_rank() && ascending(&slices, |f| f.customer) {
+            drop(slices);
+            let (facts, more): (Vec<Vec<Facts>>, Vec<Vec<Extra>>) = parts.into_iter().unzip();
+            return Segmented::new(facts, if extras { more } else { Vec::new() }, as_of);
+        }
+        let order = keys.key_order_in(&slices, |f| f.customer);
+        let facts: Vec<Facts> = order
+            .par_iter()
+            .map(|&(p, i)| parts[p as usize].0[i as usize])
+            .collect();
+        let more: Vec<Vec<Extra>> = if extras {
+            vec![order
+                .par_iter()
+                .map(|&(p, i)| parts[p as usize].1[i as usize])
+                .collect()]
+        } else {
+            Vec::new()
+        };
+        Segmented::new(vec![facts], more, as_of)
+    }
+
+    /// True when there are no customers.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The facts in key order in pieces of at most [`PIECE`], with their
+    /// [`Extra`] facts (empty slices when not asked for): the unit of parallel work.
+    pub fn pieces(&self) -> Vec<(&[Facts], &[Extra])> {
+        let mut out = Vec::with_capacity(self.len / PIECE + self.parts.len());
+        for (p, facts) in self.parts.iter().enumerate() {
+            let extras = self.extras.get(p).map_or(&[][..], |x| &x[..]);
+            for (i, r) in facts.chunks(PIECE).enumerate() {
+                out.push((r, extras.get(i * PIECE..i * PIECE + r.len()).unwrap_or(&[])));
+            }
+        }
+        out
+    }
+
+    /// `out` (one item per customer) cut like [`Segmented::pieces`].
+    pub fn split_like<'a, T>(&self, mut out: &'a mut [T]) -> Vec<&'a mut [T]> {
+        assert_eq!(out.len(), self.len, "one item per customer");
+        let mut slices = Vec::with_capacity(self.len / PIECE + self.parts.len());
+        for facts in &self.parts {
+            for r in facts.chunks(PIECE) {
+                let (head, tail) = out.split_at_mut(r.len());
+                slices.push(head);
+                out = tail;
+            }
+        }
+        slices
+    }
+
+    /// A column of one value per customer, in key order, from each piece's facts and
+    /// facts (`write` fills a piece's slots), in parallel.
+    pub fn map_pieces<T: Send + Default + Clone>(
+        &self,
+        write: impl Fn(&[Facts], &[Extra], &mut [T]) + Sync,
+    ) -> Vec<T> {
+        let mut out = vec![T::default(); self.len];
+        self.pieces()
+            .into_par_iter()
+            .zip(self.split_like(&mut out))
+            .for_each(|((r, x), d)| write(r, x, d));
+        out
+    }
+
+    /// A column from the facts, in key order.
+    pub fn column<T: Send + Default + Clone>(&self, f: impl Fn(&Facts) -> T + Sync) -> Vec<T> {
+        self.map_pieces(|facts, _, out| {
+            out.iter_mut().zip(facts).for_each(|(o, r)| *o = f(r));
+        })
+    }
+
+    /// A column from the facts and their [`Extra`] facts (which must have been
+    /// asked for), in key order.
+    pub fn column_x<T: Send + Default + Clone>(
+        &self,
+        f: impl Fn(&Facts, &Extra) -> T + Sync,
+    ) -> Vec<T> {
+        self.map_pieces(|facts, extras, out| {
+            assert_eq!(extras.len(), facts.len(), "the Extra facts were asked for");
+            for ((o, r), x) in out.iter_mut().zip(facts).zip(extras) {
+                *o = f(r, x);
+            }
+        })
+    }
+
+    /// Every customer's [`Extra`] facts, in key order.
+    pub fn extras(&self) -> impl Iterator<Item = &Extra> {
+        self.extras.iter().flatten()
+    }
+
+    /// The customer ids in key order.
+    pub fn ids(&self) -> Vec<u32> {
+        self.column(|r| r.customer)
+    }
+}
+
+/// Whether the items of `parts`, one part after the other, have strictly
+/// increasing ids.
+fn ascending<T: Sync>(parts: &[&[T]], id: impl Fn(&T) -> u32 + Sync) -> bool {
+    let within = parts
+        .par_iter()
+        .all(|p| p.windows(2).all(|w| id(&w[0]) < id(&w[1])));
+    let ends: Vec<(u32, u32)> = parts
+        .iter()
+        .filter_map(|p| Some((id(p.first()?), id(p.last()?))))
+        .collect();
+    within && ends.windows(2).all(|w| w[0].1 < w[1].0)
+}

@@ -1,0 +1,293 @@
+//! The facts of one customer, computed in one walk over its timeline: the one
+//! place where CV1 (k), CV3 (the monetary window), CV5 (sales-only), the
+//! purchase counts (CV4's n, R1's frequency), first and last purchase (CV7,
+//! R1, CLV1), the CLV1 churn facts, the CLV3 loyalty counts and the CLV4
+//! repeat value are written. The rule modules turn these facts into labels,
+//! scores and columns.
+
+use crate::error::{CoreError, Result};
+use crate::lines::Line;
+use crate::money::{fit, Overflow};
+use crate::periods::{fmt_day, DayTable};
+
+use super::timeline::{CustomerDays, DayTotal};
+use super::Options;
+
+/// One customer's facts of CV1-CV5 and CV7 (32 bytes of per-customer state).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The customer's dense id.
+    pub customer: u32,
+    /// CV1: periods since the last purchase event of age >= 1 (k); 0 when
+    /// every purchase event is in the current period P0 (a `1 NEW` customer).
+    pub k: i32,
+    /// CV4's n: purchase events of age >= 1, or, when `k` is 0, in P0.
+    pub n: u32,
+    /// The first and last purchase-event days before `as_of` (CV7).
+    pub first: i32,
+    pub last: i32,
+    /// CV5: every purchase event of ages 1..=L in a sales month (and one at least).
+    pub sales_only: bool,
+    /// CV3: the net money of the periods of ages k..k+w-1 (or of P0 when k is 0).
+    pub monetary: i64,
+}
+const _: () = assert!(std::mem::size_of::<Facts>() == 32);
+
+/// What RFM, CLV and the BTYD summary need of a customer besides its [`Facts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Extra {
+    /// All purchase events before `as_of` (R1 frequency).
+    pub events: u32,
+    /// Periods holding at least one purchase event (CLV3).
+    pub periods_with_events: u32,
+    /// Periods from the first purchase's to the one holding `as_of` - 1 day, both included (CLV3).
+    pub periods_span: u32,
+    /// Net sum of every amount before `as_of` (R1 monetary, CLV1).
+    pub net: i64,
+    /// Bit 0: an event in [as_of - 730, as_of - 365); bit 1: in [as_of - 365, as_of) (CLV1 churn).
+    pub churn: u8,
+    /// Net money of the purchase-event days after the first one (CLV4 monetary_value).
+    pub repeat_value: i64,
+}
+
+/// Which facts a pass computes besides each customer's first and last
+/// purchase (always there).
+#[derive(Debug, Clone, Copy)]
+pub struct Need {
+    /// The CV1-CV5 facts (only the Customer Value columns read them).
+    pub cv: bool,
+    /// The [`Extra`] facts of RFM, CLV and the BTYD summary.
+    pub extras: bool,
+    /// Of those, the periods and churn facts of CLV1 and CLV3.
+    pub clv: bool,
+}
+
+/// What a walk found.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Walk {
+    Customer(Facts, Extra),
+    /// No purchase event: not in the result.
+    NoEvent,
+    /// Days not strictly ascending: to be summed per day first.
+    Unordered,
+}
+
+/// The rules' view of the calendar and options for one run.
+pub(crate) struct Walker<'a> {
+    opts: &'a Options,
+    as_of: i32,
+    table: DayTable,
+    /// CV5: sales months, by month number.
+    sales: [bool; 13],
+}
+
+impl<'a> Walker<'a> {
+    /// The walker of a run over days `lo..as_of`.
+    pub(crate) fn new(opts: &'a Options, lo: i32, as_of: i32) -> Result<Self> {
+        if opts.periods.index(as_of).is_none() {
+            return Err(CoreError::AsOf(format!(
+                "as_of {} is outside the period calendar {}",
+                fmt_day(as_of),
+                opts.periods.describe()
+            )));
+        }
+        let table = DayTable::new(&opts.periods, lo, as_of).ok_or_else(|| {
+            CoreError::Periods(format!(
+                "a day between {} and {} is off the calendar",
+                fmt_day(lo),
+                fmt_day(as_of)
+            ))
+        })?;
+        let mut sales = [false; 13];
+        for &m in &opts.sales_months {
+            sales[m as usize] = true;
+        }
+        Ok(Walker {
+            opts,
+            as_of,
+            table,
+            sales,
+        })
+    }
+
+    /// The run's `as_of`.
+    pub(crate) fn as_of(&self) -> i32 {
+        self.as_of
+    }
+
+    /// The facts of one customer from its lines (before `as_of`), or `None`
+    /// without a purchase event. Lines one per day in day order, with events
+    /// per day, are walked as they are; others are summed per day (and per
+    /// order) first and walked the same way, so that what is computed (and
+    /// what may overflow, I6) never depends on the row order (I5).
+    pub(crate) fn customer(
+        &self,
+        need: Need,
+        customer: u32,
+        lines: &mut [Line],
+        orders: Option<&[u32]>,
+        scratch: &mut CustomerDays,
+    ) -> std::result::Result<Option<(Facts, Extra)>, Overflow> {
+        let walked = match orders {
+            None => self.walk_for(need, customer, lines)?,
+            Some(_) => Walk::Unordered,
+        };
+        let walked = match walked {
+            Walk::Unordered => {
+                scratch.fill(lines, orders, self.opts.count_zero_days)?;
+                self.walk_for(need, customer, &scratch.days)?
+            }
+            w => w,
+        };
+        match walked {
+            Walk::Customer(facts, extra) => Ok(Some((facts, extra))),
+            Walk::NoEvent => Ok(None),
+            Walk::Unordered => unreachable!("the days of CustomerDays ascend"),
+        }
+    }
+
+    /// [`Walker::walk`] computing what `need` asks for.
+    pub(crate) fn walk_for(
+        &self,
+        need: Need,
+        customer: u32,
+        days: &[impl DayTotal],
+    ) -> std::result::Result<Walk, Overflow> {
+        let (c, x) = (customer, need.extras);
+        let sol = need.cv && self.opts.sales_only;
+        match (need.cv, sol, need.clv) {
+            (true, true, true) => self.walk::<true, true, true>(c, days, x),
+            (true, true, false) => self.walk::<true, true, false>(c, days, x),
+            (true, false, true) => self.walk::<true, false, true>(c, days, x),
+            (true, false, false) => self.walk::<true, false, false>(c, days, x),
+            (false, _, true) => self.walk::<false, false, true>(c, days, x),
+            (false, _, false) => self.walk::<false, false, false>(c, days, x),
+        }
+    }
+
+    /// The facts of one customer in one walk over its days (module docs):
+    /// [`Walk::Unordered`] when the days do not strictly ascend.
+    ///
+    /// Only the facts asked for are computed (the others keep their defaults):
+    /// always the customer, first and last purchase of the [`Facts`] and the
+    /// events, net and repeat value of the [`Extra`]; with `CV` the rest of the
+    /// facts (CV1, CV3, CV4's n), with `SOL` CV5 too; with `CLV` the periods
+    /// and churn facts (CLV1, CLV3). Sums that do not fit are errors (I6) only
+    /// where they are used: the [`Extra`] ones when `extras`.
+    ///
+    /// One loop for speed (this is the engine's hot loop: about a third of a
+    /// Customer Value run on rows grouped by customer), with the monetary
+    /// window summed by a second, short walk back from the last day.
+    pub(crate) fn walk<const CV: bool, const SOL: bool, const CLV: bool>(
+        &self,
+        customer: u32,
+        days: &[impl DayTotal],
+        extras: bool,
+    ) -> std::result::Result<Walk, Overflow> {
+        // No Option in the loop (fewer registers): NONE stands for "none yet".
+        const NONE: i32 = i32::MIN;
+        let zero = self.opts.count_zero_days;
+        let lookback = self.opts.sales_lookback as i32;
+        let (mut prev_day, mut ordered) = (NONE, true);
+        let (mut first, mut first_amount, mut last) = (NONE, 0i64, 0);
+        // k: the smallest age >= 1 of an event (ages descend as days ascend).
+        let (mut events, mut in_p0, mut k, mut all_sales) = (0u32, 0u32, NONE, true);
+        let (mut net, mut event_sum) = (0i128, 0i128);
+        let (mut periods_with_events, mut prev, mut churn) = (0u32, NONE, 0u8);
+        for d in days {
+            ordered &= d.day() > prev_day;
+            prev_day = d.day();
+            net += i128::from(d.amount());
+            let e = d.events(zero);
+            if e == 0 {
+                continue;
+            }
+            if first == NONE {
+                (first, first_amount) = (d.day(), d.amount());
+            }
+            event_sum += i128::from(d.amount());
+            last = d.day();
+            events += e;
+            let p = if CV || CLV {
+                self.table.index(d.day())
+            } else {
+                0
+            };
+            if CV {
+                let age = self.table.p0() - p;
+                if age == 0 {
+                    in_p0 += e;
+                } else {
+                    k = age;
+                    if SOL && age <= lookback {
+                        all_sales &= self.sales[self.table.month(d.day()) as usize];
+                    }
+                }
+            }
+            if CLV {
+                periods_with_events += u32::from(p != prev);
+                prev = p;
+                let back = self.as_of - d.day(); // 1 ..: days before as_of
+                churn |= u8::from((366..=730).contains(&back)) | (u8::from(back <= 365) << 1);
+            }
+        }
+        if !ordered {
+            return Ok(Walk::Unordered);
+        }
+        if first == NONE {
+            return Ok(Walk::NoEvent);
+        }
+        let mut facts = Facts {
+            customer,
+            first,
+            last,
+            ..Facts::default()
+        };
+        if CV {
+            let has_history = k != NONE;
+            facts.k = if has_history { k } else { 0 };
+            facts.n = if has_history { events - in_p0 } else { in_p0 };
+            facts.monetary = self.window_sum(days, facts.k)?;
+            facts.sales_only = SOL && has_history && k <= lookback && all_sales;
+        }
+        let fit_if_used = |v: i128| match fit(v) {
+            Ok(v) => Ok(v),
+            Err(e) if extras => Err(e),
+            Err(_) => Ok(0), // not used
+        };
+        let mut extra = Extra {
+            events,
+            net: fit_if_used(net)?,
+            repeat_value: fit_if_used(event_sum - i128::from(first_amount))?,
+            ..Default::default()
+        };
+        if CLV {
+            extra.periods_with_events = periods_with_events;
+            extra.periods_span =
+                (self.table.index(self.as_of - 1) - self.table.index(first) + 1) as u32;
+            extra.churn = churn;
+        }
+        Ok(Walk::Customer(facts, extra))
+    }
+
+    /// CV3: the net money of the days with age in k..=k+w-1 (w the window;
+    /// for k = 0, the days of P0), walking back from the last day (exact:
+    /// only the total must fit, I6).
+    fn window_sum(&self, days: &[impl DayTotal], k: i32) -> std::result::Result<i64, Overflow> {
+        let (lo, hi) = match k {
+            0 => (0, 0),
+            k => (k, k + self.opts.monetary_periods as i32 - 1),
+        };
+        let mut sum = 0i128;
+        for d in days.iter().rev() {
+            let age = self.table.age(d.day());
+            if age > hi {
+                break;
+            }
+            if age >= lo {
+                sum += i128::from(d.amount());
+            }
+        }
+        fit(sum)
+    }
+}

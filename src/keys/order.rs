@@ -1,0 +1,283 @@
+//! The output order of customers (I5): keys ranked numerically (integers)
+//! or by their UTF-8 bytes (strings), whatever the order they came in, and
+//! the customer column of the output built from the keys (CV7).
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, GenericStringArray, Int64Array, OffsetSizeTrait, UInt64Array};
+use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::DataType;
+use rayon::prelude::*;
+
+use super::Keys;
+use crate::error::{CoreError, Result};
+
+impl Keys {
+    /// The rank of every id in key order (numbers numerically, strings by
+    /// their UTF-8 bytes), so output order never depends on row order (I5).
+    pub fn ranks(&self) -> Vec<u32> {
+        let n = self.len();
+        let ids: Vec<u32> = match self {
+            Keys::IntEmpty => return Vec::new(),
+            Keys::IntRange { len, .. } => return (0..*len).collect(),
+            Keys::StrSorted(arena) => return (0..arena.len() as u32).collect(),
+            Keys::Str { .. } => self.hashed_strings_in_order(),
+            Keys::Int { values, .. } => {
+                let mut ids: Vec<u32> = (0..n as u32).collect();
+                ids.par_sort_unstable_by_key(|&i| values[i as usize]);
+                ids
+            }
+            Keys::UInt { values, .. } => {
+                let mut ids: Vec<u32> = (0..n as u32).collect();
+                ids.par_sort_unstable_by_key(|&i| values[i as usize]);
+                ids
+            }
+        };
+        let mut rank = vec![u32::MAX; n];
+        for (pos, &id) in ids.iter().enumerate() {
+            rank[id as usize] = pos as u32;
+        }
+        rank
+    }
+
+    /// The ids of hashed strings (the front and those after it) in byte order.
+    fn hashed_strings_in_order(&self) -> Vec<u32> {
+        let Keys::Str {
+            parts, front, base, ..
+        } = self
+        else {
+            return Vec::new();
+        };
+        let hashed: Vec<u32> = (front.len() as u32..self.len() as u32)
+            .filter(|&id| id >= *base && self.exists_str(parts, id - base))
+            .collect();
+        // Sort on the first 8 bytes as a big-endian integer (same order as
+        // the bytes), comparing whole keys only when those are equal.
+        let prefix = |id: u32| {
+            let k = self.str_key(id);
+            let mut b = [0u8; 8];
+            let n = k.len().min(8);
+            b[..n].copy_from_slice(&k[..n]);
+            u64::from_be_bytes(b)
+        };
+        let mut keyed: Vec<(u64, u32)> = hashed.par_iter().map(|&id| (prefix(id), id)).collect();
+        keyed.par_sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| self.str_key(a.1).cmp(self.str_key(b.1)))
+        });
+        // The front (ids 0.., in order already) merged with the hashed keys, sorted:
+        // each hashed key's place in the front by a binary search, in parallel.
+        let front = self.front_len() as u32;
+        let at: Vec<u32> = keyed
+            .par_iter()
+            .map(|&(_, id)| {
+                let key = self.str_key(id);
+                let (mut lo, mut hi) = (0, front);
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    if self.str_key(mid) < key {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                lo
+            })
+            .collect();
+        let mut merged = Vec::with_capacity(front as usize + keyed.len());
+        let mut f = 0;
+        for (&(_, id), &a) in keyed.iter().zip(&at) {
+            merged.extend(f..a);
+            f = a;
+            merged.push(id);
+        }
+        merged.extend(f..front);
+        merged
+    }
+
+    /// The indexes of `ids` (distinct ids) in key order (I5): a scatter by
+    /// rank, linear in the ids handed out.
+    pub fn key_order(&self, ids: &[u32]) -> Vec<u32> {
+        self.key_order_in(&[ids], |&id| id)
+            .into_iter()
+            .map(|(_, i)| i)
+            .collect()
+    }
+
+    /// Whether ids are handed out in key order (a compact integer range, sorted strings).
+    pub fn id_is_rank(&self) -> bool {
+        matches!(self, Keys::IntRange { .. } | Keys::StrSorted(_))
+    }
+
+    /// The `(part, index)` of every item of `parts` in key order of their
+    /// customer ids `id(item)` (distinct across all parts), I5: a scatter by
+    /// rank, linear in the ids handed out, in parallel.
+    pub fn key_order_in<T: Sync>(
+        &self,
+        parts: &[&[T]],
+        id: impl Fn(&T) -> u32 + Sync,
+    ) -> Vec<(u32, u32)> {
+        use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+        // A compact integer range and sorted strings rank by id.
+        let by_id = self.id_is_rank();
+        let rank = (!by_id).then(|| self.ranks());
+        let slot: Vec<AtomicU64> = (0..self.len())
+            .into_par_iter()
+            .map(|_| AtomicU64::new(u64::MAX))
+            .collect();
+        parts.par_iter().enumerate().for_each(|(p, part)| {
+            part.par_iter().enumerate().for_each(|(i, item)| {
+                let id = id(item);
+                let r = rank.as_ref().map_or(id, |rank| rank[id as usize]);
+                slot[r as usize].store(((p as u64) << 32) | i as u64, Relaxed);
+            })
+        });
+        slot.into_par_iter()
+            .map(AtomicU64::into_inner)
+            .filter(|&v| v != u64::MAX)
+            .map(|v| ((v >> 32) as u32, v as u32))
+            .collect()
+    }
+
+    /// The string keys of `ids` (of lengths `lens`) as Arrow string data: the running
+    /// sum of the lengths as offsets, then every chunk copies its bytes, in parallel.
+    fn strings<O: OffsetSizeTrait>(&self, ids: &[u32], lens: &[usize]) -> GenericStringArray<O> {
+        const CH: usize = 1 << 14;
+        let mut offsets = Vec::with_capacity(ids.len() + 1);
+        offsets.push(O::usize_as(0));
+        let mut end = 0usize;
+        for &n in lens {
+            end += n;
+            offsets.push(O::usize_as(end));
+        }
+        let mut values = vec![0u8; end];
+        let mut rest = &mut values[..];
+        let mut slices = Vec::with_capacity(ids.len().div_ceil(CH));
+        for c in (0..ids.len()).step_by(CH) {
+            let hi = offsets[(c + CH).min(ids.len())].as_usize();
+            let (head, tail) = rest.split_at_mut(hi - offsets[c].as_usize());
+            slices.push(head);
+            rest = tail;
+        }
+        ids.par_chunks(CH).zip(slices).for_each(|(chunk, dst)| {
+            let mut at = 0;
+            for &i in chunk {
+                let k = self.str_key(i);
+                dst[at..at + k.len()].copy_from_slice(k);
+                at += k.len();
+            }
+        });
+        // SAFETY: the offsets are the running sum of the key lengths, so they start at 0,
+        // never decrease and end at `values.len()`; each key is a whole `&str` (the arena
+        // only ever receives those), so every slice between offsets is UTF-8.
+        unsafe {
+            GenericStringArray::new_unchecked(
+                OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets)),
+                Buffer::from_vec(values),
+                None,
+            )
+        }
+    }
+
+    /// The keys of `ids`, as an array of `data_type` (the input column's type).
+    pub fn take(&self, ids: &[u32], data_type: &DataType) -> Result<ArrayRef> {
+        fn ints(ids: &[u32], f: impl Fn(u32) -> i64 + Sync) -> ArrayRef {
+            Arc::new(Int64Array::from(
+                ids.par_iter().map(|&i| f(i)).collect::<Vec<i64>>(),
+            ))
+        }
+        let arr: ArrayRef = match self {
+            Keys::IntEmpty => Arc::new(Int64Array::from(Vec::<i64>::new())),
+            Keys::IntRange { lo, .. } => ints(ids, |i| lo + i as i64),
+            Keys::Int { values, .. } => ints(ids, |i| values[i as usize]),
+            Keys::UInt { values, .. } => Arc::new(UInt64Array::from(
+                ids.par_iter()
+                    .map(|&i| values[i as usize])
+                    .collect::<Vec<u64>>(),
+            )),
+            Keys::Str { .. } | Keys::StrSorted(_) => {
+                let lens: Vec<usize> = ids.par_iter().map(|&i| self.str_key(i).len()).collect();
+                if i32::try_from(lens.iter().sum::<usize>()).is_ok() {
+                    Arc::new(self.strings::<i32>(ids, &lens))
+                } else {
+                    Arc::new(self.strings::<i64>(ids, &lens))
+                }
+            }
+        };
+        if arr.data_type() == data_type {
+            Ok(arr)
+        } else {
+            arrow_cast::cast(&arr, data_type).map_err(CoreError::building)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::keys_of;
+    use super::super::KeyKind;
+    use super::*;
+    use arrow_array::{StringArray, StringViewArray};
+
+    #[test]
+    fn interns_strings_and_sorts() {
+        let mut k = Keys::new(KeyKind::Str);
+        let a = StringArray::from(vec![Some("b"), Some("a"), None, Some("b")]);
+        let mut out = vec![];
+        k.intern_array(&a, 0, &mut out).unwrap();
+        assert_eq!(keys_of(&k, &out), vec!["'b'", "'a'", "null", "'b'"]);
+        assert_eq!(out[0], out[3]);
+        let v = StringViewArray::from(vec!["a", "c"]);
+        let mut out2 = vec![];
+        k.intern_array(&v, 4, &mut out2).unwrap();
+        assert_eq!(out2[0], out[1]);
+        let rank = k.ranks();
+        assert!(
+            rank[out[1] as usize] < rank[out[0] as usize]
+                && rank[out[0] as usize] < rank[out2[1] as usize]
+        );
+        let t = k.take(&[out2[1], out[1]], &DataType::Utf8View).unwrap();
+        assert_eq!(t.data_type(), &DataType::Utf8View);
+        // "c", "b", "a" -> indexes of "a", "b", "c"
+        assert_eq!(k.key_order(&[out2[1], out[0], out[1]]), vec![2, 1, 0]);
+    }
+
+    #[test]
+    fn string_ranks_follow_the_bytes_past_the_first_eight() {
+        let keys = [
+            "customer-2",
+            "customer-10",
+            "customer-1",
+            "a",
+            "a\0",
+            "",
+            "a\0\0\0\0\0\0\0\0",
+            "é",
+            "z",
+        ];
+        let mut k = Keys::new(KeyKind::Str);
+        let mut out = vec![];
+        k.intern_array(&StringArray::from(keys.to_vec()), 0, &mut out)
+            .unwrap();
+        let mut want: Vec<usize> = (0..keys.len()).collect();
+        want.sort_by_key(|&i| keys[i].as_bytes());
+        let got: Vec<usize> = k.key_order(&out).iter().map(|&i| i as usize).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn key_order_of_ranges_and_hashed_ints() {
+        let mut k = Keys::new(KeyKind::Int);
+        let mut out = vec![];
+        k.intern_array(&Int64Array::from(vec![7, 3, 5, 4]), 0, &mut out)
+            .unwrap();
+        assert!(matches!(k, Keys::IntRange { .. }));
+        assert_eq!(k.key_order(&out), vec![1, 3, 2, 0]);
+        assert_eq!(k.key_order(&out[..2]), vec![1, 0], "a subset of the ids");
+        let mut h = Keys::new(KeyKind::Int);
+        h.intern_array(&Int64Array::from(vec![i64::MAX, -9, 0]), 0, &mut out)
+            .unwrap();
+        assert!(matches!(h, Keys::Int { .. }));
+        assert_eq!(h.key_order(&out), vec![1, 2, 0]);
+    }
+}

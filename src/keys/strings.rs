@@ -1,0 +1,618 @@
+//! String ids. Keys in strictly increasing byte order (a table sorted by
+//! customer) get their rank as id, with no hashing (`Keys::StrSorted`); the
+//! first key out of order either hashes the few keys held again
+//! ([`Remap::Table`]) or, from [`FRONT_MIN`] keys on, keeps them as a sorted
+//! front searched by bisection, with their ids (`Keys::Str`). Other keys are
+//! hash interned in 16 partitions, one task each.
+
+use std::hash::BuildHasher;
+
+use arrow_array::cast::AsArray;
+use arrow_array::Array;
+use arrow_schema::DataType;
+use hashbrown::{DefaultHashBuilder, HashTable};
+use rayon::prelude::*;
+
+use super::{Keys, Remap, CHUNK, NULL_ID, PARTS, PART_BITS};
+use crate::error::{CoreError, Result};
+use crate::scatter::Ptr;
+
+/// Sorted string keys from which a key out of order keeps them as a front tier
+/// (binary search, ids kept) rather than hashing them all ([`Remap::Table`]):
+/// by then the input is mostly sorted, and hashing millions of keys again
+/// would cost more than the searches of the keys that follow.
+pub(super) const FRONT_MIN: usize = if cfg!(test) { 1 << 10 } else { 1 << 20 };
+
+/// Runs `$body` with `$get` bound to `|i| row i's bytes` of the string
+/// column `$array` (utf8, large utf8 or string view), monomorphised per layout.
+macro_rules! with_strings {
+    ($array:expr, |$get:ident| $body:expr) => {
+        match $array.data_type() {
+            DataType::Utf8 => {
+                let a = $array.as_string::<i32>();
+                let $get = |i: usize| a.value(i).as_bytes();
+                $body
+            }
+            DataType::LargeUtf8 => {
+                let a = $array.as_string::<i64>();
+                let $get = |i: usize| a.value(i).as_bytes();
+                $body
+            }
+            DataType::Utf8View => {
+                let a = $array.as_string_view();
+                let $get = |i: usize| a.value(i).as_bytes();
+                $body
+            }
+            dt => Err(CoreError::Internal(format!("{dt} is not a string type"))),
+        }
+    };
+}
+
+/// One hash partition of string keys, stored once in a byte arena (private fields).
+#[derive(Debug, Default)]
+pub struct StrPart {
+    bytes: Vec<u8>,
+    offsets: Vec<usize>,
+    /// (hash, local id): the hash is kept so that growing the table never hashes a string again.
+    table: HashTable<(u64, u32)>,
+}
+
+impl StrPart {
+    pub(super) fn get(&self, local: u32) -> &[u8] {
+        &self.bytes[self.offsets[local as usize]..self.offsets[local as usize + 1]]
+    }
+
+    fn intern(&mut self, hash: u64, s: &[u8]) -> u32 {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        let (bytes, offsets) = (&self.bytes, &self.offsets);
+        let at = |i: u32| &bytes[offsets[i as usize]..offsets[i as usize + 1]];
+        if let Some(&(_, found)) = self.table.find(hash, |&(h, i)| h == hash && at(i) == s) {
+            return found;
+        }
+        let id = (self.offsets.len() - 1) as u32;
+        self.bytes.extend_from_slice(s);
+        self.offsets.push(self.bytes.len());
+        self.table.insert_unique(hash, (hash, id), |&(h, _)| h);
+        id
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+}
+
+impl Keys {
+    /// Hashed string keys after a sorted `front` (which may be empty).
+    fn hashed_strs(front: StrPart) -> Self {
+        let base = front.len().next_multiple_of(PARTS) as u32;
+        Keys::Str {
+            parts: (0..PARTS).map(|_| StrPart::default()).collect(),
+            hasher: DefaultHashBuilder::default(),
+            front,
+            base,
+        }
+    }
+
+    /// [`Keys::intern_array`] of a string column (of any layout).
+    pub(super) fn intern_str_array(
+        &mut self,
+        array: &dyn Array,
+        rows_seen: usize,
+        out: &mut Vec<u32>,
+    ) -> Result<Remap> {
+        let nulls = array.logical_nulls();
+        match self {
+            Keys::StrSorted(arena) => {
+                let sorted = with_strings!(array, |get| sorted_strs(arena, &nulls, get, out))?;
+                if sorted {
+                    return Ok(Remap::None);
+                }
+                self.leave_sorted_order(array, rows_seen, out)
+            }
+            Keys::Str {
+                parts,
+                hasher,
+                front,
+                base,
+            } => {
+                let front = (&*front, *base);
+                with_strings!(array, |get| intern_strs(
+                    parts, hasher, front, &nulls, get, out
+                ))?;
+                Ok(Remap::None)
+            }
+            _ => Err(CoreError::Internal("intern_str_array on other keys".into())),
+        }
+    }
+
+    /// Sorted keys met a key out of order: many keys held stay a sorted front
+    /// (ids kept); a few are hashed again, in id order ([`Remap::Table`]);
+    /// then `array` is interned.
+    fn leave_sorted_order(
+        &mut self,
+        array: &dyn Array,
+        rows_seen: usize,
+        out: &mut Vec<u32>,
+    ) -> Result<Remap> {
+        let Keys::StrSorted(arena) = self else {
+            return Err(CoreError::Internal("not sorted strings".into()));
+        };
+        let arena = std::mem::take(arena);
+        if arena.len() >= FRONT_MIN {
+            *self = Self::hashed_strs(arena);
+            return self.intern_array(array, rows_seen, out);
+        }
+        *self = Self::hashed_strs(StrPart::default());
+        let mut table = vec![0; arena.len()];
+        if let Keys::Str { parts, hasher, .. } = self {
+            let no_front = (&StrPart::default(), 0);
+            intern_strs(
+                parts,
+                hasher,
+                no_front,
+                &None,
+                |i| arena.get(i as u32),
+                &mut table,
+            )?;
+        }
+        self.intern_array(array, rows_seen, out)?;
+        Ok(Remap::Table(table))
+    }
+
+    /// Whether the hashed id `id` (less the base) was handed out.
+    pub(super) fn exists_str(&self, parts: &[StrPart], id: u32) -> bool {
+        ((id >> PART_BITS) as usize) < parts[(id as usize) & (PARTS - 1)].len()
+    }
+
+    /// Keys in the sorted front of hashed strings (0 for other keys).
+    pub(super) fn front_len(&self) -> usize {
+        match self {
+            Keys::Str { front, .. } => front.len(),
+            _ => 0,
+        }
+    }
+
+    /// The bytes of string key `id`.
+    pub(super) fn str_key(&self, id: u32) -> &[u8] {
+        match self {
+            Keys::Str {
+                parts, front, base, ..
+            } => match id.checked_sub(*base) {
+                None => front.get(id),
+                Some(h) => parts[(h as usize) & (PARTS - 1)].get(h >> PART_BITS),
+            },
+            Keys::StrSorted(arena) => arena.get(id),
+            _ => b"",
+        }
+    }
+}
+
+/// Gives the strings `get(0..out.len())` their rank as id when they continue
+/// the strictly increasing byte order of `arena` (equal keys are adjacent,
+/// nulls anywhere), appending the new ones; returns `false`, changing
+/// nothing, at the first key out of order.
+///
+/// In parallel: every chunk checks its own rows and notes where a new key
+/// starts; a serial pass checks the chunk boundaries and counts the new keys
+/// before each chunk; every chunk then writes its ids.
+fn sorted_strs<'a>(
+    arena: &mut StrPart,
+    nulls: &Option<arrow_buffer::NullBuffer>,
+    get: impl Fn(usize) -> &'a [u8] + Sync,
+    out: &mut [u32],
+) -> Result<bool> {
+    let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
+    // Per chunk: rows where a key greater than the one before starts, or None when out of order.
+    let starts: Vec<Option<Vec<u32>>> = (0..out.len())
+        .into_par_iter()
+        .step_by(CHUNK)
+        .map(|start| {
+            let end = (start + CHUNK).min(out.len());
+            let mut new = Vec::new();
+            let mut prev: Option<&[u8]> = None;
+            for i in start..end {
+                if is_null(i) {
+                    continue;
+                }
+                let key = get(i);
+                if let Some(p) = prev {
+                    if same(p, key) {
+                        continue;
+                    }
+                    if p > key {
+                        return None;
+                    }
+                }
+                new.push((i - start) as u32);
+                prev = Some(key);
+            }
+            Some(new)
+        })
+        .collect();
+    let Some(mut starts) = starts.into_iter().collect::<Option<Vec<_>>>() else {
+        return Ok(false);
+    };
+    // Chunk boundaries: a chunk's first key against the last key before it.
+    let mut last: Option<&[u8]> = (arena.len() > 0).then(|| arena.get(arena.len() as u32 - 1));
+    for (c, new) in starts.iter_mut().enumerate() {
+        let Some(&first) = new.first() else { continue };
+        let key = get(c * CHUNK + first as usize);
+        match last.map(|l| l.cmp(key)) {
+            Some(std::cmp::Ordering::Equal) => {
+                new.remove(0);
+            }
+            Some(std::cmp::Ordering::Greater) => return Ok(false),
+            _ => {}
+        }
+        if let Some(&j) = new.last() {
+            last = Some(get(c * CHUNK + j as usize));
+        }
+    }
+    let total = arena.len() + starts.iter().map(Vec::len).sum::<usize>();
+    if total >= NULL_ID as usize {
+        return Err(Keys::too_many());
+    }
+    // The id of each chunk's rows before its first new key: the last id before the chunk.
+    let mut before = Vec::with_capacity(starts.len());
+    let mut next = arena.len() as u32;
+    for new in &starts {
+        before.push(next.wrapping_sub(1));
+        next += new.len() as u32;
+    }
+    out.par_chunks_mut(CHUNK)
+        .zip(&starts)
+        .zip(&before)
+        .enumerate()
+        .for_each(|(c, ((o, new), &b))| {
+            let (mut id, mut k) = (b, 0);
+            for (j, slot) in o.iter_mut().enumerate() {
+                if is_null(c * CHUNK + j) {
+                    *slot = NULL_ID;
+                    continue;
+                }
+                if new.get(k) == Some(&(j as u32)) {
+                    id = id.wrapping_add(1);
+                    k += 1;
+                }
+                *slot = id;
+            }
+        });
+    if arena.offsets.is_empty() {
+        arena.offsets.push(0);
+    }
+    arena.offsets.reserve(total - arena.len());
+    for (c, new) in starts.iter().enumerate() {
+        for &j in new {
+            arena.bytes.extend_from_slice(get(c * CHUNK + j as usize));
+            arena.offsets.push(arena.bytes.len());
+        }
+    }
+    Ok(true)
+}
+
+/// The id of `key` in a sorted front (its rank), by binary search.
+fn find_sorted(front: &StrPart, key: &[u8]) -> Option<u32> {
+    let n = front.len() as u32;
+    if n == 0 || key < front.get(0) || key > front.get(n - 1) {
+        return None;
+    }
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match front.get(mid).cmp(key) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Some(mid),
+        }
+    }
+    None
+}
+
+/// `a == b`, inlined for the short keys customer ids are (a call to `memcmp`
+/// per row costs more than the comparison).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    match n {
+        0..=7 => a.iter().zip(b).all(|(x, y)| x == y),
+        // Two overlapping words cover 8 to 16 bytes.
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// Interns the strings `get(0..out.len())` into the hash partitions, in parallel:
+/// one task per partition, each owning its arena and table.
+fn intern_strs<'a>(
+    parts: &mut [StrPart],
+    hasher: &DefaultHashBuilder,
+    (front, base): (&StrPart, u32),
+    nulls: &Option<arrow_buffer::NullBuffer>,
+    get: impl Fn(usize) -> &'a [u8] + Sync,
+    out: &mut [u32],
+) -> Result<()> {
+    // Hash in parallel, bucket the rows of each chunk by partition, then let
+    // one task per partition intern its rows in row order. A row with the same
+    // key as the row before (rows often come grouped by customer) is neither
+    // hashed nor interned: it copies that row's id at the end. A key of the
+    // sorted front gets its id there and then.
+    type Chunk = (Vec<u64>, Vec<Vec<u32>>, Vec<u32>);
+    let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
+    let out_ptr = Ptr::of_slice(out);
+    let chunks: Vec<Chunk> = (0..out.len())
+        .into_par_iter()
+        .step_by(CHUNK)
+        .map(|start| {
+            let end = (start + CHUNK).min(out.len());
+            let mut hashes = vec![0u64; end - start];
+            let mut rows: Vec<Vec<u32>> = vec![Vec::new(); PARTS];
+            let mut repeats = Vec::new();
+            for i in start..end {
+                let j = i - start;
+                if is_null(i) {
+                    continue;
+                }
+                let key = get(i);
+                if i > start && !is_null(i - 1) && get(i - 1) == key {
+                    repeats.push(j as u32);
+                    continue;
+                }
+                if let Some(id) = find_sorted(front, key) {
+                    // SAFETY: this chunk's task alone writes its rows; `out` outlives it.
+                    unsafe { *out_ptr.get().add(i) = id };
+                    continue;
+                }
+                let h = hasher.hash_one(key);
+                hashes[j] = h;
+                rows[(h as usize) & (PARTS - 1)].push(j as u32);
+            }
+            (hashes, rows, repeats)
+        })
+        .collect();
+    parts
+        .par_iter_mut()
+        .enumerate()
+        .try_for_each(|(p, part)| -> Result<()> {
+            for (c, (hashes, rows, _)) in chunks.iter().enumerate() {
+                for &j in &rows[p] {
+                    let i = c * CHUNK + j as usize;
+                    let local = part.intern(hashes[j as usize], get(i));
+                    if local >= ((NULL_ID - base) >> PART_BITS) {
+                        return Err(Keys::too_many());
+                    }
+                    // SAFETY: row i belongs to partition p only, so no other task writes out[i];
+                    // `out` has `i + 1` elements at least and outlives this scope.
+                    unsafe { *out_ptr.get().add(i) = base + (local << PART_BITS | p as u32) };
+                }
+            }
+            Ok(())
+        })?;
+    // Repeats in row order, so a run of them copies its first row's id.
+    out.par_chunks_mut(CHUNK)
+        .zip(&chunks)
+        .for_each(|(o, (_, _, repeats))| {
+            for &j in repeats {
+                o[j as usize] = o[j as usize - 1];
+            }
+        });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::KeyKind;
+    use super::*;
+    use arrow_array::StringArray;
+
+    #[test]
+    fn a_long_sorted_front_keeps_its_ids() {
+        // FRONT_MIN (2^10 in tests) sorted keys and more: a key out of order keeps them as
+        // the sorted front (no remap); later keys are found there or hashed after it.
+        let key = |i: usize| format!("C{:07}", 2 * i);
+        let n = FRONT_MIN + 5;
+        let sorted: Vec<String> = (0..n).map(key).collect();
+        let mut k = Keys::new(KeyKind::Str);
+        let mut ids = vec![];
+        k.intern_array(&StringArray::from(sorted.clone()), 0, &mut ids)
+            .unwrap();
+        assert_eq!(ids, (0..n as u32).collect::<Vec<_>>());
+        let later = vec![
+            key(7),            // in the front
+            "C0000003".into(), // inside the front's range, new
+            "C0000003".into(),
+            "A".into(), // before it
+            "Z".into(), // after it
+            key(n - 1),
+            "C0000003".into(),
+        ];
+        let mut out = vec![];
+        let r = k
+            .intern_array(&StringArray::from(later.clone()), n, &mut out)
+            .unwrap();
+        assert_eq!(r, Remap::None, "the front keeps its ids");
+        assert!(matches!(k, Keys::Str { .. }));
+        assert_eq!(out[0], 7);
+        assert_eq!(out[5], n as u32 - 1);
+        assert!(out[1] >= n as u32 && out[1] % PARTS as u32 == k.partition(out[1]) as u32);
+        assert_eq!((out[1], out[1]), (out[2], out[6]));
+        for (id, s) in ids.iter().chain(&out).zip(sorted.iter().chain(&later)) {
+            assert_eq!(k.display(*id), format!("'{s}'"));
+        }
+        // Ranks follow the bytes across the front and the hashed keys.
+        let mut all: Vec<(String, u32)> = sorted.iter().cloned().zip(ids.iter().copied()).collect();
+        all.extend([1, 3, 4].map(|j| (later[j].clone(), out[j])));
+        all.sort();
+        let rank = k.ranks();
+        for (pos, (s, id)) in all.iter().enumerate() {
+            assert_eq!(rank[*id as usize] as usize, pos, "{s}");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for &(_, id) in &all {
+            assert!(k.local(id) < k.locals());
+            assert!(seen.insert((k.partition(id), k.local(id))));
+        }
+        let t = k.take(&[out[3], 0, out[4]], &DataType::Utf8).unwrap();
+        let t = t.as_string::<i32>();
+        assert_eq!((t.value(0), t.value(1), t.value(2)), ("A", "C0000000", "Z"));
+    }
+
+    #[test]
+    fn string_ids_stay_consistent_whatever_the_order() {
+        // Random arrays of keys: sorted ones (ranked), then out of order (a front when
+        // long, else hashed again), with repeats and nulls. Every key keeps one id across
+        // arrays (after the remaps returned), and ranks follow the bytes.
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(11);
+        for (case, sorted_keys) in [5usize, 300, FRONT_MIN + 300].into_iter().enumerate() {
+            let mut pool: Vec<String> = (0..sorted_keys)
+                .map(|i| format!("k{:06}{}", i * 3, "x".repeat(i % 13)))
+                .collect();
+            pool.sort();
+            let mut k = Keys::new(KeyKind::Str);
+            let mut seen: Vec<(Option<String>, u32)> = vec![];
+            let mut arrays: Vec<Vec<Option<String>>> =
+                vec![pool.iter().cloned().map(Some).collect()];
+            for _ in 0..4 {
+                arrays.push(
+                    (0..500)
+                        .map(|_| match rng.random_range(0..10) {
+                            0 => None,
+                            1..=5 => Some(pool[rng.random_range(0..pool.len())].clone()),
+                            _ => Some(format!("k{:06}n", rng.random_range(0..4 * sorted_keys))),
+                        })
+                        .collect(),
+                );
+            }
+            for (a, keys) in arrays.iter().enumerate() {
+                let mut out = vec![];
+                let remap = k
+                    .intern_array(&StringArray::from(keys.clone()), seen.len(), &mut out)
+                    .unwrap();
+                if let Remap::Table(t) = &remap {
+                    seen.iter_mut()
+                        .filter(|(s, _)| s.is_some())
+                        .for_each(|(_, id)| *id = t[*id as usize]);
+                } else {
+                    assert_eq!(remap, Remap::None, "case {case}, array {a}");
+                }
+                seen.extend(keys.iter().cloned().zip(out));
+            }
+            assert_eq!(
+                matches!(&k, Keys::Str { front, .. } if front.len() > 0),
+                sorted_keys >= FRONT_MIN,
+                "case {case}: a front only from FRONT_MIN keys"
+            );
+            let mut by_key = std::collections::BTreeMap::new();
+            for (s, id) in &seen {
+                match s {
+                    None => assert_eq!(*id, NULL_ID),
+                    Some(s) => {
+                        assert_eq!(k.display(*id), format!("'{s}'"), "case {case}");
+                        assert_eq!(*by_key.entry(s.clone()).or_insert(*id), *id, "{s}");
+                    }
+                }
+            }
+            let rank = k.ranks();
+            for (pos, id) in by_key.values().enumerate() {
+                assert_eq!(rank[*id as usize] as usize, pos, "case {case}");
+            }
+            let mut locals = std::collections::HashSet::new();
+            for id in by_key.values() {
+                assert!(k.local(*id) < k.locals());
+                assert!(locals.insert((k.partition(*id), k.local(*id))));
+            }
+        }
+    }
+
+    #[test]
+    fn short_key_equality() {
+        let keys = [
+            "",
+            "a",
+            "b",
+            "ab",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefgi",
+            "abcdefghijklmnop",
+            "abcdefghijklmnoq",
+            "bbcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopr",
+        ];
+        for x in keys {
+            for y in keys {
+                assert_eq!(same(x.as_bytes(), y.as_bytes()), x == y, "{x:?} {y:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn sorted_strings_get_their_rank_until_one_is_out_of_order() {
+        // Keys in increasing byte order, repeated, with nulls, across chunks (2^16 rows)
+        // and arrays: ids are ranks, no hashing.
+        let key = |i: usize| format!("C{:07}", i / 3);
+        let n = 3 * CHUNK + 5;
+        let rows: Vec<Option<String>> = (0..n).map(|i| (i % 11 != 4).then(|| key(i))).collect();
+        let mut k = Keys::new(KeyKind::Str);
+        let (mut out, mut all) = (vec![], vec![]);
+        for piece in rows.chunks(CHUNK + 17) {
+            let a = StringArray::from(piece.to_vec());
+            assert_eq!(
+                k.intern_array(&a, all.len(), &mut out).unwrap(),
+                Remap::None
+            );
+            all.extend_from_slice(&out);
+        }
+        assert!(matches!(k, Keys::StrSorted(_)));
+        assert_eq!(k.len(), n.div_ceil(3));
+        for (i, (&id, row)) in all.iter().zip(&rows).enumerate() {
+            match row {
+                None => assert_eq!(id, NULL_ID, "row {i}"),
+                Some(s) => {
+                    assert_eq!(id as usize, i / 3, "row {i}");
+                    assert_eq!(k.display(id), format!("'{s}'"));
+                }
+            }
+        }
+        assert_eq!(k.ranks()[..3], [0, 1, 2]);
+        // A key out of order: these many keys stay a sorted front (a few are hashed
+        // again, below; a long front: `a_long_sorted_front_keeps_its_ids`).
+        assert!(k.len() >= FRONT_MIN);
+        let back = StringArray::from(vec!["C0000001", "Z", "C0000001"]);
+        assert_eq!(k.intern_array(&back, n, &mut out).unwrap(), Remap::None);
+        assert!(matches!(k, Keys::Str { .. }));
+        assert_eq!((out[0], out[2]), (1, 1));
+        assert_eq!(k.display(out[1]), "'Z'");
+        // Equal keys across an array boundary keep one id; a smaller one turns hashed.
+        let mut k = Keys::new(KeyKind::Str);
+        k.intern_array(&StringArray::from(vec!["a", "b"]), 0, &mut out)
+            .unwrap();
+        k.intern_array(
+            &StringArray::from(vec![None, Some("b"), Some("c")]),
+            2,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, vec![NULL_ID, 1, 2]);
+        let r = k
+            .intern_array(&StringArray::from(vec!["c", "a", "d"]), 5, &mut out)
+            .unwrap();
+        let Remap::Table(table) = r else {
+            panic!("expected a table, got {r:?}");
+        };
+        assert!(matches!(k, Keys::Str { .. }));
+        assert_eq!(k.len() % PARTS, 0, "hashed ids");
+        assert_eq!(out[0], table[2]);
+        assert_eq!(out[1], table[0]);
+        let keys: Vec<String> = table.iter().map(|&id| k.display(id)).collect();
+        assert_eq!(keys, ["'a'", "'b'", "'c'"]);
+        assert_eq!(k.display(out[2]), "'d'");
+    }
+}
