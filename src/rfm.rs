@@ -9,7 +9,7 @@ use arrow_array::{Int8Array, StringArray};
 use arrow_schema::{DataType, Field};
 use rayon::prelude::*;
 
-use crate::engine::{Extra, Segmented};
+use crate::engine::Segmented;
 use crate::error::{CoreError, Result};
 use crate::money;
 use crate::output::{label_field, labels};
@@ -222,86 +222,18 @@ pub fn fields(monetary: &str, opts: &RfmOptions) -> Vec<Field> {
 
 /// The RFM columns (see [`fields`]) of the customers of `seg`, in key order.
 pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef>> {
-    let as_of = seg.as_of;
-    let mean = opts.monetary == Monetary::Mean;
-    let monetary = |x: &Extra| -> f64 {
-        if mean {
-            money::to_f64(x.net) / f64::from(x.events)
-        } else {
-            money::to_f64(x.net)
-        }
-    };
     let mut clock = crate::timings::Phases::start();
-    // In one pass: the output values and the "better" keys of R2 (later last purchase,
-    // more events, more money).
-    let n = seg.len();
-    let (mut recency, mut last, mut events) = (vec![0i32; n], vec![0i64; n], vec![0i64; n]);
-    let (mut money_v, mut money_key) = (vec![0f64; n], vec![0i64; n]);
-    seg.pieces()
-        .into_par_iter()
-        .zip(seg.split_like(&mut recency))
-        .zip(seg.split_like(&mut last))
-        .zip(seg.split_like(&mut events))
-        .zip(seg.split_like(&mut money_v))
-        .zip(seg.split_like(&mut money_key))
-        .for_each(
-            |(((((piece, recency), last), events), money_v), money_key)| {
-                let (rows, extras) = piece;
-                assert_eq!(extras.len(), rows.len(), "the Extra facts were asked for");
-                for (i, (r, x)) in rows.iter().zip(extras).enumerate() {
-                    let m = monetary(x);
-                    recency[i] = as_of - r.last;
-                    last[i] = i64::from(r.last);
-                    events[i] = i64::from(x.events);
-                    money_v[i] = m;
-                    money_key[i] = if mean { ordered(m) } else { x.net };
-                }
-            },
-        );
+    let v = values(seg, opts.monetary);
     clock.lap("rfm keys");
     // The monetary scores (selections) while the narrow R and F ones count.
     let (ms, (rs, fs)) = rayon::join(
-        || scores(&money_key, opts.bins),
-        || (scores(&last, opts.bins), scores(&events, opts.bins)),
+        || scores(&v.money_key, opts.bins),
+        || (scores(&v.last, opts.bins), scores(&v.events, opts.bins)),
     );
-    drop((last, money_key));
     clock.lap("rfm scores");
-    // The first rule matching each of the B^3 score triples (R3), then one lookup per customer.
-    let b = usize::from(opts.bins);
-    let cell = |r: u8, f: u8, m: u8| {
-        (usize::from(r - 1) * b + usize::from(f - 1)) * b + usize::from(m - 1)
-    };
-    let mut code_of = vec![0i16; b * b * b];
-    for r in 1..=opts.bins {
-        for f in 1..=opts.bins {
-            for m in 1..=opts.bins {
-                let inside = |v: u8, (lo, hi): (u8, u8)| lo <= v && v <= hi;
-                code_of[cell(r, f, m)] = opts
-                    .rules
-                    .iter()
-                    .position(|rule| inside(r, rule.r) && inside(f, rule.f) && inside(m, rule.m))
-                    .unwrap_or(opts.rules.len()) as i16;
-            }
-        }
-    }
-    // Segment codes and the cells' three ASCII digits per customer, in one parallel pass.
-    let mut codes = vec![0i16; n];
-    let mut digits = vec![0u8; 3 * n];
-    const CH: usize = 1 << 14;
-    codes
-        .par_chunks_mut(CH)
-        .zip(digits.par_chunks_mut(3 * CH))
-        .enumerate()
-        .for_each(|(c, (codes, digits))| {
-            for (j, (code, d)) in codes.iter_mut().zip(digits.chunks_exact_mut(3)).enumerate() {
-                let i = c * CH + j;
-                let (r, f, m) = (rs[i], fs[i], ms[i]);
-                *code = code_of[cell(r, f, m)];
-                d.copy_from_slice(&[b'0' + r, b'0' + f, b'0' + m]);
-            }
-        });
+    let (codes, digits) = codes_and_cells([&rs, &fs, &ms], &segment_of_cells(opts), opts.bins);
     clock.lap("rfm codes digits");
-    let offsets = arrow_buffer::OffsetBuffer::from_lengths(std::iter::repeat_n(3, n));
+    let offsets = arrow_buffer::OffsetBuffer::from_lengths(std::iter::repeat_n(3, codes.len()));
     let cells = StringArray::try_new(offsets, digits.into(), None).map_err(CoreError::building)?;
     // Scores 1..=9 as they are: the bytes of a u8 vector are those of the i8 column.
     let score = |s: Vec<u8>| -> ArrayRef {
@@ -312,15 +244,103 @@ pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef
         ))
     };
     Ok(vec![
-        Arc::new(Int32Array::from(recency)),
-        Arc::new(Int64Array::from(events)),
-        Arc::new(Float64Array::from(money_v)),
+        Arc::new(Int32Array::from(v.recency)),
+        Arc::new(Int64Array::from(v.events)),
+        Arc::new(Float64Array::from(v.money)),
         score(rs),
         score(fs),
         score(ms),
         Arc::new(cells),
         labels(codes, &opts.labels())?,
     ])
+}
+
+/// R1's values of every customer and the "better" keys of R2 (a later last
+/// purchase, more events, more money).
+struct Values {
+    recency: Vec<i32>,
+    last: Vec<i64>,
+    events: Vec<i64>,
+    money: Vec<f64>,
+    money_key: Vec<i64>,
+}
+
+/// The [`Values`] of the customers of `seg` (facts with extras), in one parallel pass.
+fn values(seg: &Segmented, monetary: Monetary) -> Values {
+    let (as_of, mean) = (seg.as_of, monetary == Monetary::Mean);
+    let n = seg.len();
+    let mut v = Values {
+        recency: vec![0; n],
+        last: vec![0; n],
+        events: vec![0; n],
+        money: vec![0.0; n],
+        money_key: vec![0; n],
+    };
+    seg.pieces()
+        .into_par_iter()
+        .zip(seg.split_like(&mut v.recency))
+        .zip(seg.split_like(&mut v.last))
+        .zip(seg.split_like(&mut v.events))
+        .zip(seg.split_like(&mut v.money))
+        .zip(seg.split_like(&mut v.money_key))
+        .for_each(|(((((piece, recency), last), events), money), money_key)| {
+            let (facts, extras) = piece;
+            assert_eq!(extras.len(), facts.len(), "the Extra facts were asked for");
+            for (i, (f, x)) in facts.iter().zip(extras).enumerate() {
+                let net = money::to_f64(x.net);
+                let m = if mean { net / f64::from(x.events) } else { net };
+                recency[i] = as_of - f.last;
+                last[i] = i64::from(f.last);
+                events[i] = i64::from(x.events);
+                money[i] = m;
+                money_key[i] = if mean { ordered(m) } else { x.net };
+            }
+        });
+    v
+}
+
+/// R3: the segment code (rule index, or the rules' count for `Others`) of
+/// every score triple, at `((r - 1) * B + f - 1) * B + m - 1`: first match wins.
+fn segment_of_cells(opts: &RfmOptions) -> Vec<i16> {
+    let b = opts.bins;
+    let inside = |v: u8, (lo, hi): (u8, u8)| lo <= v && v <= hi;
+    let mut code_of = Vec::with_capacity(usize::from(b).pow(3));
+    for r in 1..=b {
+        for f in 1..=b {
+            for m in 1..=b {
+                let rule = opts
+                    .rules
+                    .iter()
+                    .position(|x| inside(r, x.r) && inside(f, x.f) && inside(m, x.m));
+                code_of.push(rule.unwrap_or(opts.rules.len()) as i16);
+            }
+        }
+    }
+    code_of
+}
+
+/// Every customer's segment code (from its cell, [`segment_of_cells`]) and
+/// its cell's three ASCII digits, from the R, F, M scores, in one parallel pass.
+fn codes_and_cells([rs, fs, ms]: [&[u8]; 3], code_of: &[i16], bins: u8) -> (Vec<i16>, Vec<u8>) {
+    const CH: usize = 1 << 14;
+    let b = usize::from(bins);
+    let n = rs.len();
+    let mut codes = vec![0i16; n];
+    let mut digits = vec![0u8; 3 * n];
+    codes
+        .par_chunks_mut(CH)
+        .zip(digits.par_chunks_mut(3 * CH))
+        .enumerate()
+        .for_each(|(c, (codes, digits))| {
+            for (j, (code, d)) in codes.iter_mut().zip(digits.chunks_exact_mut(3)).enumerate() {
+                let i = c * CH + j;
+                let (r, f, m) = (rs[i], fs[i], ms[i]);
+                let cell = (usize::from(r - 1) * b + usize::from(f - 1)) * b + usize::from(m - 1);
+                *code = code_of[cell];
+                d.copy_from_slice(&[b'0' + r, b'0' + f, b'0' + m]);
+            }
+        });
+    (codes, digits)
 }
 
 #[cfg(test)]

@@ -78,3 +78,29 @@ impl Options {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_validated() {
+        let o = Options {
+            sales_months: vec![13],
+            ..Default::default()
+        };
+        assert!(matches!(o.validate(), Err(CoreError::Config(m)) if m.contains("CV5")));
+        let o = Options {
+            monetary_periods: 0,
+            ..Default::default()
+        };
+        assert!(matches!(o.validate(), Err(CoreError::Config(m)) if m.contains("CV3")));
+        let o = Options {
+            sales_only: true,
+            sales_months: vec![],
+            ..Default::default()
+        };
+        assert!(matches!(o.validate(), Err(CoreError::Config(m)) if m.contains("CV5")));
+        assert!(Options::default().validate().is_ok());
+    }
+}

@@ -291,3 +291,200 @@ impl<'a> Walker<'a> {
         fit(sum)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::timeline::Day;
+    use crate::periods::{parse_day, Periods};
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    const ALL: Need = Need {
+        cv: true,
+        extras: true,
+        clv: true,
+    };
+
+    /// The facts of a customer computed plainly from its list of purchase
+    /// events, the way the rules read (the test oracle of the one walk):
+    /// `Err` when a sum that is used leaves the fixed-point range.
+    fn oracle(w: &Walker, days: &[Day]) -> std::result::Result<Option<(Facts, Extra)>, Overflow> {
+        let o = w.opts;
+        let events: Vec<i32> = days
+            .iter()
+            .flat_map(|d| std::iter::repeat_n(d.day, d.events as usize))
+            .collect();
+        let (Some(&first), Some(&last)) = (events.first(), events.last()) else {
+            return Ok(None);
+        };
+        let age = |d: i32| w.table.age(d);
+        let history: Vec<i32> = events.iter().copied().filter(|&e| age(e) >= 1).collect();
+        let k = history.iter().map(|&e| age(e)).min().unwrap_or(0);
+        let in_p0 = events.len() - history.len();
+        let window = if k == 0 {
+            0..=0
+        } else {
+            k..=k + o.monetary_periods as i32 - 1
+        };
+        let sum = |pick: &dyn Fn(&Day) -> bool| -> i128 {
+            days.iter()
+                .filter(|d| pick(d))
+                .map(|d| i128::from(d.net))
+                .sum()
+        };
+        let lookback = 1..=o.sales_lookback as i32;
+        let recent: Vec<i32> = history
+            .iter()
+            .copied()
+            .filter(|&e| lookback.contains(&age(e)))
+            .collect();
+        let sales_only = o.sales_only
+            && !recent.is_empty()
+            && recent
+                .iter()
+                .all(|&e| o.sales_months.contains(&i64::from(w.table.month(e))));
+        let facts = Facts {
+            customer: 7,
+            k,
+            n: if k == 0 { in_p0 } else { history.len() } as u32,
+            first,
+            last,
+            sales_only,
+            monetary: fit(sum(&|d| window.contains(&age(d.day))))?,
+        };
+        let mut periods: Vec<i32> = events.iter().map(|&e| w.table.index(e)).collect();
+        periods.dedup();
+        let churn = events.iter().fold(0u8, |c, &e| {
+            c | match w.as_of - e {
+                366..=730 => 1,
+                1..=365 => 2,
+                _ => 0,
+            }
+        });
+        let extra = Extra {
+            events: events.len() as u32,
+            periods_with_events: periods.len() as u32,
+            periods_span: (w.table.index(w.as_of - 1) - w.table.index(first) + 1) as u32,
+            net: fit(sum(&|_| true))?,
+            churn,
+            repeat_value: fit(sum(&|d| d.events > 0 && d.day != first))?,
+        };
+        Ok(Some((facts, extra)))
+    }
+
+    /// Random options of a run: calendar, window, zero days, sales-only.
+    fn random_options(rng: &mut SmallRng, as_of: i32) -> Options {
+        let months = [1, 3, 6, 12][rng.random_range(0..4)];
+        let anchor = chrono::NaiveDate::from_ymd_opt(2000, rng.random_range(1..=12), 1).unwrap();
+        Options {
+            periods: Periods::regular(months, anchor).unwrap(),
+            as_of: Some(as_of),
+            count_zero_days: rng.random_bool(0.5),
+            monetary_periods: rng.random_range(1..4),
+            sales_only: rng.random_bool(0.4),
+            sales_months: vec![1, rng.random_range(2..=12)],
+            sales_lookback: rng.random_range(1..6),
+        }
+    }
+
+    /// Random lines of one customer (several on a day, out of order, amounts
+    /// near the fixed-point limit now and then) and maybe order ids.
+    fn random_lines(rng: &mut SmallRng, lo: i32, as_of: i32) -> (Vec<Line>, Option<Vec<u32>>) {
+        let n = rng.random_range(1..14);
+        let huge = rng.random_bool(0.1);
+        let mut lines: Vec<Line> = (0..n)
+            .map(|_| {
+                let amount = match rng.random_range(0..5) {
+                    0 if huge => i64::MAX - rng.random_range(0..3),
+                    0 => 0,
+                    1 => -rng.random_range(1..50_000_000),
+                    _ => rng.random_range(1..50_000_000),
+                };
+                Line::new(7, rng.random_range(lo..as_of), amount)
+            })
+            .collect();
+        if rng.random_bool(0.5) {
+            lines.sort_by_key(|l| l.day);
+            lines.dedup_by_key(|l| l.day);
+        }
+        let orders = rng
+            .random_bool(0.3)
+            .then(|| lines.iter().map(|_| rng.random_range(0..4)).collect());
+        (lines, orders)
+    }
+
+    #[test]
+    fn one_walk_over_either_layout_equals_the_plain_rules() {
+        // Walker::customer (the lines as they are when one per day in day order, else
+        // CustomerDays) gives the oracle's facts for random customers, options and
+        // calendars, overflow errors included; lighter needs agree on what they compute.
+        let mut rng = SmallRng::seed_from_u64(17);
+        let lo = parse_day("2020-01-01").unwrap();
+        let mut walked_as_lines = 0;
+        for round in 0..4000 {
+            let as_of = lo + rng.random_range(1..2000);
+            let opts = random_options(&mut rng, as_of);
+            let w = Walker::new(&opts, lo, as_of).unwrap();
+            let (lines, orders) = random_lines(&mut rng, lo, as_of);
+            let mut days = CustomerDays::default();
+            let want = days
+                .fill(&mut lines.clone(), orders.as_deref(), opts.count_zero_days)
+                .and_then(|()| oracle(&w, &days.days));
+            let got = w.customer(ALL, 7, &mut lines.clone(), orders.as_deref(), &mut days);
+            assert_eq!(got, want, "round {round}: {lines:?} {orders:?}");
+            if orders.is_none() && w.walk_for(ALL, 7, &lines) != Ok(Walk::Unordered) {
+                walked_as_lines += 1;
+            }
+            let Ok(Some((facts, extra))) = want else {
+                continue;
+            };
+            for need in [
+                (false, true, false),
+                (false, true, true),
+                (true, false, false),
+            ] {
+                let need = Need {
+                    cv: need.0,
+                    extras: need.1,
+                    clv: need.2,
+                };
+                let mut scratch = CustomerDays::default();
+                let light =
+                    w.customer(need, 7, &mut lines.clone(), orders.as_deref(), &mut scratch);
+                let (f, x) = light.unwrap().unwrap();
+                assert_eq!((f.customer, f.first, f.last), (7, facts.first, facts.last));
+                if need.cv {
+                    assert_eq!(f, facts, "round {round}");
+                }
+                if need.extras {
+                    assert_eq!(
+                        (x.events, x.net, x.repeat_value),
+                        (extra.events, extra.net, extra.repeat_value)
+                    );
+                }
+                if need.clv {
+                    assert_eq!(x, extra, "round {round}");
+                }
+            }
+        }
+        assert!(
+            walked_as_lines > 1000,
+            "the fast layout was tried {walked_as_lines} times"
+        );
+    }
+
+    #[test]
+    fn lines_out_of_day_order_are_not_walked_as_they_are() {
+        let opts = Options::default();
+        let w = Walker::new(&opts, 0, 1000).unwrap();
+        let lines = [Line::new(1, 5, 10), Line::new(1, 3, 10)];
+        assert_eq!(w.walk_for(ALL, 1, &lines), Ok(Walk::Unordered));
+        let same_day = [Line::new(1, 5, 10), Line::new(1, 5, 10)];
+        assert_eq!(w.walk_for(ALL, 1, &same_day), Ok(Walk::Unordered));
+        assert_eq!(
+            w.walk_for(ALL, 1, &[Line::new(1, 5, -1)]),
+            Ok(Walk::NoEvent)
+        );
+    }
+}

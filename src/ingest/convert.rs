@@ -187,19 +187,24 @@ pub(super) fn convert_dates(
         } => {
             let vs = timestamp_values(array, unit);
             for (i, &v) in vs.iter().enumerate() {
-                let secs = v.div_euclid(*per_sec);
-                let off = match fixed {
-                    Some(o) => Some(*o),
-                    None => chrono::DateTime::from_timestamp(secs, 0).map(|t| {
-                        tz.offset_from_utc_datetime(&t.naive_utc())
-                            .fix()
-                            .local_minus_utc() as i64
-                    }),
-                };
-                push(out, i, off.map(|o| (secs + o).div_euclid(86_400)));
+                push(out, i, zoned_day(v, *per_sec, tz, *fixed));
             }
         }
     }
+}
+
+/// I1: the calendar day, in zone `tz`, of a timestamp of `per_sec` units a
+/// second (`fixed`: the zone's offset in seconds when it never changes).
+fn zoned_day(v: i64, per_sec: i64, tz: &Tz, fixed: Option<i64>) -> Option<i64> {
+    let secs = v.div_euclid(per_sec);
+    let offset = match fixed {
+        Some(o) => o,
+        None => {
+            let t = chrono::DateTime::from_timestamp(secs, 0)?.naive_utc();
+            tz.offset_from_utc_datetime(&t).fix().local_minus_utc() as i64
+        }
+    };
+    Some((secs + offset).div_euclid(86_400))
 }
 
 /// Writes the day of every timestamp (`D` units a day) to `out`, truncated to

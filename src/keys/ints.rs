@@ -82,16 +82,17 @@ impl Keys {
         match self {
             Keys::IntRange { lo, .. } => {
                 let lo = *lo;
+                let map = |(c, (o, ch)): (usize, (&mut [u32], &[i64]))| {
+                    for (j, (slot, &x)) in o.iter_mut().zip(ch).enumerate() {
+                        if !is_null(c * CHUNK + j) {
+                            *slot = (x - lo) as u32;
+                        }
+                    }
+                };
                 out.par_chunks_mut(CHUNK)
                     .zip(v.par_chunks(CHUNK))
                     .enumerate()
-                    .for_each(|(c, (o, ch))| {
-                        for (j, (slot, &x)) in o.iter_mut().zip(ch).enumerate() {
-                            if !is_null(c * CHUNK + j) {
-                                *slot = (x - lo) as u32;
-                            }
-                        }
-                    });
+                    .for_each(map);
             }
             Keys::Int { values, map } => {
                 for (i, &x) in v.iter().enumerate() {

@@ -37,40 +37,20 @@ pub fn _internal_error_for_tests(py: Python<'_>, kind: &str) -> PyResult<()> {
 }
 
 /// Runs `f` without the GIL on `threads` threads (all cores when `None`),
-/// interruptible with Ctrl-C; maps core errors to Python exceptions.
+/// interruptible with Ctrl-C; maps core errors to Python exceptions and a
+/// panic to an internal error.
 pub fn run<T, F>(py: Python<'_>, threads: Option<i64>, f: F) -> PyResult<T>
 where
     T: Send,
     F: FnOnce(&Cancel) -> Result<T> + Send,
 {
-    let threads = match threads {
-        Some(n) if !(1..=4096).contains(&n) => {
-            return Err(CoreError::Config(format!(
-                "threads must be 1 to 4096 (or None for all cores), got {n}"
-            ))
-            .into())
-        }
-        n => n.map(|n| n as usize),
-    };
+    let pool = pool(threads)?;
     let cancel = Cancel::new();
-    let pool = if threads.is_some() || FORKED.load(Ordering::Relaxed) {
-        let mut b = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = threads {
-            b = b.num_threads(n);
-        }
-        Some(
-            b.build()
-                .map_err(|e| PyRuntimeError::new_err(format!("could not start threads: {e}")))?,
-        )
-    } else {
-        None
-    };
     let mut interrupt: Option<PyErr> = None;
     let outcome = py.detach(|| {
         std::thread::scope(|s| {
             let (tx, rx) = mpsc::channel();
-            let cancel = &cancel;
-            let pool = pool.as_ref();
+            let (cancel, pool) = (&cancel, pool.as_ref());
             s.spawn(move || {
                 let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match pool {
                     Some(p) => p.install(|| f(cancel)),
@@ -78,20 +58,7 @@ where
                 }));
                 let _ = tx.send(r);
             });
-            loop {
-                match rx.recv_timeout(Duration::from_millis(50)) {
-                    Ok(r) => return Some(r),
-                    Err(mpsc::RecvTimeoutError::Disconnected) => return None,
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        if interrupt.is_none() {
-                            if let Err(e) = Python::attach(|py| py.check_signals()) {
-                                interrupt = Some(e);
-                                cancel.cancel();
-                            }
-                        }
-                    }
-                }
-            }
+            wait(&rx, cancel, &mut interrupt)
         })
     });
     if let Some(e) = interrupt {
@@ -108,5 +75,47 @@ where
             Err(CoreError::Internal(format!("a worker panicked: {what}")).into())
         }
         None => Err(CoreError::Internal("the worker thread ended without a result".into()).into()),
+    }
+}
+
+/// A pool of `threads` threads, or of all cores in a forked child; `None`:
+/// rayon's global pool.
+fn pool(threads: Option<i64>) -> PyResult<Option<rayon::ThreadPool>> {
+    let threads = match threads {
+        Some(n) if !(1..=4096).contains(&n) => {
+            return Err(CoreError::Config(format!(
+                "threads must be 1 to 4096 (or None for all cores), got {n}"
+            ))
+            .into())
+        }
+        n => n.map(|n| n as usize),
+    };
+    if threads.is_none() && !FORKED.load(Ordering::Relaxed) {
+        return Ok(None);
+    }
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        b = b.num_threads(n);
+    }
+    b.build()
+        .map(Some)
+        .map_err(|e| PyRuntimeError::new_err(format!("could not start threads: {e}")))
+}
+
+/// Waits for the worker's result, checking for Ctrl-C every 50 ms: the first
+/// interrupt is kept in `interrupt` and cancels the run, which then ends.
+fn wait<R>(rx: &mpsc::Receiver<R>, cancel: &Cancel, interrupt: &mut Option<PyErr>) -> Option<R> {
+    loop {
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(r) => return Some(r),
+            Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+            Err(mpsc::RecvTimeoutError::Timeout) if interrupt.is_none() => {
+                if let Err(e) = Python::attach(|py| py.check_signals()) {
+                    *interrupt = Some(e);
+                    cancel.cancel();
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
     }
 }
