@@ -2,7 +2,9 @@
 """The few commands a newcomer needs; only Python 3, pip and a Rust toolchain required.
 
     python3 tasks.py demo    # set up .venv, build custseg (release), run `custseg demo`
-    python3 tasks.py test    # set up, build once, run every check and test (what CI runs)
+    python3 tasks.py test    # set up, build once, run every check and test (what CI runs):
+                             # cargo fmt/clippy, the core's tests without pyo3, ruff,
+                             # stubtest, pytest (doctests, notebooks)
     python3 tasks.py bench   # benchmark programs (see README)
     python3 tasks.py dev     # fast incremental build for the inner loop
 
@@ -72,8 +74,10 @@ def demo() -> None:
 def test() -> None:
     setup()
     sh("cargo", "fmt", "--all", "--", "--check")
+    # The core alone (no pyo3: the `python` feature off), then with the bindings.
+    sh("cargo", "clippy", "--no-default-features", "--all-targets", "--", "-D", "warnings")
     sh("cargo", "clippy", "--all-targets", "--", "-D", "warnings")
-    sh("cargo", "test", "-q")
+    sh("cargo", "test", "-q", "--no-default-features")
     build()
     py_paths = [
         p for p in ("python", "tests", "benches", "examples", "tasks.py") if (ROOT / p).exists()

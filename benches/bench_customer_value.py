@@ -11,7 +11,7 @@ float64) with the customer count calibrated to the requested number of rows, its
 grouped per customer in date order as generated (``--order``: ``shuffled`` or ``by-date``
 give the same rows in another order; custseg reads grouped and sorted input fastest, the
 others do not care). The rules are
-the defaults of ``custseg.customer_value`` (SEGMENTATION.md sections 0-2): semiannual periods
+the defaults of ``custseg.customer_value`` (docs/rules.md sections 0-2): semiannual periods
 (P1), as_of = 2026-01-01 (I3), purchase events = positive customer-days (I2), monetary
 window of 2 periods (CV3), cuts 0.05/0.25/0.50 (CV6). The contenders are in
 ``cv_contenders.py``.

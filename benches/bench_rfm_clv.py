@@ -7,7 +7,7 @@ custseg.segment (CV + RFM + CLV in one pass) against three separate custseg call
 
 The data, the process per contender, the correctness gate and the memory measure are those
 of ``bench_customer_value.py`` (imported from it): ``custseg.datasets.synthetic(customers=...,
-years=4, seed=42)`` with int ids, as_of = 2026-01-01. The rules (SEGMENTATION.md sections 0,
+years=4, seed=42)`` with int ids, as_of = 2026-01-01. The rules (docs/rules.md sections 0,
 3 and 4):
 
 * RFM: 5 bins, monetary = net sum, the default rules table (``custseg.rfm`` defaults);

@@ -1,7 +1,7 @@
 """The Customer Value segmentation written the way an expert would in pandas, polars and DuckDB.
 
 These are the contenders of ``bench_customer_value.py``. Each one computes exactly
-the rules of ``SEGMENTATION.md`` sections 0-2 (rule ids cited below) for the
+the rules of ``docs/rules.md`` sections 0-2 (rule ids cited below) for the
 defaults that the benchmark uses, and must give the same result as
 ``custseg.customer_value(table, as_of=AS_OF, periods=Periods.semiannual())``:
 

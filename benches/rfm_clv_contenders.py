@@ -1,7 +1,7 @@
 """RFM and the simple CLV written the way an expert would in polars and DuckDB.
 
 These are the contenders of ``bench_rfm_clv.py``. Each one computes exactly the rules of
-``SEGMENTATION.md`` sections 0, 3 and 4 (rule ids cited below) for the configuration the
+``docs/rules.md`` sections 0, 3 and 4 (rule ids cited below) for the configuration the
 benchmark uses, and must give the same result as
 
 * ``custseg.rfm(table, as_of=AS_OF)``: 5 bins, monetary = net sum, the default rules table;

@@ -1,6 +1,6 @@
 """Plain, slow, obviously-correct reference for the Customer Value segmentation.
 
-This module is the executable reading of ``spec/SEGMENTATION.md`` sections 0-2
+This module is the executable reading of ``docs/rules.md`` sections 0-2
 (rules I1-I6, P1-P3, CV1-CV7) that the property tests compare the product
 against.  It uses only the standard library (``datetime`` and ``decimal``) and
 favours clarity over speed: every step is a direct loop over the rows, and every

@@ -1,6 +1,6 @@
 """Plain, slow, obviously-correct reference for predictive CLV (rule CLV4).
 
-This module is the executable reading of ``spec/SEGMENTATION.md`` rule CLV4
+This module is the executable reading of ``docs/rules.md`` rule CLV4
 (with I2, I3 and I6 for the summary) as the issue-5 API states it: the
 (frequency, recency, T, monetary_value) summary, the BG/NBD model of Fader,
 Hardie and Lee (2005), the Gamma-Gamma spend model, and the discounted CLV

@@ -1,6 +1,6 @@
 """Plain, slow, obviously-correct reference for RFM and the simple CLV.
 
-This module is the executable reading of ``spec/SEGMENTATION.md`` sections 3
+This module is the executable reading of ``docs/rules.md`` sections 3
 and 4 (rules R1-R3 and CLV1-CLV3) that ``tests/test_rfm_clv_properties.py``
 compares the product against.  It reuses ``tests/reference.py`` for the money
 rule (I6, :func:`reference.money`) and the period calendars (P1,

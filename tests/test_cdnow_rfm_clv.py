@@ -32,7 +32,7 @@ AS_OF_STR = "1998-07-01"
 B = 5  # default bins (R2)
 DAYS_PER_YEAR = 365.25  # CLV1
 
-# R3: the default rules table of the R package ``rfm`` as written in SEGMENTATION.md,
+# R3: the default rules table of the R package ``rfm`` as written in docs/rules.md,
 # typed here again (not read from custseg): (segment, R range, F range, M range).
 RULES = [
     ("Champions", (5, 5), (5, 5), (5, 5)),

@@ -1,4 +1,4 @@
-"""Hand-worked examples of the Customer Value segmentation (SEGMENTATION.md sections 0-2).
+"""Hand-worked examples of the Customer Value segmentation (docs/rules.md sections 0-2).
 
 Unless a test says otherwise: semiannual periods starting January 1 and
 ``as_of = 2026-01-01``, so P0 = 2026H1 and the ages (P2) are

@@ -2,7 +2,7 @@
 
 Random transaction tables are segmented by the product and by
 ``tests/reference.py`` (a slow, obviously-correct reading of
-spec/SEGMENTATION.md sections 0-2) and every output column is compared exactly.
+docs/rules.md sections 0-2) and every output column is compared exactly.
 Further properties: row order and Arrow chunking do not change the result (I5),
 nor does input sorted by customer (kept in runs, string ids ranked as they come),
 Arrow input types (integer/string/dictionary customers; date32, date64 and

@@ -1,7 +1,7 @@
 """Hand-worked examples that check the reference implementation itself.
 
 These run without the compiled package.  Every expected value is worked out in
-the comments from the rules in spec/SEGMENTATION.md (I2, I3, I6, P1-P3, CV1-CV7).
+the comments from the rules in docs/rules.md (I2, I3, I6, P1-P3, CV1-CV7).
 
 Unless stated otherwise the calendar is semiannual from January
 (``RegularPeriods(6, 2024-01-01)``): ... 2023H1 = index -2, 2023H2 = -1,

@@ -1,7 +1,7 @@
 """custseg: Customer Value, RFM and CLV segmentation of transaction tables.
 
 A Rust core behind a thin Python layer. The rules are in the project's
-``SEGMENTATION.md``; rule ids (I1, P2, CV6, ...) are cited throughout.
+``docs/rules.md``; rule ids (I1, P2, CV6, ...) are cited throughout.
 
 Example:
     >>> import custseg as cs

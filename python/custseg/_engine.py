@@ -62,7 +62,12 @@ def run(
     stream, family, names, customer_dtype = prepare(data, columns)
     table, report = _core.segment(
         stream,
-        columns=Columns(**names),
+        columns=Columns(
+            customer=str(names["customer"]),
+            date=str(names["date"]),
+            amount=str(names["amount"]),
+            order=names["order"],
+        ),
         run=dataclasses.replace(options, rows_hint=rows_hint(stream)),
         periods=periods,
         what=list(what),

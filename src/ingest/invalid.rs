@@ -8,7 +8,6 @@ use std::str::FromStr;
 use arrow_array::Array;
 use arrow_schema::{DataType, Schema};
 
-use super::convert::{raw_date, DateKind};
 use super::ColumnNames;
 use crate::error::{CoreError, Result};
 
@@ -108,7 +107,8 @@ pub(super) fn amount_text(amounts: &dyn Array, i: usize) -> String {
         .unwrap_or_default()
 }
 
-/// The error for an invalid row; `local` is its index in `dates`' batch.
+/// The error for an invalid row; `local` is its index in `dates`' batch,
+/// `value` its amount and `raw_date` its date as written.
 pub(super) fn row_error(
     names: &ColumnNames,
     reason: Reason,
@@ -116,7 +116,7 @@ pub(super) fn row_error(
     value: String,
     dates: &dyn Array,
     local: usize,
-    dkind: &DateKind,
+    raw_date: String,
 ) -> CoreError {
     let null = |column: &str, role| CoreError::NullValue {
         column: column.to_string(),
@@ -134,8 +134,7 @@ pub(super) fn row_error(
             column: names.date.clone(),
             row,
             reason: format!(
-                "{} is outside the supported days 0001-01-01 to 9999-12-31",
-                raw_date(dates, local, dkind)
+                "{raw_date} is outside the supported days 0001-01-01 to 9999-12-31"
             ),
             rule: "I1",
         },

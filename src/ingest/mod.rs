@@ -28,7 +28,7 @@ use crate::keys::{key_kind, KeyKind, Keys, NULL_ID};
 use crate::lines::{Rows, Stats};
 use crate::store::{SpillOptions, Store, Stored};
 use crate::timings::Phases;
-use convert::{check_amount_type, convert_amounts, convert_dates, date_kind, DateKind};
+use convert::{check_amount_type, convert_amounts, convert_dates, date_kind, raw_date, DateKind};
 use invalid::{amount_text, find_column, row_error, unsupported, Bad, CUSTOMER_TYPES};
 
 /// The names of the input columns.
@@ -307,6 +307,7 @@ impl<'a> Reader<'a> {
         };
         if self.opts.on_invalid == OnInvalid::Raise {
             let value = amount_text(amounts.as_ref(), row);
+            let raw = raw_date(dates.as_ref(), row, &self.cols.dates);
             let at = self.offset + row as u64;
             return Err(row_error(
                 self.names,
@@ -315,7 +316,7 @@ impl<'a> Reader<'a> {
                 value,
                 dates.as_ref(),
                 row,
-                &self.cols.dates,
+                raw,
             ));
         }
         for &(_, reason) in bad {
