@@ -26,7 +26,10 @@ pub fn is_purchase(net: i64, count_zero_days: bool) -> bool {
 pub trait DayTotal {
     fn day(&self) -> i32;
     fn amount(&self) -> i64;
-    fn events(&self, count_zero_days: bool) -> u32;
+    /// Whether the day holds a purchase event.
+    fn has_event(&self, count_zero_days: bool) -> bool;
+    /// The purchase events of a day that holds one (several orders may share a day).
+    fn events(&self) -> u32;
 }
 
 /// A line read as a day of the timeline (the fast layout): one line per day,
@@ -41,8 +44,13 @@ impl DayTotal for Line {
         self.amount
     }
     #[inline]
-    fn events(&self, count_zero_days: bool) -> u32 {
-        u32::from(is_purchase(self.amount, count_zero_days))
+    fn has_event(&self, count_zero_days: bool) -> bool {
+        is_purchase(self.amount, count_zero_days)
+    }
+    /// One: a day's purchase event (events per day are only days when lines are walked).
+    #[inline]
+    fn events(&self) -> u32 {
+        1
     }
 }
 
@@ -65,7 +73,11 @@ impl DayTotal for Day {
         self.net
     }
     #[inline]
-    fn events(&self, _: bool) -> u32 {
+    fn has_event(&self, _: bool) -> bool {
+        self.events > 0
+    }
+    #[inline]
+    fn events(&self) -> u32 {
         self.events
     }
 }

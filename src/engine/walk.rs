@@ -198,10 +198,10 @@ impl<'a> Walker<'a> {
             ordered &= d.day() > prev_day;
             prev_day = d.day();
             net += i128::from(d.amount());
-            let e = d.events(zero);
-            if e == 0 {
+            if !d.has_event(zero) {
                 continue;
             }
+            let e = d.events();
             if first == NONE {
                 (first, first_amount) = (d.day(), d.amount());
             }
