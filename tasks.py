@@ -80,7 +80,9 @@ def test() -> None:
     sh("cargo", "test", "-q", "--no-default-features")
     build()
     py_paths = [
-        p for p in ("python", "tests", "benches", "examples", "tasks.py") if (ROOT / p).exists()
+        p
+        for p in ("python", "tests", "benches", "examples", "scripts", "tasks.py")
+        if (ROOT / p).exists()
     ]
     sh(BIN / "ruff", "check", *py_paths)
     sh(BIN / "ruff", "format", "--check", *py_paths)

@@ -5,12 +5,12 @@ against ``tests/reference_btyd.py`` and against the published CDNOW figures.
 exact money, BG/NBD and Gamma-Gamma log-likelihoods term by term, fits by scipy
 Nelder-Mead over the log-parameters, predictions with ``scipy.special.hyp2f1``).
 
-* ``test_reference_*`` use the reference alone: it reproduces the figures of
-  Fader, Hardie and Lee on the CDNOW sample and is self-consistent.  They run
-  even while the compiled package is being rebuilt.
+* ``test_reference_*`` use the reference alone (custseg only loads the data): it
+  reproduces the figures of Fader, Hardie and Lee on the CDNOW sample and is
+  self-consistent.
 * every other test calls custseg; they fail (never skip) when custseg cannot be
-  imported.  Only the CDNOW tests skip, with the reason, when the shared data
-  folder is absent.
+  imported.  The CDNOW sample ships with the package
+  (``custseg.datasets.cdnow("sample")``).
 
 CDNOW sample, calibration to 1997-09-30 (``as_of="1997-10-01"``), weeks,
 ``count_zero_days=True`` (CLV4): 2,357 customers, 946 repeaters, 2,457 repeat
@@ -29,7 +29,6 @@ import os
 import re
 import sys
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,12 +50,6 @@ except ImportError as exc:  # pragma: no cover - only while the build is broken
 else:
     _IMPORT_ERROR = None
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SAMPLE = SHARED / "data" / "cdnow" / "CDNOW_sample.txt"
-needs_cdnow = pytest.mark.skipif(
-    not SAMPLE.is_file(),
-    reason=f"CDNOW sample not found at {SAMPLE} (expected a 'shared' folder beside the checkout)",
-)
 
 # The settings of the other property tests (test_cv_properties.py,
 # test_rfm_clv_properties.py); each test here runs in about a second.
@@ -85,20 +78,10 @@ def cs() -> Any:
 
 # =========================================================================== data
 def read_sample() -> pd.DataFrame:
-    """CDNOW_sample.txt: customer id, id in the sample, date YYYYMMDD, CDs, value
-    (whitespace separated, CRLF; a header line is accepted though the README says none)."""
-    with SAMPLE.open("rb") as fh:
-        first = fh.readline().split()
-    skip = 0 if first and first[0].isdigit() else 1
-    df = pd.read_csv(
-        SAMPLE,
-        sep=r"\s+",
-        header=None,
-        skiprows=skip,
-        names=["customer_id", "sample_id", "date", "cds", "amount"],
-        dtype={"customer_id": "int64", "sample_id": "int64", "date": "str", "amount": "float64"},
-    )
-    df["date"] = pd.to_datetime(df["date"], format="%Y%m%d")
+    """The CDNOW sample: customer id, date, value (the package's copy of CDNOW_sample.txt)."""
+    import custseg
+
+    df = custseg.datasets.cdnow("sample", output="pandas")
     # the data set as documented (not a product figure)
     assert len(df) == 6_919
     assert df["customer_id"].nunique() == 2_357
@@ -106,9 +89,7 @@ def read_sample() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def sample() -> pd.DataFrame:
-    if not SAMPLE.is_file():
-        pytest.skip(f"CDNOW sample not found at {SAMPLE}")
+def sample(cs) -> pd.DataFrame:
     return read_sample()
 
 
@@ -205,7 +186,6 @@ def rel_close(got: dict, want: dict, rtol: float) -> list[str]:
 
 
 # ============================================================== reference alone
-@needs_cdnow
 def test_reference_cdnow_summary_counts(ref_summary: pd.DataFrame) -> None:
     """CLV4 / I2 (zero days counted) / I3: 2,357 customers, 946 with a repeat
     purchase, 2,457 repeat purchases; T of a 1997-01-01 buyer is 272 / 7 weeks."""
@@ -218,7 +198,6 @@ def test_reference_cdnow_summary_counts(ref_summary: pd.DataFrame) -> None:
     assert (s.loc[s["frequency"] > 0, "monetary_value"] > 0).all()
 
 
-@needs_cdnow
 def test_reference_cdnow_bgnbd_published(ref_bg: ref.Fit) -> None:
     """CLV4: the reference BG/NBD fit gives the published figures
     (r 0.243, alpha 4.414, a 0.793, b 2.426 within 1%; LL -9582.4 within 0.1)."""
@@ -234,7 +213,6 @@ def test_reference_cdnow_bgnbd_published(ref_bg: ref.Fit) -> None:
     )
 
 
-@needs_cdnow
 def test_reference_cdnow_gamma_gamma_published(ref_gg: ref.Fit) -> None:
     """CLV4: the reference Gamma-Gamma fit on the 946 repeaters gives
     p 6.25, q 3.74, gamma 15.44 within 1%."""
@@ -243,7 +221,6 @@ def test_reference_cdnow_gamma_gamma_published(ref_gg: ref.Fit) -> None:
     assert rel_close(ref_gg.params, {"p": 6.24957, "q": 3.74422, "v": 15.4435}, 1e-5) == []
 
 
-@needs_cdnow
 def test_reference_fits_are_stationary(ref_summary: pd.DataFrame, ref_bg, ref_gg) -> None:
     """The reference optima are true optima: the central-difference gradient of
     the total LL in the log-parameters is ~0, and every one-parameter step of
@@ -325,7 +302,6 @@ def test_reference_hand_worked_predictions() -> None:
     assert out["clv"] == pytest.approx(want, rel=1e-12)
 
 
-@needs_cdnow
 def test_reference_cdnow_holdout(ref_summary, ref_bg, holdout_actual) -> None:
     """The reference's 39-week conditional expectations on CDNOW: 1,653.4 predicted
     against 1,882 actual repeat purchases, and per calibration frequency 0..7+ the
@@ -376,7 +352,6 @@ def gg_cdnow(cs, summary_w: pd.DataFrame) -> Any:
     return cs.GammaGamma().fit(summary_w)
 
 
-@needs_cdnow
 def test_cdnow_summary_equals_reference(summary_w: pd.DataFrame, ref_summary) -> None:
     """CLV4 / I2 / I3 / I6 on CDNOW: every value of rfm_summary equals the reference
     exactly (2,357 customers, 946 repeaters, 2,457 repeat purchases)."""
@@ -396,7 +371,6 @@ def test_cdnow_summary_equals_reference(summary_w: pd.DataFrame, ref_summary) ->
         )
 
 
-@needs_cdnow
 def test_cdnow_bgnbd_fit(bg_cdnow, ref_bg) -> None:
     """CLV4: BetaGeo on CDNOW: the published r, alpha, a, b within 1%, LL within
     0.1 of -9582.4, and the reference optimum (1e-4 relative, LL within 1e-6)."""
@@ -414,7 +388,6 @@ def test_cdnow_bgnbd_fit(bg_cdnow, ref_bg) -> None:
     )
 
 
-@needs_cdnow
 def test_cdnow_gamma_gamma_fit(gg_cdnow, ref_gg) -> None:
     """CLV4: GammaGamma on CDNOW's 946 repeaters: p 6.25, q 3.74, gamma 15.44
     within 1%, and the reference optimum (1e-4 relative, LL within 1e-6)."""
@@ -429,7 +402,6 @@ def test_cdnow_gamma_gamma_fit(gg_cdnow, ref_gg) -> None:
     )
 
 
-@needs_cdnow
 def test_cdnow_holdout_forecast(cs, summary_w, bg_cdnow, ref_bg, holdout_actual) -> None:
     """CLV4 on the 39-week holdout (1997-10-01 .. 1998-06-30): the product's
     conditional expectations equal the reference's (1e-8), sum to the actual
@@ -462,7 +434,6 @@ def test_cdnow_holdout_forecast(cs, summary_w, bg_cdnow, ref_bg, holdout_actual)
     assert bad == [], bad
 
 
-@needs_cdnow
 def test_cdnow_predictions_equal_reference(cs, summary_w, ref_bg, ref_gg) -> None:
     """CLV4 at the reference parameters on all 2,357 CDNOW rows: p_alive,
     expected_spend and predictive_clv (12 months, 1% a month, weeks) equal the

@@ -1,11 +1,10 @@
 """RFM (R1-R3) and simple CLV (CLV1-CLV3) on real data: the CDNOW master file.
 
-``CDNOW_master.txt`` (69,659 lines, 23,570 customers, 1997-01-01 .. 1998-06-30) lives in
-the ``shared`` folder next to the checkout (``<checkout>/../shared/data/cdnow``). The
-tests are skipped, with the reason, only when that file is absent.
+The master file (69,659 lines, 23,570 customers, 1997-01-01 .. 1998-06-30) ships with
+the package: ``custseg.datasets.cdnow()``.
 
 Every expected figure is computed here, independently, with plain pandas/numpy
-groupbys on the raw lines (never by calling custseg), at ``as_of = 1998-07-01`` (the
+groupbys on the raw lines (never by a custseg computation), at ``as_of = 1998-07-01`` (the
 day after the data, I3) with the default options:
 
 - purchase events (I2): (customer, day) pairs whose net total is > 0, totals summed in
@@ -19,14 +18,11 @@ day after the data, I3) with the default options:
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import custseg as cs
 import numpy as np
 import pandas as pd
 import pytest
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "cdnow" / "CDNOW_master.txt"
 AS_OF = pd.Timestamp("1998-07-01")  # the day after the last day of the data (I3)
 AS_OF_STR = "1998-07-01"
 B = 5  # default bins (R2)
@@ -55,32 +51,13 @@ QUADRANTS = [
     "low value / low loyalty",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not DATA.is_file(),
-    reason=f"CDNOW data not found at {DATA} (expected a 'shared' folder beside the checkout)",
-)
-
-
 # --------------------------------------------------------------------------- data
 
 
 @pytest.fixture(scope="module")
 def tx() -> pd.DataFrame:
     """The raw lines: customer_id (int64), date (datetime64), amount (float64)."""
-    with DATA.open("rb") as fh:
-        first = fh.readline().split()
-    # The README says "no header", the file as shipped starts with a header line:
-    # accept both.
-    skip = 0 if first and first[0].isdigit() else 1
-    df = pd.read_csv(
-        DATA,
-        sep=r"\s+",
-        header=None,
-        skiprows=skip,
-        names=["customer_id", "date", "cds", "amount"],
-        dtype={"customer_id": "int64", "date": "str", "cds": "int64", "amount": "float64"},
-    )
-    df["date"] = pd.to_datetime(df["date"], format="%Y%m%d")
+    df = cs.datasets.cdnow("master", output="pandas")
     # The data set itself, as documented (not a product figure).
     assert len(df) == 69_659
     assert df["customer_id"].nunique() == 23_570

@@ -1,0 +1,58 @@
+"""The data shipped inside the package: the CDNOW transactions (master and sample),
+read back with the documented columns, counts and dates, in every family."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import custseg as cs
+import pyarrow as pa
+import pytest
+
+COUNTS = {"master": (69_659, 23_570), "sample": (6_919, 2_357)}
+
+
+@pytest.mark.parametrize("which", ["master", "sample"])
+def test_cdnow_has_the_published_rows_and_customers(which: str) -> None:
+    t = cs.datasets.cdnow(which)
+    assert isinstance(t, pa.Table)
+    assert t.schema == pa.schema(
+        [
+            ("customer_id", pa.int64()),
+            ("date", pa.date32()),
+            ("quantity", pa.int64()),
+            ("amount", pa.float64()),
+        ]
+    )
+    rows, customers = COUNTS[which]
+    assert t.num_rows == rows
+    assert len(set(t["customer_id"].to_pylist())) == customers
+    days = t["date"].to_pylist()
+    assert (min(days), max(days)) == (dt.date(1997, 1, 1), dt.date(1998, 6, 30))
+    assert min(t["quantity"].to_pylist()) >= 0
+
+
+def test_cdnow_sample_customers_are_master_customers() -> None:
+    """The sample is a tenth of the master's customers, with all their lines."""
+    master = cs.datasets.cdnow("master")
+    sample = cs.datasets.cdnow("sample")
+    ids = set(sample["customer_id"].to_pylist())
+    lines = [r for r in master.to_pylist() if r["customer_id"] in ids]
+    assert sorted(map(tuple, (r.values() for r in lines))) == sorted(
+        map(tuple, (r.values() for r in sample.to_pylist()))
+    )
+
+
+@pytest.mark.parametrize("output", ["pandas", "polars"])
+def test_cdnow_in_every_family(output: str) -> None:
+    frame = cs.datasets.cdnow("sample", output=output)
+    assert type(frame).__module__.split(".")[0] == output
+    assert list(frame.columns) == ["customer_id", "date", "quantity", "amount"]
+    assert len(frame) == COUNTS["sample"][0]
+
+
+def test_cdnow_rejects_unknown_names() -> None:
+    with pytest.raises(cs.ConfigError, match="master"):
+        cs.datasets.cdnow("full")  # type: ignore[arg-type]
+    with pytest.raises(cs.ConfigError, match="output"):
+        cs.datasets.cdnow(output="excel")  # type: ignore[arg-type]
