@@ -69,7 +69,7 @@ def run_contender(task: str, name: str, table: Any, threads: int | None) -> Any:
                 as_of=k.AS_OF,
                 periods=custseg.Periods.semiannual(),
                 lifetime_years=k.LIFETIME_YEARS,
-                tiers=k.TIERS,
+                cuts=k.TIERS,
                 threads=threads,
             )
         if name == "polars":
