@@ -65,6 +65,33 @@ def build(profile: str = "release") -> None:
     sh(BIN / "maturin", "develop", "-q", *args, env={"VIRTUAL_ENV": str(VENV)})
 
 
+# What the wheel must hold besides the Python modules (issue 14: a package a stranger can use).
+WHEEL_MUST_HOLD = (
+    "custseg/py.typed",
+    "custseg/_core.pyi",
+    "custseg/data/cdnow_master.parquet",
+    "custseg/data/cdnow_sample.parquet",
+)
+
+
+def install_wheel() -> None:
+    """Builds the release wheel, checks what it holds, and installs it into .venv in
+    place of any editable install: the tests then test what a user would install."""
+    import zipfile
+
+    out = ROOT / "target" / "wheels"
+    for old in out.glob("custseg-*.whl"):
+        old.unlink()
+    sh(BIN / "maturin", "build", "-q", "--release", "-o", out, "--interpreter", PY)
+    (wheel,) = out.glob("custseg-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    missing = [n for n in WHEEL_MUST_HOLD if n not in names]
+    if missing or not any(n.startswith("custseg/_core.") for n in names):
+        sys.exit(f"{wheel.name} lacks {missing or 'the compiled module'}")
+    print(f"  {wheel.name}: {len(names)} files, {wheel.stat().st_size / 1e6:.1f} MB", flush=True)
+    sh(PY, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", wheel)
+
+
 def demo() -> None:
     setup()
     build()
@@ -78,7 +105,7 @@ def test() -> None:
     sh("cargo", "clippy", "--no-default-features", "--all-targets", "--", "-D", "warnings")
     sh("cargo", "clippy", "--all-targets", "--", "-D", "warnings")
     sh("cargo", "test", "-q", "--no-default-features")
-    build()
+    install_wheel()
     py_paths = [
         p
         for p in ("python", "tests", "benches", "examples", "scripts", "tasks.py")
@@ -87,7 +114,8 @@ def test() -> None:
     sh(BIN / "ruff", "check", *py_paths)
     sh(BIN / "ruff", "format", "--check", *py_paths)
     sh(PY, "-m", "mypy.stubtest", "custseg._core", "--allowlist", "tests/stubtest_allowlist.txt")
-    sh(PY, "-m", "pytest", "-q", "tests", "--doctest-modules", "python/custseg")
+    # Run from tests/ so that `custseg` is the installed wheel, not python/custseg.
+    sh(PY, "-m", "pytest", "-q", "tests", "--doctest-modules", "--pyargs", "custseg")
 
 
 def dev() -> None:

@@ -56,3 +56,13 @@ def test_cdnow_rejects_unknown_names() -> None:
         cs.datasets.cdnow("full")  # type: ignore[arg-type]
     with pytest.raises(cs.ConfigError, match="output"):
         cs.datasets.cdnow(output="excel")  # type: ignore[arg-type]
+
+
+def test_the_package_holds_its_types_stubs_and_data() -> None:
+    """What a user installs: the typing marker, the stubs of the compiled module and
+    the bundled data sit next to the modules (the test command tests the wheel)."""
+    from pathlib import Path
+
+    here = Path(cs.__file__).parent
+    for name in ("py.typed", "_core.pyi", "data/cdnow_master.parquet", "data/cdnow_sample.parquet"):
+        assert (here / name).is_file(), name
