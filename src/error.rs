@@ -58,6 +58,14 @@ pub enum CoreError {
         value: String,
     },
 
+    /// An amount written as text that is not a decimal number (rules I4, I6).
+    #[error("column '{column}' (amount) is {value:?} at row {row}, which is not a decimal number (rules I4, I6): write amounts like 12.50, with a decimal point and no thousands separator{}", if value.contains(',') { " (for a decimal comma, read the file with one, e.g. the command line's --decimal ,)" } else { "" })]
+    AmountText {
+        column: String,
+        row: u64,
+        value: String,
+    },
+
     /// An amount that does not fit the fixed-point range (rule I6).
     #[error("column '{column}' (amount) is {value} at row {row}, outside the fixed-point range of about +/-9.2e12 (rule I6)")]
     AmountOutOfRange {

@@ -879,3 +879,25 @@ def test_rfm_clv_subprocess(tx: pa.Table, tmp_path: Path) -> None:
         )
         assert proc.stdout == ""
         assert_bad_input(proc.returncode, proc.stderr, "'amount'", "row 11", "I4")
+
+
+def test_a_european_csv_with_decimal_commas_and_day_first_dates(
+    tx: pa.Table, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A `;` CSV with decimal commas and dd/mm/yyyy dates, as a Belgian or Dutch system
+    writes it: --delimiter ';' --decimal , --date-format %d/%m/%Y gives the result of
+    the typed table; without --decimal the amounts are named as not numbers (I6)."""
+    small = tx.slice(0, 5_000)
+    lines = ["customer_id;date;amount"]
+    for r in small.to_pylist():
+        amount = f"{r['amount']:.2f}".replace(".", ",")
+        lines.append(f"{r['customer_id']};{r['date']:%d/%m/%Y};{amount}")
+    src = tmp_path / "tx.csv"
+    src.write_text("\n".join(lines) + "\n")
+    out_path = tmp_path / "cv.parquet"
+    args = ["cv", src, "-o", out_path, "-q", "--delimiter", ";", "--as-of", "2026-01-01"]
+    code, _, err = run([*args, "--decimal", ",", "--date-format", "%d/%m/%Y"], capsys)
+    assert code == 0, err
+    assert plain(read(out_path)) == plain(cs.customer_value(small, as_of="2026-01-01"))
+    code, _, err = run([*args, "--date-format", "%d/%m/%Y"], capsys)
+    assert_bad_input(code, err, "'amount'", "row 0", "decimal comma", "I6")

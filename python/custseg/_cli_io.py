@@ -50,21 +50,37 @@ def format_of(path: str, explicit: str | None) -> str:
     return "parquet"
 
 
-def open_input(inputs: list[str], fmt: str | None = None, delimiter: str = ",") -> Any:
-    """A pyarrow dataset over Parquet, CSV or Arrow IPC files, folders or globs.
-
-    The dataset is read as a stream of record batches."""
+def open_input(
+    inputs: list[str],
+    fmt: str | None = None,
+    delimiter: str = ",",
+    *,
+    decimal: str = ".",
+    date_format: str | None = None,
+    date_column: str | None = None,
+) -> Any:
+    """A pyarrow dataset over Parquet, CSV or Arrow IPC files, folders or globs, read as
+    a stream of record batches. CSV: ``decimal`` is the decimal mark of the numbers
+    (``","`` for ``12,50``); ``date_format`` (strftime, e.g. ``%d/%m/%Y``) reads
+    ``date_column`` in that format (ISO dates need none: they are read as they are)."""
+    import pyarrow as pa
     import pyarrow.csv as pcsv
     import pyarrow.dataset as ds
 
     files = expand(inputs)
     kind = format_of(files[0], fmt)
-    if kind == "csv":
-        sep = "\t" if files[0].endswith(".tsv") and delimiter == "," else delimiter
-        return ds.dataset(
-            files, format=ds.CsvFileFormat(parse_options=pcsv.ParseOptions(delimiter=sep))
-        )
-    return ds.dataset(files, format=kind)
+    if kind != "csv":
+        return ds.dataset(files, format=kind)
+    sep = "\t" if files[0].endswith(".tsv") and delimiter == "," else delimiter
+    convert = pcsv.ConvertOptions(decimal_point=decimal)
+    if date_format:
+        convert.timestamp_parsers = [date_format]
+        if date_column:
+            convert.column_types = {date_column: pa.timestamp("s")}
+    csv_format = ds.CsvFileFormat(
+        parse_options=pcsv.ParseOptions(delimiter=sep), convert_options=convert
+    )
+    return ds.dataset(files, format=csv_format)
 
 
 def write_output(table: Any, out: str) -> None:
@@ -110,7 +126,14 @@ def with_progress(dataset: Any, columns: list[str], out: Any, every: float = 0.2
 
 def open_data(args: argparse.Namespace) -> Any:
     """The input files as a pyarrow dataset, or a stream with a progress line on a terminal."""
-    data = open_input(args.inputs, args.format, args.delimiter)
+    data = open_input(
+        args.inputs,
+        args.format,
+        args.delimiter,
+        decimal=args.decimal,
+        date_format=args.date_format,
+        date_column=args.date,
+    )
     columns = [c for c in (args.customer, args.date, args.amount, args.order) if c]
     if sys.stderr.isatty() and not args.quiet and all(c in data.schema.names for c in columns):
         data = with_progress(

@@ -187,6 +187,14 @@ def _add_columns(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
     p.add_argument(
+        "--decimal", default=".", help="CSV decimal mark, e.g. ',' for 12,50 (default '.')"
+    )
+    p.add_argument(
+        "--date-format",
+        default=None,
+        help="CSV date format, e.g. %%d/%%m/%%Y (default: ISO dates and date-times)",
+    )
+    p.add_argument(
         "--customer", default="customer_id", help="customer column (default customer_id)"
     )
     p.add_argument("--date", default="date", help="date column (default date)")

@@ -12,6 +12,7 @@ use arrow_schema::{DataType, TimeUnit};
 use chrono::{Offset, TimeZone};
 
 use super::invalid::{unsupported, Bad, Reason, AMOUNT_TYPES, DATE_TYPES};
+use super::text::{each_text, is_text, parse_amount, parse_day, text_at, TextError};
 use crate::error::{CoreError, Result};
 use crate::money;
 use crate::periods::day_of;
@@ -33,6 +34,8 @@ pub(super) enum DateKind {
         tz: Tz,
         fixed: Option<i64>,
     },
+    /// ISO-8601 text: the day as written (I1).
+    Text,
 }
 
 pub(super) fn date_kind(name: &str, dt: &DataType) -> Result<DateKind> {
@@ -63,6 +66,7 @@ pub(super) fn date_kind(name: &str, dt: &DataType) -> Result<DateKind> {
                 tz: parsed,
             }
         }
+        dt if is_text(dt) => DateKind::Text,
         DataType::Dictionary(_, v) => return Err(unsupported(name, "date", v, DATE_TYPES)),
         other => return Err(unsupported(name, "date", other, DATE_TYPES)),
     })
@@ -190,6 +194,19 @@ pub(super) fn convert_dates(
                 push(out, i, zoned_day(v, *per_sec, tz, *fixed));
             }
         }
+        DateKind::Text => {
+            // Read apart, then checked like every other day.
+            let mut days = Vec::with_capacity(array.len());
+            let mut unparsable = Vec::new();
+            each_text(array, |i, t| match parse_day(t) {
+                Ok(d) => days.push((i, d)),
+                Err(_) => unparsable.push(i),
+            });
+            for (i, d) in days {
+                push(out, i, Some(i64::from(d)));
+            }
+            bad.extend(unparsable.into_iter().map(|i| (i, Reason::UnparsableDate)));
+        }
     }
 }
 
@@ -246,6 +263,7 @@ pub(super) fn check_amount_type(name: &str, dt: &DataType) -> Result<()> {
         | Decimal64(_, _)
         | Decimal128(_, _)
         | Decimal256(_, _) => Ok(()),
+        dt if is_text(dt) => Ok(()),
         other => Err(unsupported(name, "amount", other, AMOUNT_TYPES)),
     }
 }
@@ -325,6 +343,17 @@ pub(super) fn convert_amounts(array: &dyn Array, out: &mut [i64], bad: &mut Bad)
                 push(out, i, m, Reason::AmountOutOfRange);
             }
         }
+        Utf8 | LargeUtf8 | Utf8View => {
+            let mut parsed = Vec::with_capacity(array.len());
+            each_text(array, |i, t| parsed.push((i, parse_amount(t))));
+            for (i, m) in parsed {
+                match m {
+                    Ok(m) => out[i] = m,
+                    Err(TextError::Unparsable) => push(out, i, None, Reason::UnparsableAmount),
+                    Err(TextError::OutOfRange) => push(out, i, None, Reason::AmountOutOfRange),
+                }
+            }
+        }
         dt => {
             return Err(CoreError::Internal(format!(
                 "amounts of type {dt} passed check_amount_type"
@@ -337,6 +366,7 @@ pub(super) fn convert_amounts(array: &dyn Array, out: &mut [i64], bad: &mut Bad)
 /// A date of the input as written, for messages.
 pub(super) fn raw_date(dates: &dyn Array, i: usize, kind: &DateKind) -> String {
     match kind {
+        DateKind::Text => format!("{:?}", text_at(dates, i)),
         DateKind::Date32 => format!(
             "day {} after 1970-01-01",
             dates.as_primitive::<Date32Type>().value(i)

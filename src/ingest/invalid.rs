@@ -45,6 +45,10 @@ pub enum Reason {
     AmountOutOfRange,
     DateOutOfRange,
     BeforeFirstPeriod,
+    /// A date written as text that is not ISO-8601 (I1).
+    UnparsableDate,
+    /// An amount written as text that is not a decimal number (I6).
+    UnparsableAmount,
 }
 
 impl Reason {
@@ -59,14 +63,16 @@ impl Reason {
             Reason::AmountOutOfRange => "amount_out_of_range",
             Reason::DateOutOfRange => "date_out_of_range",
             Reason::BeforeFirstPeriod => "before_first_period",
+            Reason::UnparsableDate => "unparsable_date",
+            Reason::UnparsableAmount => "unparsable_amount",
         }
     }
 }
 
 pub(super) const CUSTOMER_TYPES: &str = "integers, strings, or dictionaries of those";
 pub(super) const DATE_TYPES: &str =
-    "date32, date64, timestamp of any unit with or without time zone";
-pub(super) const AMOUNT_TYPES: &str = "floats, integers, decimals";
+    "date32, date64, timestamp of any unit with or without time zone, ISO-8601 strings";
+pub(super) const AMOUNT_TYPES: &str = "floats, integers, decimals, decimal strings";
 
 /// A per-window list of bad rows (local index, reason), in row order per column.
 pub(super) type Bad = Vec<(usize, Reason)>;
@@ -130,6 +136,17 @@ pub(super) fn row_error(
         Reason::NullOrder => null(names.order.as_deref().unwrap_or(""), "order"),
         Reason::NonFiniteAmount => CoreError::NonFiniteAmount { column: names.amount.clone(), row, value },
         Reason::AmountOutOfRange => CoreError::AmountOutOfRange { column: names.amount.clone(), row, value },
+        Reason::UnparsableAmount => CoreError::AmountText { column: names.amount.clone(), row, value },
+        Reason::UnparsableDate => CoreError::InvalidDate {
+            column: names.date.clone(),
+            row,
+            reason: format!(
+                "{raw_date} is not an ISO-8601 date (YYYY-MM-DD, or a date-time such as \
+                 2024-03-01T14:30:00+01:00); parse other formats first (the command line: \
+                 --date-format)"
+            ),
+            rule: "I1",
+        },
         Reason::DateOutOfRange => CoreError::InvalidDate {
             column: names.date.clone(),
             row,

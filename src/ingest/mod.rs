@@ -12,6 +12,7 @@
 
 mod convert;
 mod invalid;
+mod text;
 
 pub use convert::min_max_day;
 pub use invalid::{OnInvalid, Reason};

@@ -96,7 +96,9 @@ impl From<CoreError> for PyErr {
             CoreError::NullValue { .. } | CoreError::NullSummaryValue { .. } => {
                 NullValueError::new_err(msg)
             }
-            CoreError::NonFiniteAmount { .. } => InvalidAmountError::new_err(msg),
+            CoreError::NonFiniteAmount { .. } | CoreError::AmountText { .. } => {
+                InvalidAmountError::new_err(msg)
+            }
             CoreError::AmountOutOfRange { .. } | CoreError::SumOverflow { .. } => {
                 AmountRangeError::new_err(msg)
             }
