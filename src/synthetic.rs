@@ -26,6 +26,10 @@
 //! random generator seeded from `(seed, customer index)`, so the output depends
 //! only on [`SyntheticOptions`], never on the number of threads.
 
+mod extra;
+
+pub use extra::{extra_columns, CATEGORIES, CHANNELS};
+
 use chrono::{Datelike, Months, NaiveDate};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -552,11 +556,30 @@ fn splitmix64(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// What the Arrow table of the synthetic lines holds besides `date` and `amount`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// `customer_id` as strings like `"C0000042"` instead of int64.
+    pub string_ids: bool,
+    /// The `channel` and `category` columns ([`extra_columns`]).
+    pub extra_columns: bool,
+}
+
+impl From<bool> for Shape {
+    /// Just the id type (`true`: string ids).
+    fn from(string_ids: bool) -> Self {
+        Shape {
+            string_ids,
+            extra_columns: false,
+        }
+    }
+}
+
 /// The synthetic table as one Arrow record batch: `customer_id` (int64, or
-/// strings like `"C0000042"` with `string_ids`), `date` (date32) and `amount`
-/// (float64: the cents / 100).
-pub fn record_batch(opts: &SyntheticOptions, string_ids: bool) -> arrow_array::RecordBatch {
-    to_record_batch(generate(opts), string_ids)
+/// strings like `"C0000042"`), `date` (date32) and `amount` (float64: the
+/// cents / 100), and `channel` and `category` when asked for.
+pub fn record_batch(opts: &SyntheticOptions, shape: impl Into<Shape>) -> arrow_array::RecordBatch {
+    to_record_batch(generate(opts), shape.into(), opts.seed)
 }
 
 /// The synthetic table as a stream of record batches of `batch_customers`
@@ -565,40 +588,48 @@ pub fn record_batch(opts: &SyntheticOptions, string_ids: bool) -> arrow_array::R
 /// batches equal [`record_batch`].
 pub fn stream(
     opts: &SyntheticOptions,
-    string_ids: bool,
+    shape: impl Into<Shape>,
     batch_customers: usize,
 ) -> impl Iterator<Item = arrow_array::RecordBatch> + Send + 'static {
-    let opts = opts.clone();
+    let (opts, shape) = (opts.clone(), shape.into());
     let ctx = context(&opts);
     let step = batch_customers.max(1);
     let n = if ctx.is_some() { opts.customers } else { 0 };
     (0..n).step_by(step).map(move |first| {
         let ctx = ctx.as_ref().expect("n is 0 without a context");
         let last = (first + step).min(opts.customers);
-        to_record_batch(generate_range(ctx, &opts, first, last), string_ids)
+        to_record_batch(generate_range(ctx, &opts, first, last), shape, opts.seed)
     })
 }
 
-/// The schema of the synthetic table: `customer_id` (int64 or string), `date`, `amount`.
-pub fn schema(string_ids: bool) -> arrow_schema::SchemaRef {
+/// The schema of the synthetic table: `customer_id` (int64 or string), `date`,
+/// `amount`, and `channel`, `category` (ordered dictionaries) when asked for.
+pub fn schema(shape: impl Into<Shape>) -> arrow_schema::SchemaRef {
     use arrow_schema::{DataType, Field, Schema};
-    let id = if string_ids {
+    let shape = shape.into();
+    let id = if shape.string_ids {
         DataType::Utf8
     } else {
         DataType::Int64
     };
-    std::sync::Arc::new(Schema::new(vec![
+    let mut fields = vec![
         Field::new("customer_id", id, false),
         Field::new("date", DataType::Date32, false),
         Field::new("amount", DataType::Float64, false),
-    ]))
+    ];
+    if shape.extra_columns {
+        fields.push(crate::output::label_field("channel", CHANNELS.len()));
+        fields.push(crate::output::label_field("category", CATEGORIES.len()));
+    }
+    std::sync::Arc::new(Schema::new(fields))
 }
 
-fn to_record_batch(cols: SyntheticColumns, string_ids: bool) -> arrow_array::RecordBatch {
+fn to_record_batch(cols: SyntheticColumns, shape: Shape, seed: u64) -> arrow_array::RecordBatch {
     use arrow_array::{ArrayRef, Date32Array, Float64Array, Int64Array, StringArray};
     use std::sync::Arc;
 
-    let ids: ArrayRef = if string_ids {
+    let extra = shape.extra_columns.then(|| extra_columns(&cols, seed));
+    let ids: ArrayRef = if shape.string_ids {
         Arc::new(StringArray::from_iter_values(
             cols.customer.iter().map(|c| format!("C{c:07}")),
         ))
@@ -610,13 +641,17 @@ fn to_record_batch(cols: SyntheticColumns, string_ids: bool) -> arrow_array::Rec
         .par_iter()
         .map(|&c| c as f64 / 100.0)
         .collect();
-    let columns: Vec<ArrayRef> = vec![
+    let mut columns: Vec<ArrayRef> = vec![
         ids,
         Arc::new(Date32Array::from(cols.day)),
         Arc::new(Float64Array::from(amounts)),
     ];
-    arrow_array::RecordBatch::try_new(schema(string_ids), columns)
-        .expect("columns match the schema")
+    if let Some((channel, category)) = extra {
+        columns.push(crate::output::labels(channel, &CHANNELS).expect("codes of the channels"));
+        columns
+            .push(crate::output::labels(category, &CATEGORIES).expect("codes of the categories"));
+    }
+    arrow_array::RecordBatch::try_new(schema(shape), columns).expect("columns match the schema")
 }
 
 #[cfg(test)]

@@ -66,3 +66,25 @@ def test_the_package_holds_its_types_stubs_and_data() -> None:
     here = Path(cs.__file__).parent
     for name in ("py.typed", "_core.pyi", "data/cdnow_master.parquet", "data/cdnow_sample.parquet"):
         assert (here / name).is_file(), name
+
+
+def test_synthetic_extra_columns_follow_customer_value() -> None:
+    """synthetic(extra_columns=True) adds channel and category; the other columns are
+    those of the plain table; PLATINA customers buy more premium and more online
+    than BRONZE ones (something true for profiling to find)."""
+    plain = cs.datasets.synthetic(customers=20_000, years=3, seed=3)
+    tx = cs.datasets.synthetic(customers=20_000, years=3, seed=3, extra_columns=True)
+    assert tx.column_names == ["customer_id", "date", "amount", "channel", "category"]
+    assert tx.select(plain.column_names).equals(plain)
+    assert tx["channel"].type.value_type == pa.string() and tx["category"].type.ordered
+    df = tx.to_pandas()
+    cv = cs.customer_value(tx.select(plain.column_names), as_of="2026-01-01").to_pandas()
+    seg = df.merge(cv[["customer_id", "cv_segment"]], on="customer_id")
+    seg = seg[seg["amount"] > 0]
+
+    def share(segment: str, column: str, value: str) -> float:
+        rows = seg[seg["cv_segment"] == segment]
+        return float((rows[column] == value).mean())
+
+    assert share("PLATINA", "category", "premium") > share("BRONZE", "category", "premium") + 0.05
+    assert share("PLATINA", "channel", "store") < share("BRONZE", "channel", "store") - 0.05

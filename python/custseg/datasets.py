@@ -70,9 +70,15 @@ def synthetic(
     end: Any = "2026-01-01",
     ids: Literal["int", "str"] = "int",
     output: Literal["arrow", "pandas", "polars"] = "arrow",
+    extra_columns: bool = False,
 ) -> Any:
     """A synthetic transaction table: ``customer_id``, ``date`` (date32),
-    ``amount`` (float64, two decimals).
+    ``amount`` (float64, two decimals); with ``extra_columns=True`` also
+    ``channel`` (``store``, ``web``, ``app``) and ``category`` (``basics``,
+    ``fashion``, ``shoes``, ``accessories``, ``premium``), categoricals whose
+    mix follows the value of a customer's purchases (higher-value customers buy
+    more online and more premium), so that profiling segments finds it. A
+    shopping day is one channel and one main category.
 
     Customers are acquired over the ``years`` before ``end`` (exclusive) with
     growth, churn after a random active life (many one-time buyers), buy at
@@ -89,9 +95,18 @@ def synthetic(
         end: exclusive last day (a date or ISO string).
         ids: ``"int"`` for int64 ids, ``"str"`` for string ids such as ``"C0000042"``.
         output: ``"arrow"`` (a pyarrow Table), ``"pandas"`` or ``"polars"``.
+        extra_columns: add ``channel`` and ``category``.
+
+    Example:
+        >>> import custseg as cs
+        >>> tx = cs.datasets.synthetic(customers=1_000, extra_columns=True)
+        >>> tx.column_names
+        ['customer_id', 'date', 'amount', 'channel', 'category']
     """
     end_day = _check(customers, years, end)
-    table = _core.synthetic(customers, years, seed, end_day, ids == "str")
+    table = _core.synthetic(
+        customers, years, seed, end_day, ids == "str", extra_columns=extra_columns
+    )
     if output not in ("arrow", "pandas", "polars"):
         raise ConfigError(f'output must be "arrow", "pandas" or "polars", got {output!r}')
     return to_family(table, output)
@@ -105,6 +120,7 @@ def synthetic_stream(
     end: Any = "2026-01-01",
     ids: Literal["int", "str"] = "int",
     batch_customers: int = 100_000,
+    extra_columns: bool = False,
 ) -> Any:
     """The :func:`synthetic` table as a ``pyarrow.RecordBatchReader`` that makes
     ``batch_customers`` customers per batch as it is read: a table of any size
@@ -122,7 +138,9 @@ def synthetic_stream(
     end_day = _check(customers, years, end)
     if batch_customers < 1:
         raise ConfigError(f"batch_customers must be at least 1, got {batch_customers}")
-    return _core.synthetic(customers, years, seed, end_day, ids == "str", batch_customers)
+    return _core.synthetic(
+        customers, years, seed, end_day, ids == "str", batch_customers, extra_columns
+    )
 
 
 def _check(customers: int, years: int, end: Any) -> int:
