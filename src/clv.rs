@@ -1,6 +1,7 @@
 //! Section 4 of the spec: the simple customer lifetime value (CLV1), its
-//! 20-60-20 tiers (CLV2) and the value/loyalty quadrants (CLV3), from the
-//! facts of the engine's per-customer pass.
+//! 20-60-20 tiers (CLV2), the value/loyalty quadrants (CLV3) and the
+//! value/tenure quadrants (CLV3a, seed 004's "CLV against the length of the
+//! relationship"), from the facts of the engine's per-customer pass.
 
 use std::sync::Arc;
 
@@ -22,6 +23,13 @@ pub const QUADRANTS: [&str; 4] = [
     "low value / high loyalty",
     "low value / low loyalty",
 ];
+/// CLV3a quadrant labels (value x length of the relationship), in category order.
+pub const TENURE_QUADRANTS: [&str; 4] = [
+    "high value / long tenure",
+    "high value / short tenure",
+    "low value / long tenure",
+    "low value / short tenure",
+];
 /// Days in a year (CLV1).
 pub const YEAR_DAYS: f64 = 365.25;
 
@@ -36,6 +44,9 @@ pub struct ClvOptions {
     pub value_threshold: Option<f64>,
     /// Loyalty at or above which loyalty is high; `None`: the median (CLV3).
     pub loyalty_threshold: Option<f64>,
+    /// Tenure in years at or above which the relationship is long; `None`:
+    /// the median tenure (CLV3a).
+    pub tenure_threshold: Option<f64>,
 }
 
 impl Default for ClvOptions {
@@ -45,6 +56,7 @@ impl Default for ClvOptions {
             cuts: vec![0.2, 0.8],
             value_threshold: None,
             loyalty_threshold: None,
+            tenure_threshold: None,
         }
     }
 }
@@ -70,6 +82,7 @@ impl ClvOptions {
         for (name, t) in [
             ("value_threshold", self.value_threshold),
             ("loyalty_threshold", self.loyalty_threshold),
+            ("tenure_threshold", self.tenure_threshold),
         ] {
             if t.is_some_and(|t| !t.is_finite()) {
                 return Err(CoreError::Config(format!(
@@ -93,6 +106,7 @@ pub fn fields() -> Vec<Field> {
         label_field("clv_tier", TIERS.len()),
         f("loyalty"),
         label_field("value_loyalty", QUADRANTS.len()),
+        label_field("tenure_quadrant", TENURE_QUADRANTS.len()),
     ]
 }
 
@@ -127,6 +141,38 @@ fn median(keys: &[i64]) -> f64 {
     (unordered(m[0]) + unordered(m[1])) / 2.0
 }
 
+/// The median of `values` (not empty), as a threshold.
+fn median_of(values: &[f64]) -> f64 {
+    median(&values.iter().map(|&v| ordered(v)).collect::<Vec<_>>())
+}
+
+/// The value, loyalty and tenure thresholds (CLV3, CLV3a): the user's or the
+/// medians of all customers (`keys` are the [`ordered`] clv values).
+fn thresholds(opts: &ClvOptions, keys: &[i64], loyalty: &[f64], tenure: &[f64]) -> (f64, f64, f64) {
+    if keys.is_empty() {
+        return (0.0, 0.0, 0.0);
+    }
+    let (value_t, (loyal_t, tenure_t)) = rayon::join(
+        || opts.value_threshold.unwrap_or_else(|| median(keys)),
+        || {
+            rayon::join(
+                || opts.loyalty_threshold.unwrap_or_else(|| median_of(loyalty)),
+                || opts.tenure_threshold.unwrap_or_else(|| median_of(tenure)),
+            )
+        },
+    );
+    (value_t, loyal_t, tenure_t)
+}
+
+/// Quadrant codes in the order of [`QUADRANTS`] / [`TENURE_QUADRANTS`]:
+/// high value first, then high (long) before low (short) second axis.
+fn quadrants(clv: &[f64], value_t: f64, other: &[f64], other_t: f64) -> Vec<i8> {
+    clv.iter()
+        .zip(other)
+        .map(|(&c, &o)| 2 * i8::from(c < value_t) + i8::from(o < other_t))
+        .collect()
+}
+
 /// The CLV columns (see [`fields`]) of the customers of `seg`, in key order.
 pub(crate) fn columns(seg: &Segmented, opts: &ClvOptions) -> Result<Vec<ArrayRef>> {
     let as_of = seg.as_of;
@@ -150,33 +196,18 @@ pub(crate) fn columns(seg: &Segmented, opts: &ClvOptions) -> Result<Vec<ArrayRef
         .collect();
     let loyalty = seg.column_x(|_, x| f64::from(x.periods_with_events) / f64::from(x.periods_span));
     let keys: Vec<i64> = clv.iter().map(|&c| ordered(c)).collect();
-    // The tiers (CLV2) and the two medians (CLV3) are selections: side by side.
-    let (tier, (value_t, loyal_t)) = rayon::join(
+    // The tiers (CLV2) and the medians (CLV3, CLV3a) are selections: side by side.
+    let (tier, (value_t, loyal_t, tenure_t)) = rayon::join(
         || -> Vec<i8> {
             tiers_of(&keys, &opts.cuts)
                 .into_iter()
                 .map(|t| t as i8)
                 .collect()
         },
-        || {
-            if clv.is_empty() {
-                return (0.0, 0.0);
-            }
-            rayon::join(
-                || opts.value_threshold.unwrap_or_else(|| median(&keys)),
-                || {
-                    opts.loyalty_threshold.unwrap_or_else(|| {
-                        median(&loyalty.iter().map(|&l| ordered(l)).collect::<Vec<_>>())
-                    })
-                },
-            )
-        },
+        || thresholds(opts, &keys, &loyalty, &tenure),
     );
-    let quadrant: Vec<i8> = clv
-        .iter()
-        .zip(&loyalty)
-        .map(|(&c, &l)| 2 * i8::from(c < value_t) + i8::from(l < loyal_t))
-        .collect();
+    let quadrant = quadrants(&clv, value_t, &loyalty, loyal_t);
+    let tenure_quadrant = quadrants(&clv, value_t, &tenure, tenure_t);
     let n = clv.len();
     Ok(vec![
         Arc::new(Float64Array::from(aov)),
@@ -187,6 +218,7 @@ pub(crate) fn columns(seg: &Segmented, opts: &ClvOptions) -> Result<Vec<ArrayRef
         labels(tier, &TIERS)?,
         Arc::new(Float64Array::from(loyalty)),
         labels(quadrant, &QUADRANTS)?,
+        labels(tenure_quadrant, &TENURE_QUADRANTS)?,
     ])
 }
 

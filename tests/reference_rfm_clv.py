@@ -93,6 +93,7 @@ CLV_COLUMNS = (
     "clv_tier",
     "loyalty",
     "value_loyalty",
+    "tenure_quadrant",
 )
 CLV_TIERS = ("high", "medium", "low")
 CLV_QUADRANTS = (
@@ -100,6 +101,12 @@ CLV_QUADRANTS = (
     "high value / low loyalty",
     "low value / high loyalty",
     "low value / low loyalty",
+)
+CLV_TENURE_QUADRANTS = (
+    "high value / long tenure",
+    "high value / short tenure",
+    "low value / long tenure",
+    "low value / short tenure",
 )
 
 _YEAR_DAYS = 365.25
@@ -325,10 +332,11 @@ def clv(
     tiers: tuple[float, float] = (0.2, 0.8),
     value_threshold: float | None = None,
     loyalty_threshold: float | None = None,
+    tenure_threshold: float | None = None,
     order: bool = False,
     count_zero_days: bool = False,
 ) -> dict:
-    """CLV1-CLV3 on ``rows``: ``{customer: {column: value}}``, sorted by customer.
+    """CLV1-CLV3a on ``rows``: ``{customer: {column: value}}``, sorted by customer.
 
     ``periods`` is a reference calendar with ``index(day)`` (default: the
     semiannual one anchored at 2000-01-01).  The default lifetime that cannot
@@ -376,6 +384,12 @@ def clv(
         if loyalty_threshold is not None
         else _median([info[c]["loyalty"] for c in customers])
     )
+    # CLV3a: the relationship is long from the median tenure_years.
+    tenure_t = (
+        tenure_threshold
+        if tenure_threshold is not None
+        else _median([info[c]["tenure_years"] for c in customers])
+    )
     out = {}
     for c in customers:
         rec = info[c]
@@ -397,5 +411,9 @@ def clv(
             "clv_tier": tier,
             "loyalty": rec["loyalty"],
             "value_loyalty": quadrant,
+            "tenure_quadrant": (
+                f"{'high' if high_value else 'low'} value / "
+                f"{'long' if rec['tenure_years'] >= tenure_t else 'short'} tenure"
+            ),
         }
     return out

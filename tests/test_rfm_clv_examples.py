@@ -341,6 +341,32 @@ def test_clv3_explicit_thresholds_are_inclusive():
     }
 
 
+# CLV3a on the same rows: tenures A 516, B 335, C 903, D 1 days; the median
+# tenure is (335 + 516) / 2 = 425.5 days, so A and C are long, B and D short.
+# Value as above (median 51.24): A low, B high, C high, D low.
+def test_clv3a_tenure_quadrants_default_and_explicit():
+    """CLV3a: clv high/low x tenure long/short, medians unless given (inclusive)."""
+    v = custseg.clv(frame(LOYAL_ROWS), as_of=AS_OF, lifetime_years=1.0)
+    assert by_customer(v, "tenure_quadrant") == {
+        "A": "low value / long tenure",
+        "B": "high value / short tenure",
+        "C": "high value / long tenure",
+        "D": "low value / short tenure",
+    }
+    assert list(v["tenure_quadrant"].cat.categories) == [
+        "high value / long tenure",
+        "high value / short tenure",
+        "low value / long tenure",
+        "low value / short tenure",
+    ]
+    # B's tenure exactly at the threshold is long; D (1 day) stays short.
+    v = custseg.clv(
+        frame(LOYAL_ROWS), as_of=AS_OF, lifetime_years=1.0, tenure_threshold=335 / 365.25
+    )
+    assert by_customer(v, "tenure_quadrant")["B"] == "high value / long tenure"
+    assert by_customer(v, "tenure_quadrant")["D"] == "low value / short tenure"
+
+
 # --------------------------------------------------------------------------- CLV2 tiers
 def test_clv2_tiers_20_60_20_on_ten_customers():
     """CLV2: ten customers, one purchase each on 2024-06-01 of 10, 20, ..., 100; with

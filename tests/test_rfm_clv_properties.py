@@ -132,6 +132,7 @@ def clv_options(draw):
         "loyalty_threshold": draw(
             st.one_of(st.none(), st.none(), st.sampled_from([0.5, 1.0, 1 / 3]))
         ),
+        "tenure_threshold": draw(st.one_of(st.none(), st.none(), st.sampled_from([0.0, 0.5, 1.0]))),
     }
 
 
@@ -163,6 +164,7 @@ def call_clv(tx, cfg, opts, **kw):
         cuts=opts["tiers"],
         value_threshold=opts["value_threshold"],
         loyalty_threshold=opts["loyalty_threshold"],
+        tenure_threshold=opts["tenure_threshold"],
         count_zero_days=cfg["count_zero_days"],
         **kw,
     )
@@ -189,6 +191,7 @@ def reference_clv(rows, cfg, opts, string_ids):
         tiers=opts["tiers"],
         value_threshold=opts["value_threshold"],
         loyalty_threshold=opts["loyalty_threshold"],
+        tenure_threshold=opts["tenure_threshold"],
         order=cfg["order"],
         count_zero_days=cfg["count_zero_days"],
     )
@@ -271,7 +274,11 @@ def test_clv_matches_reference(opts, case):
     got_df = call_clv(df, cfg, opts)
     assert isinstance(got_df, pd.DataFrame)
     assert list(got_df.columns) == ["customer_id", *ref.CLV_COLUMNS]
-    for col, labels in (("clv_tier", ref.CLV_TIERS), ("value_loyalty", ref.CLV_QUADRANTS)):
+    for col, labels in (
+        ("clv_tier", ref.CLV_TIERS),
+        ("value_loyalty", ref.CLV_QUADRANTS),
+        ("tenure_quadrant", ref.CLV_TENURE_QUADRANTS),
+    ):
         dtype = got_df[col].dtype
         assert isinstance(dtype, pd.CategoricalDtype) and dtype.ordered
         assert tuple(dtype.categories) == labels
@@ -324,6 +331,7 @@ def test_segment_equals_separate_calls(ropts, copts, what, case):
         "lifetime_years": copts["lifetime_years"],
         "value_threshold": copts["value_threshold"],
         "loyalty_threshold": copts["loyalty_threshold"],
+        "tenure_threshold": copts["tenure_threshold"],
     }
     parts = []
     try:

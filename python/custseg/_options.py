@@ -55,9 +55,10 @@ class RfmOptions:
 
 @dataclass(frozen=True)
 class ClvOptions:
-    """Simple CLV (CLV1-CLV3): lifetime, tier cuts, quadrant thresholds."""
+    """Simple CLV (CLV1-CLV3a): lifetime, tier cuts, quadrant thresholds."""
 
     lifetime_years: float | None = None
     cuts: tuple[float, ...] = (0.2, 0.8)
     value_threshold: float | None = None
     loyalty_threshold: float | None = None
+    tenure_threshold: float | None = None

@@ -159,6 +159,7 @@ def _clv_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         cuts=_clv_cuts(args),
         value_threshold=args.value_threshold,
         loyalty_threshold=args.loyalty_threshold,
+        tenure_threshold=args.tenure_threshold,
     )
 
 
@@ -294,6 +295,12 @@ def parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         help="high loyalty from this loyalty (CLV3; default: the medians)",
+    )
+    v.add_argument(
+        "--tenure-threshold",
+        type=float,
+        default=None,
+        help="long relationship from this tenure in years (CLV3a; default: the median)",
     )
     v.set_defaults(func=cmd_clv)
     return ap

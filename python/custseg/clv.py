@@ -49,6 +49,7 @@ def clv(
     cuts: Sequence[float] | None = None,
     value_threshold: float | None = None,
     loyalty_threshold: float | None = None,
+    tenure_threshold: float | None = None,
     count_zero_days: bool = False,
     on_invalid: str = "raise",
     return_report: bool = False,
@@ -58,7 +59,7 @@ def clv(
     tiers: Sequence[float] | None = None,
 ) -> Any:
     """The simple CLV of every customer with a purchase event before ``as_of``
-    (CLV1-CLV3): one row per customer, sorted by customer.
+    (CLV1-CLV3a): one row per customer, sorted by customer.
 
     clv = aov x purchases_per_year x lifetime_years, with aov = net sum before
     ``as_of`` / purchase events, tenure_years = (``as_of`` - first purchase) /
@@ -79,20 +80,25 @@ def clv(
             customers with a strictly higher clv.
         value_threshold, loyalty_threshold: clv and loyalty at or above which a
             customer is "high" (CLV3); default: the medians.
+        tenure_threshold: tenure in years at or above which the relationship
+            is "long" (CLV3a); default: the median ``tenure_years``.
         tiers: the old name of ``cuts``; works, with a ``DeprecationWarning``.
 
     Returns:
         ``customer``, ``aov``, ``purchases_per_year``, ``tenure_years``,
         ``lifetime_years``, ``clv``, ``clv_tier`` (ordered categorical),
         ``loyalty`` (periods with a purchase / periods since the first
-        purchase's, CLV3), ``value_loyalty`` (ordered categorical).
+        purchase's, CLV3), ``value_loyalty`` (ordered categorical) and
+        ``tenure_quadrant`` (clv high/low x tenure long/short, ordered
+        categorical, CLV3a: seed 004's quadrant map of CLV against the
+        length of the relationship).
 
     Example:
         >>> import custseg as cs
         >>> tx = cs.datasets.synthetic(customers=5_000, years=3, seed=1)
         >>> v = cs.clv(tx, as_of="2026-01-01")
-        >>> v.column_names[-4:]
-        ['clv', 'clv_tier', 'loyalty', 'value_loyalty']
+        >>> v.column_names[-5:]
+        ['clv', 'clv_tier', 'loyalty', 'value_loyalty', 'tenure_quadrant']
     """
     return run(
         data,
@@ -112,6 +118,7 @@ def clv(
             cuts=clv_cuts(cuts, tiers),
             value_threshold=value_threshold,
             loyalty_threshold=loyalty_threshold,
+            tenure_threshold=tenure_threshold,
         ),
         return_report=return_report,
         log_as="clv",

@@ -60,13 +60,14 @@ pub struct RfmArgs<'py> {
     segments: Option<Vec<Bound<'py, PyAny>>>,
 }
 
-/// `custseg._options.ClvOptions` (CLV1-CLV3).
+/// `custseg._options.ClvOptions` (CLV1-CLV3a).
 #[derive(FromPyObject)]
 pub struct ClvArgs {
     lifetime_years: Option<f64>,
     cuts: Vec<f64>,
     value_threshold: Option<f64>,
     loyalty_threshold: Option<f64>,
+    tenure_threshold: Option<f64>,
 }
 
 /// The segmentations of `what` (some of "cv", "rfm", "clv"; and the BTYD
@@ -106,6 +107,7 @@ pub fn segment_py<'py>(
             cuts: clv.cuts,
             value_threshold: clv.value_threshold,
             loyalty_threshold: clv.loyalty_threshold,
+            tenure_threshold: clv.tenure_threshold,
         },
     )?;
     choice.summary = summary.map(|u| u.parse()).transpose()?;
