@@ -13,7 +13,9 @@ Example:
 
 from __future__ import annotations
 
+import importlib as _importlib
 import os as _os
+import typing as _typing
 import warnings as _warnings
 
 from custseg import _core, datasets
@@ -79,6 +81,15 @@ __all__ = [
     "segment",
     "segment_summary",
 ]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """``custseg.plot`` is imported on first use, so that ``import custseg``
+    does not import matplotlib."""
+    if name == "plot":
+        return _importlib.import_module("custseg.plot")
+    raise AttributeError(f"module 'custseg' has no attribute {name!r}")
+
 
 if _core.BUILD_PROFILE == "debug":
     _warnings.warn(
