@@ -87,12 +87,14 @@ pub enum CoreError {
         rule: &'static str,
     },
 
-    /// An impossible value in a BTYD summary column (rule CLV4).
-    #[error("column '{column}' at row {row}: {reason} (rule CLV4)")]
+    /// An impossible value in a per-customer column (a BTYD summary, CLV4;
+    /// the values of a concentration, A2).
+    #[error("column '{column}' at row {row}: {reason} (rule {rule})")]
     InvalidValue {
         column: String,
         row: u64,
         reason: String,
+        rule: &'static str,
     },
 
     /// `as_of` makes no sense for the data (rule I3).

@@ -21,6 +21,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+pub mod analyses;
 pub mod btyd;
 pub mod cancel;
 pub mod clv;

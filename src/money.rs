@@ -118,6 +118,13 @@ pub fn to_f64(m: i64) -> f64 {
     m as f64 / SCALE as f64
 }
 
+/// A sum of millionths over many customers (which may leave the i64 range)
+/// back to a float, rounded as [`to_f64`] rounds.
+#[inline]
+pub fn wide_to_f64(m: i128) -> f64 {
+    m as f64 / SCALE as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -326,7 +326,7 @@ def test_profile_columns_given(tmp_path: Path) -> None:
 def test_profile_of_custseg(tmp_path: Path) -> None:
     tx = cs.datasets.synthetic(customers=3_000, years=3, seed=5, extra_columns=True)
     cv = cs.customer_value(tx, as_of=AS_OF)
-    table = cs.profile(tx, cv, by="category")  # assumed signature: transactions, segments, by
+    table = cs.profile(cv, tx, by="category", as_of=AS_OF)
     ax = cs.plot.profile(table)
     saved(ax, tmp_path)
     names, _ = present(cv, "cv_segment")

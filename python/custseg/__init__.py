@@ -22,7 +22,8 @@ from custseg import _core, datasets
 from custseg._core import Periods
 from custseg.btyd import BetaGeo, GammaGamma, predictive_clv
 from custseg.btyd_summary import rfm_summary
-from custseg.clv import CLV_QUADRANTS, CLV_TIERS, clv
+from custseg.clv import CLV_QUADRANTS, CLV_TENURE_QUADRANTS, CLV_TIERS, clv
+from custseg.concentration import Concentration, concentration
 from custseg.crosstab import crosstab
 from custseg.customer_value import CV_GROUPS, CV_SEGMENTS, customer_value
 from custseg.errors import (
@@ -40,6 +41,8 @@ from custseg.errors import (
     PeriodsError,
     UnsupportedTypeError,
 )
+from custseg.playbook import playbook
+from custseg.profile import ProfileReport, profile
 from custseg.report import Report
 from custseg.rfm import DEFAULT_RULES as RFM_RULES
 from custseg.rfm import rfm
@@ -50,6 +53,7 @@ __version__: str = _core.__version__
 
 __all__ = [
     "CLV_QUADRANTS",
+    "CLV_TENURE_QUADRANTS",
     "CLV_TIERS",
     "CV_GROUPS",
     "CV_SEGMENTS",
@@ -57,6 +61,7 @@ __all__ = [
     "AsOfError",
     "BetaGeo",
     "ColumnNotFoundError",
+    "Concentration",
     "ConfigError",
     "CustsegError",
     "GammaGamma",
@@ -68,14 +73,18 @@ __all__ = [
     "NullValueError",
     "Periods",
     "PeriodsError",
+    "ProfileReport",
     "RFM_RULES",
     "Report",
     "UnsupportedTypeError",
     "clv",
+    "concentration",
     "crosstab",
     "customer_value",
     "datasets",
+    "playbook",
     "predictive_clv",
+    "profile",
     "rfm",
     "rfm_summary",
     "segment",

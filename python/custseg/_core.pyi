@@ -13,6 +13,7 @@ CV_GROUPS: Final[list[str]]
 CV_SEGMENTS: Final[list[str]]
 CLV_TIERS: Final[list[str]]
 CLV_QUADRANTS: Final[list[str]]
+CLV_TENURE_QUADRANTS: Final[list[str]]
 RFM_RULES: Final[list[tuple[str, int, int, int, int, int, int]]]
 
 _DateArg = datetime.date | str
@@ -56,6 +57,30 @@ def crosstab(
 def summary(
     keys: list[tuple[Any, int]], value: Any
 ) -> tuple[list[list[int]], list[int], list[float], list[float], list[float]]: ...
+def profile(
+    data: Any,
+    segments: tuple[Any, Any],
+    *,
+    columns: tuple[str, str, str],
+    by: list[str],
+    categories: int,
+    as_of: int | None = None,
+    on_invalid: str = "raise",
+    threads: int | None = None,
+    bits_limit: int = 64,
+    cells_limit: int = 65536,
+) -> tuple[Any, dict[str, Any]]: ...
+def concentration(
+    values: Any,
+    *,
+    column: str,
+    top: list[float],
+    points: int | None = ...,
+    negative: str = "raise",
+) -> tuple[int, float, list[int], list[float], float, Any]: ...
+def playbook(
+    kind: str, lang: str
+) -> tuple[list[str], list[list[str]], list[str], list[str], list[str]]: ...
 def synthetic(
     customers: int,
     years: int,

@@ -142,7 +142,7 @@ def _prepare(data: Any, names: dict[str, Any]) -> tuple[Any, Family, dict[str, s
             raise ConfigError(
                 f"{role} must be a column name when data is given, got {type(col).__name__}"
             )
-    wanted = [c for c in names.values() if c is not None]
+    wanted = list(dict.fromkeys(c for c in names.values() if c is not None))
     if is_a(data, "polars", "LazyFrame"):
         present = list(data.collect_schema().names())
         if not all(c in present for c in wanted):

@@ -1,5 +1,5 @@
-"""Simple customer lifetime value, 20-60-20 tiers and value/loyalty quadrants
-(spec section 4: CLV1-CLV3)."""
+"""Simple customer lifetime value, 20-60-20 tiers, value/loyalty and
+value/tenure quadrants (spec section 4: CLV1-CLV3a)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ CLV_TIERS: tuple[str, ...] = tuple(_core.CLV_TIERS)
 """clv_tier categories in order (CLV2)."""
 CLV_QUADRANTS: tuple[str, ...] = tuple(_core.CLV_QUADRANTS)
 """value_loyalty categories in order (CLV3)."""
+CLV_TENURE_QUADRANTS: tuple[str, ...] = tuple(_core.CLV_TENURE_QUADRANTS)
+"""tenure_quadrant categories in order (CLV3a)."""
 
 
 def clv_cuts(

@@ -15,7 +15,8 @@ class                      raised for
 ``InvalidDateError``       a date off the calendar or before the first boundary
 ``AsOfError``              an ``as_of`` before all data (I3)
 ``PeriodsError``           a period calendar that makes no sense (P1)
-``InvalidValueError``      an impossible BTYD summary row: recency > T, ... (CLV4)
+``InvalidValueError``      an impossible per-customer value: a BTYD summary row
+                           with recency > T (CLV4), a negative value to share (A2)
 ``ConfigError``            other options: cuts, sales months, windows, ...
 ``InputError``             the input stream could not be read
 =========================  =====================================================

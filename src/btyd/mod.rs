@@ -64,6 +64,7 @@ pub(super) fn invalid(column: &str, row: usize, reason: String) -> CoreError {
         column: column.to_string(),
         row: row as u64,
         reason,
+        rule: "CLV4",
     }
 }
 

@@ -12,10 +12,12 @@
 
 mod convert;
 mod invalid;
+mod rows;
 mod text;
 
 pub use convert::min_max_day;
 pub use invalid::{OnInvalid, Reason};
+pub use rows::{RowColumns, Window};
 
 use std::collections::BTreeMap;
 

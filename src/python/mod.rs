@@ -1,10 +1,12 @@
 //! The binding layer (the `python` feature): every `use pyo3` of the crate
 //! lives under this module (house style, practice 1). Each file binds one
-//! part of the core: [`segment`] the segmentations, [`btyd`] the BTYD models,
+//! part of the core: [`segment`] the segmentations, [`analyses`] the
+//! profile, concentration and playbook, [`btyd`] the BTYD models,
 //! [`periods`] the calendars, [`tables`] the label tables, [`synthetic`] the
 //! generator; [`errors`] maps the core's errors to exception classes,
 //! [`runtime`] runs the core without the GIL, [`output`] hands results back.
 
+pub mod analyses;
 pub mod btyd;
 pub mod errors;
 pub mod output;
@@ -34,10 +36,17 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RFM_RULES", rfm_rules())?;
     m.add("CLV_TIERS", crate::clv::TIERS.to_vec())?;
     m.add("CLV_QUADRANTS", crate::clv::QUADRANTS.to_vec())?;
+    m.add(
+        "CLV_TENURE_QUADRANTS",
+        crate::clv::TENURE_QUADRANTS.to_vec(),
+    )?;
     m.add_function(wrap_pyfunction!(segment::segment_py, m)?)?;
     m.add_function(wrap_pyfunction!(synthetic::synthetic_py, m)?)?;
     m.add_function(wrap_pyfunction!(tables::crosstab, m)?)?;
     m.add_function(wrap_pyfunction!(tables::summary, m)?)?;
+    m.add_function(wrap_pyfunction!(analyses::profile, m)?)?;
+    m.add_function(wrap_pyfunction!(analyses::concentration, m)?)?;
+    m.add_function(wrap_pyfunction!(analyses::playbook, m)?)?;
     m.add_function(wrap_pyfunction!(btyd::bgnbd_fit, m)?)?;
     m.add_function(wrap_pyfunction!(btyd::bgnbd_log_likelihood, m)?)?;
     m.add_function(wrap_pyfunction!(btyd::bgnbd_p_alive, m)?)?;

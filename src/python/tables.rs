@@ -12,7 +12,7 @@ use crate::error::CoreError;
 use crate::tables::{self, Normalize};
 
 /// The values of a uint32 (or float64) array without nulls.
-fn values<T: arrow_array::ArrowPrimitiveType>(a: &PyArray) -> PyResult<&[T::Native]> {
+pub(crate) fn values<T: arrow_array::ArrowPrimitiveType>(a: &PyArray) -> PyResult<&[T::Native]> {
     let arr = a.array();
     if arr.data_type() != &T::DATA_TYPE || arr.null_count() > 0 {
         return Err(CoreError::Internal(format!(
