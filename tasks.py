@@ -7,6 +7,7 @@
                              # stubtest, pytest (doctests, notebooks)
     python3 tasks.py bench   # benchmark programs (see README)
     python3 tasks.py dev     # fast incremental build for the inner loop
+    python3 tasks.py wheel   # the release wheel in target/wheels, to pip install anywhere
 
 The virtual environment lives in ./.venv (ignored by git).
 """
@@ -74,9 +75,8 @@ WHEEL_MUST_HOLD = (
 )
 
 
-def install_wheel() -> None:
-    """Builds the release wheel, checks what it holds, and installs it into .venv in
-    place of any editable install: the tests then test what a user would install."""
+def build_wheel() -> Path:
+    """Builds the release wheel into target/wheels and checks what it holds."""
     import zipfile
 
     out = ROOT / "target" / "wheels"
@@ -89,7 +89,20 @@ def install_wheel() -> None:
     if missing or not any(n.startswith("custseg/_core.") for n in names):
         sys.exit(f"{wheel.name} lacks {missing or 'the compiled module'}")
     print(f"  {wheel.name}: {len(names)} files, {wheel.stat().st_size / 1e6:.1f} MB", flush=True)
-    sh(PY, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", wheel)
+    return wheel
+
+
+def install_wheel() -> None:
+    """Builds the release wheel and installs it into .venv in place of any editable
+    install: the tests then test what a user would install."""
+    sh(PY, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", build_wheel())
+
+
+def wheel() -> None:
+    """Builds the release wheel (abi3: one file for Python 3.10 and later)."""
+    setup()
+    path = build_wheel()
+    print(f'install it with: pip install "{path}[pandas,plot]"')
 
 
 def demo() -> None:
@@ -130,7 +143,14 @@ def bench() -> None:
 
 
 if __name__ == "__main__":
-    commands = {"demo": demo, "test": test, "dev": dev, "bench": bench, "setup": setup}
+    commands = {
+        "demo": demo,
+        "test": test,
+        "dev": dev,
+        "bench": bench,
+        "setup": setup,
+        "wheel": wheel,
+    }
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]]()
