@@ -395,3 +395,26 @@ def test_draws_on_the_given_ax(results: Any, name: str, tmp_path: Path) -> None:
     saved(right, tmp_path)
     ax = fn(data)  # ax=None: a new figure of a readable size
     assert ax.figure is not fig and min(ax.figure.get_size_inches()) >= 4
+
+
+def test_quadrant_lines_at_the_thresholds_given() -> None:
+    tx = cs.datasets.synthetic(customers=2_000, years=3, seed=4)
+    v = cs.clv(tx, as_of=AS_OF, lifetime_years=3, loyalty_threshold=0.5, tenure_threshold=1.0)
+    ax = cs.plot.value_loyalty(v, value_threshold=100.0, loyalty_threshold=0.5)
+    hline, vline = dashed(ax)
+    assert (hline.get_ydata()[0], vline.get_xdata()[0]) == (100.0, 0.5)
+    assert ax.get_title().endswith("dashed lines: thresholds")
+    ax = cs.plot.clv_tenure(v, tenure_threshold=1.0)
+    hline, vline = dashed(ax)
+    assert vline.get_xdata()[0] == 1.0
+    assert hline.get_ydata()[0] == pytest.approx(np.median(v["clv"].to_numpy()))
+    plt.close("all")
+
+
+def test_concentration_names_its_axes_after_the_measured_column() -> None:
+    tx = cs.datasets.synthetic(customers=2_000, years=3, seed=4)
+    c = cs.concentration(cs.clv(tx, as_of=AS_OF, lifetime_years=3), value="clv")
+    ax = cs.plot.concentration(c)
+    assert ax.get_ylabel() == "% of clv"
+    assert cs.plot.concentration(c, value="predicted value").get_ylabel() == "% of predicted value"
+    plt.close("all")

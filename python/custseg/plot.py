@@ -18,17 +18,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from custseg._frames import as_table, categories
+from custseg._frames import as_table
+from custseg._plot_parts import (
+    _axes,
+    _codes,
+    _default_value,
+    _ink,
+    _percent_axis,
+    _quadrants,
+    _shares,
+    _values,
+)
 from custseg.errors import ColumnNotFoundError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.image import AxesImage
 
-MAX_POINTS = 20_000  # scatter plots draw at most this many customers (a fixed subsample)
 LABEL_COLUMNS = ("cv_segment", "rfm_segment", "clv_tier")  # segments(by=None) takes the first
 
 
@@ -42,74 +48,6 @@ class ConcentrationLike(Protocol):
     curve_y: Any
     gini: float
     table: Any
-
-
-def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
-    """``ax``, or the Axes of a new figure of ``size`` inches."""
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, new = plt.subplots(figsize=size, layout="constrained")
-    return new
-
-
-def _column(table: pa.Table, column: str) -> pa.ChunkedArray:
-    """A column of the result; a missing one is a ColumnNotFoundError (I4)."""
-    if column not in table.column_names:
-        raise ColumnNotFoundError(
-            f"column {column!r} is not in the result (columns: {', '.join(table.column_names)})"
-        )
-    return table[column]
-
-
-def _codes(table: pa.Table, column: str) -> tuple[np.ndarray, list[str]]:
-    """The category codes of a label column (-1 for a null) and its categories,
-    in category order (the order of the rules for a custseg label)."""
-    codes, cats = categories(_column(table, column))
-    filled = pc.fill_null(codes.cast(pa.int64()), -1)
-    return np.asarray(filled.to_numpy(zero_copy_only=False)), [str(c) for c in cats.to_pylist()]
-
-
-def _values(table: pa.Table, column: str) -> np.ndarray:
-    """A numeric column as float64 (NaN for a null)."""
-    return np.asarray(_column(table, column).cast(pa.float64()).to_numpy(), dtype=float)
-
-
-def _shares(
-    codes: np.ndarray, n: int, weights: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The categories present (codes), their share of the customers and of the
-    sum of ``weights``, in percent."""
-    ok = codes >= 0
-    counts = np.bincount(codes[ok], minlength=n)
-    sums = np.bincount(codes[ok], weights=weights[ok], minlength=n)
-    present = np.flatnonzero(counts)
-    customers = 100.0 * counts[present] / max(int(counts.sum()), 1)
-    total = float(sums.sum())
-    value = 100.0 * sums[present] / total if total else np.zeros(len(present))
-    return present, customers, value
-
-
-def _ink(image: AxesImage, v: float, diverging: bool = False) -> str:
-    """A text color readable on the cell color of ``v``."""
-    t = float(np.asarray(image.norm(np.array([v])))[0])
-    if diverging:
-        return "white" if abs(t - 0.5) > 0.3 else "black"
-    return "black" if t > 0.55 else "white"
-
-
-def _default_value(by: str, names: list[str]) -> str:
-    """The money column of :func:`segments`: the RFM sum for RFM segments of a
-    ``segment()`` result, else ``monetary``, else the RFM sum, else ``clv``."""
-    order = ("rfm_monetary", "monetary") if by == "rfm_segment" else ("monetary", "rfm_monetary")
-    return next((c for c in order if c in names), "clv")
-
-
-def _percent_axis(axis: Any, xmax: float = 100.0) -> None:
-    from matplotlib.ticker import PercentFormatter
-
-    axis.set_major_formatter(PercentFormatter(xmax))
 
 
 def segments(
@@ -152,7 +90,7 @@ def segments(
     ax.set_ylabel(by)
     ax.set_title(f"{by}: share of customers and of {value}")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="best")
     return ax
 
 
@@ -196,40 +134,18 @@ def rfm_heatmap(result: Any, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def _quadrants(
-    result: Any, x_col: str, label_col: str, ax: Axes | None, xlabel: str, title: str
+def value_loyalty(
+    result: Any,
+    *,
+    value_threshold: float | None = None,
+    loyalty_threshold: float | None = None,
+    ax: Axes | None = None,
 ) -> Axes:
-    """Scatter of ``x_col`` against ``clv`` colored by the quadrant labels, at
-    most MAX_POINTS customers (numpy default_rng(0)), dashed median lines."""
-    table = as_table(result)
-    x, y = _values(table, x_col), _values(table, "clv")
-    codes, cats = _codes(table, label_col)
-    keep = np.arange(len(y))
-    if len(keep) > MAX_POINTS:
-        keep = np.sort(np.random.default_rng(0).choice(len(keep), MAX_POINTS, replace=False))
-    ax = _axes(ax, (8.0, 6.0))
-    spread = np.abs(y[np.isfinite(y) & (y != 0)])
-    if spread.size and spread.max() > 100 * spread.min():  # before drawing: autoscale in symlog
-        ax.set_yscale("symlog", linthresh=float(min(1.0, spread.min())))
-    for k, name in enumerate(cats):
-        sel = keep[codes[keep] == k]
-        if sel.size:
-            ax.scatter(x[sel], y[sel], s=10, alpha=0.6, color=f"C{k}", label=name, linewidths=0)
-    if len(y):
-        ax.axhline(float(np.nanmedian(y)), color="0.3", ls="--", lw=1)
-        ax.axvline(float(np.nanmedian(x)), color="0.3", ls="--", lw=1)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("CLV (currency units)")
-    ax.set_title(f"{title}; dashed lines: medians")
-    ax.legend(title=label_col, markerscale=1.5, fontsize=9)
-    return ax
-
-
-def value_loyalty(result: Any, *, ax: Axes | None = None) -> Axes:
     """The value/loyalty quadrants of a ``clv`` result (CLV3): loyalty (x, the
     share of periods with a purchase) against clv (y, CLV1; symlog when it
     spans more than two decades), colored by ``value_loyalty`` in category
-    order, dashed lines at the median clv and loyalty (the default thresholds).
+    order, dashed lines at the thresholds: the medians (the defaults of
+    ``clv``) unless the ones passed to ``clv`` are given here too.
     At most 20,000 customers are drawn (a fixed subsample).
 
     Example:
@@ -240,7 +156,15 @@ def value_loyalty(result: Any, *, ax: Axes | None = None) -> Axes:
         'high value / high loyalty'
     """
     axis = "loyalty (% of periods with a purchase)"
-    ax = _quadrants(result, "loyalty", "value_loyalty", ax, axis, "Value and loyalty (CLV3)")
+    ax = _quadrants(
+        result,
+        "loyalty",
+        "value_loyalty",
+        ax,
+        axis,
+        "Value and loyalty (CLV3)",
+        (value_threshold, loyalty_threshold),
+    )
     _percent_axis(ax.xaxis, 1.0)
     return ax
 
@@ -276,14 +200,15 @@ def clv_tiers(result: Any, *, ax: Axes | None = None) -> Axes:
 
 
 def concentration(
-    data: ConcentrationLike | Any, *, value: str = "monetary", ax: Axes | None = None
+    data: ConcentrationLike | Any, *, value: str | None = None, ax: Axes | None = None
 ) -> Axes:
     """The concentration curve: the top x% of the customers (largest ``value``
     first) bring y% of the value, with the diagonal of equal shares (dashed),
     the point at 20% of the customers marked and the Gini coefficient in the
     title. ``data`` is what ``custseg.concentration`` returns (see
-    :class:`ConcentrationLike`) or a result with a ``value`` column, passed to
-    ``custseg.concentration(data, value=value)``.
+    :class:`ConcentrationLike`; its ``value`` names the axes unless ``value``
+    is given) or a result with a ``value`` column (default ``monetary``),
+    passed to ``custseg.concentration(data, value=value)``.
 
     Example:
         >>> import types, numpy as np, custseg as cs
@@ -295,7 +220,8 @@ def concentration(
     if not (hasattr(data, "curve_x") and hasattr(data, "curve_y")):
         import custseg
 
-        data = custseg.concentration(data, value=value)
+        data = custseg.concentration(data, value=value or "monetary")
+    value = value or getattr(data, "value", None) or "monetary"
     x = 100.0 * np.asarray(data.curve_x, dtype=float)
     y = 100.0 * np.asarray(data.curve_y, dtype=float)
     y20 = float(np.interp(20.0, x, y))
@@ -379,19 +305,33 @@ def profile(
     return ax
 
 
-def clv_tenure(result: Any, *, ax: Axes | None = None) -> Axes:
+def clv_tenure(
+    result: Any,
+    *,
+    value_threshold: float | None = None,
+    tenure_threshold: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Tenure (x, years since the first purchase, CLV1) against clv (y; symlog
     when it spans more than two decades), colored by ``tenure_quadrant`` (high
     value / long tenure, high value / short tenure, low value / long tenure,
-    low value / short tenure; CLV3a, thresholds at the medians by default),
-    dashed lines at the median clv and tenure. At most 20,000 customers are drawn.
+    low value / short tenure; CLV3a), dashed lines at the thresholds (the
+    medians unless given, as for ``clv``). At most 20,000 customers are drawn.
 
     Example:
         >>> import custseg as cs
         >>> v = cs.clv(cs.datasets.synthetic(customers=500, seed=3), as_of="2026-01-01",
         ...     lifetime_years=3)
-        >>> "tenure_quadrant" not in v.column_names or bool(cs.plot.clv_tenure(v).get_legend())
-        True
+        >>> cs.plot.clv_tenure(v).get_legend().get_title().get_text()
+        'tenure_quadrant'
     """
     axis = "tenure (years since the first purchase)"
-    return _quadrants(result, "tenure_years", "tenure_quadrant", ax, axis, "CLV and tenure")
+    return _quadrants(
+        result,
+        "tenure_years",
+        "tenure_quadrant",
+        ax,
+        axis,
+        "CLV and tenure (CLV3a)",
+        (value_threshold, tenure_threshold),
+    )
