@@ -93,6 +93,8 @@ PATHS = {
     "bits, one task": {"cells_limit": 0},
     "pairs, one task": {"bits_limit": 0, "cells_limit": 0},
     "a few bits": {"bits_limit": 2},
+    "hashed ids": {"dense_ids": False},
+    "hashed ids, pairs, one task": {"dense_ids": False, "bits_limit": 0, "cells_limit": 0},
 }
 
 
@@ -105,9 +107,14 @@ def core_path(limits: dict[str, int]) -> Any:
 
 @st.composite
 def cases(draw: Any) -> dict[str, Any]:
-    string_ids = draw(st.booleans())
+    style = draw(st.sampled_from(["str", "dense ints", "sparse ints"]))
     pool = list(range(12))
-    ids = [f"c{i:03d}" if string_ids else i * 7 - 20 for i in pool]
+    make = {
+        "str": lambda i: f"c{i:03d}",
+        "dense ints": lambda i: i * 7 - 20,
+        "sparse ints": lambda i: (i - 6) * 10**17 + i,  # too spread for the id table
+    }[style]
+    ids = [make(i) for i in pool]
     segmented = draw(st.lists(st.sampled_from(pool), unique=True, max_size=10))
     labels = draw(
         st.lists(st.sampled_from(["A", "B", "C"]), min_size=len(segmented), max_size=len(segmented))

@@ -69,6 +69,7 @@ def profile(
     threads: int | None = None,
     bits_limit: int = 64,
     cells_limit: int = 65536,
+    dense_ids: bool = True,
 ) -> tuple[Any, dict[str, Any]]: ...
 def concentration(
     values: Any,

@@ -48,6 +48,9 @@ pub struct ProfileOptions {
     /// The most segment x combination cells summed per parallel task; past
     /// it, a window is summed in one task (no copy of the cells per task).
     pub cells_limit: usize,
+    /// Integer customer ids in a compact range are looked up in a table
+    /// (the fast path); `false`: always in the hash map.
+    pub dense_ids: bool,
 }
 
 impl Default for ProfileOptions {
@@ -57,6 +60,7 @@ impl Default for ProfileOptions {
             on_invalid: OnInvalid::Raise,
             bits_limit: 64,
             cells_limit: 1 << 16,
+            dense_ids: true,
         }
     }
 }
@@ -113,7 +117,7 @@ where
     let by_columns = ByValues::find(schema, by)?;
     let cols = RowColumns::locate(schema, names)?;
     let mut values = ByValues::new(schema, &by_columns)?;
-    let index = SegmentIndex::build(&segments)?;
+    let index = SegmentIndex::build(&segments, opts.dense_ids)?;
     index.check_type(schema.field(cols.customer).data_type(), &names.customer)?;
     let mut totals = Totals::new(index.seg.len(), segments.categories, opts);
     let mut report = ProfileReport::default();
@@ -161,12 +165,15 @@ where
 struct SegmentIndex {
     kind: KeyType,
     map: HashMap<OwnedKey, u32>,
+    /// Integer ids in a compact range: the position of id `lo + i` at `i`
+    /// (no hashing per row); `None`: look up `map`.
+    dense: Option<(i64, Vec<u32>)>,
     /// Category code per position.
     seg: Vec<u32>,
 }
 
 impl SegmentIndex {
-    fn build(s: &Segments<'_>) -> Result<SegmentIndex> {
+    fn build(s: &Segments<'_>, dense_ids: bool) -> Result<SegmentIndex> {
         let kind = match KeyType::of(s.customers.data_type()) {
             Some(k @ (KeyType::Int | KeyType::Str)) => k,
             _ => {
@@ -199,14 +206,20 @@ impl SegmentIndex {
                 )));
             }
         })?;
-        match bad {
-            Some(e) => Err(e),
-            None => Ok(SegmentIndex {
-                kind,
-                map,
-                seg: s.codes.to_vec(),
-            }),
+        if let Some(e) = bad {
+            return Err(e);
         }
+        let dense = if dense_ids {
+            dense_positions(&map)
+        } else {
+            None
+        };
+        Ok(SegmentIndex {
+            kind,
+            map,
+            dense,
+            seg: s.codes.to_vec(),
+        })
     }
 
     /// The same kind of ids on both sides: integers never match strings.
@@ -222,8 +235,36 @@ impl SegmentIndex {
 
     #[inline]
     fn find(&self, k: Key<'_>) -> u32 {
+        if let (Some((lo, pos)), Key::Int(x)) = (&self.dense, k) {
+            let i = x.wrapping_sub(*lo) as u64;
+            return pos.get(i as usize).copied().unwrap_or(MISSING);
+        }
         self.map.get(&k).copied().unwrap_or(MISSING)
     }
+}
+
+/// The positions of integer ids that span at most 4 times their number (plus
+/// 1024) as a table indexed by id - lo; `None` for strings or sparse ids.
+fn dense_positions(map: &HashMap<OwnedKey, u32>) -> Option<(i64, Vec<u32>)> {
+    let ints = || {
+        map.keys().map(|k| match k {
+            OwnedKey::Int(x) => Some(*x),
+            _ => None,
+        })
+    };
+    let lo = ints().min()??;
+    let hi = ints().max()??;
+    let span = u64::try_from(i128::from(hi) - i128::from(lo) + 1).ok()?;
+    if span > 4 * map.len() as u64 + 1024 {
+        return None;
+    }
+    let mut pos = vec![MISSING; span as usize];
+    for (k, &p) in map {
+        if let OwnedKey::Int(x) = k {
+            pos[(x - lo) as usize] = p;
+        }
+    }
+    Some((lo, pos))
 }
 
 /// A key as text, for messages.

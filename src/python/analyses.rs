@@ -29,7 +29,7 @@ use crate::python::tables::values;
 /// a pyarrow Table (`segment` as codes) and the report as a dict. The two
 /// limits choose the fast paths (tests compare them with the plain ones).
 #[pyfunction]
-#[pyo3(signature = (data, segments, *, columns, by, categories, as_of=None, on_invalid="raise", threads=None, bits_limit=64, cells_limit=65536))]
+#[pyo3(signature = (data, segments, *, columns, by, categories, as_of=None, on_invalid="raise", threads=None, bits_limit=64, cells_limit=65536, dense_ids=true))]
 #[allow(clippy::too_many_arguments)]
 pub fn profile<'py>(
     py: Python<'py>,
@@ -43,12 +43,14 @@ pub fn profile<'py>(
     threads: Option<i64>,
     bits_limit: usize,
     cells_limit: usize,
+    dense_ids: bool,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyDict>)> {
     let opts = ProfileOptions {
         as_of,
         on_invalid: on_invalid.parse::<OnInvalid>()?,
         bits_limit,
         cells_limit,
+        dense_ids,
     };
     let names = ColumnNames {
         customer: columns.0,
