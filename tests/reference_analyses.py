@@ -8,8 +8,6 @@ import math
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-NULL_LAST = (1, "")
-
 
 def _order_key(v: Any) -> tuple[int, Any]:
     """Values sorted, null last (A1)."""

@@ -192,13 +192,9 @@ def _labelled(
     for name in by:
         values = table.column(name).combine_chunks()
         if pa.types.is_string(values.type):
-            rows = values.to_pylist()
-            order = [v for v in dict.fromkeys(rows) if v is not None]
-            values = pa.DictionaryArray.from_arrays(
-                pa.array([None if v is None else order.index(v) for v in rows], pa.int32()),
-                pa.array(order, pa.string()),
-                ordered=True,
-            )
+            # Categories in order of first appearance: the core's output order.
+            coded = values.dictionary_encode()
+            values = pa.DictionaryArray.from_arrays(coded.indices, coded.dictionary, ordered=True)
         columns[name] = values
     for name in _METRICS:
         columns[name] = table.column(name)

@@ -214,6 +214,8 @@ impl SegmentIndex {
         } else {
             None
         };
+        // With the table, integer ids never reach the map: free it.
+        let map = if dense.is_some() { HashMap::new() } else { map };
         Ok(SegmentIndex {
             kind,
             map,
