@@ -418,16 +418,14 @@ impl Totals {
     }
 
     /// Adds a part to the run's sums (its pairs to the set).
-    fn absorb(&mut self, mut part: Part) {
-        if let Presence::Pairs(set) = &mut self.presence {
-            part.pairs.par_sort_unstable();
-            part.pairs.dedup();
-            set.extend(part.pairs.drain(..));
-        }
+    fn absorb(&mut self, part: Part) {
         let sums = std::mem::take(&mut self.sums);
         self.sums = sums.merge(part);
         if let Presence::Pairs(set) = &mut self.presence {
-            set.extend(self.sums.pairs.drain(..));
+            let pairs = &mut self.sums.pairs;
+            pairs.par_sort_unstable();
+            pairs.dedup();
+            set.extend(pairs.drain(..));
         }
     }
 
