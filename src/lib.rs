@@ -28,6 +28,7 @@ pub mod clv;
 pub mod customer_value;
 pub mod engine;
 pub mod error;
+pub mod history;
 pub mod ingest;
 pub mod keys;
 pub mod lines;

@@ -4,14 +4,14 @@
 //! per-customer pass; each adds only its own columns. This is the one place
 //! that composes the rule modules.
 
-use arrow_array::RecordBatch;
+use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::Field;
 
 use crate::btyd::{self, Unit};
 use crate::cancel::Cancel;
 use crate::clv::{self, ClvOptions};
 use crate::customer_value::{self, CvOptions};
-use crate::engine::{self, Need, Options, Report};
+use crate::engine::{self, Need, Options, Report, Segmented};
 use crate::error::{CoreError, Result};
 use crate::ingest::Ingested;
 use crate::output;
@@ -74,7 +74,7 @@ impl What {
     }
 
     /// The facts the engine must compute.
-    fn need(&self) -> Need {
+    pub(crate) fn need(&self) -> Need {
         Need {
             cv: self.cv.is_some(),
             extras: self.rfm.is_some() || self.clv.is_some() || self.summary.is_some(),
@@ -106,9 +106,20 @@ pub fn segment(
     let mut columns = vec![keys.take(&seg.ids(), &customer_type)?];
     drop(keys);
     clock.lap("customer column");
+    let (f, c) = columns_of(&seg, what)?;
+    fields.extend(f);
+    columns.extend(c);
+    Ok((output::batch(fields, columns)?, report))
+}
+
+/// The columns of `what` for the customers of `seg` (those after the
+/// customer column): CV7's, then RFM's, CLV's and the summary's.
+pub(crate) fn columns_of(seg: &Segmented, what: &What) -> Result<(Vec<Field>, Vec<ArrayRef>)> {
+    let mut clock = crate::timings::Phases::start();
+    let (mut fields, mut columns) = (vec![], vec![]);
     if let Some(c) = &what.cv {
         fields.extend(customer_value::fields("monetary"));
-        columns.extend(customer_value::columns(&seg, c)?);
+        columns.extend(customer_value::columns(seg, c)?);
         clock.lap("cv columns");
     }
     if let Some(r) = &what.rfm {
@@ -118,19 +129,19 @@ pub fn segment(
             "monetary"
         };
         fields.extend(rfm::fields(monetary, r));
-        columns.extend(rfm::columns(&seg, r)?);
+        columns.extend(rfm::columns(seg, r)?);
         clock.lap("rfm columns");
     }
     if let Some(c) = &what.clv {
         fields.extend(clv::fields());
-        columns.extend(clv::columns(&seg, c)?);
+        columns.extend(clv::columns(seg, c)?);
         clock.lap("clv columns");
     }
     if let Some(unit) = what.summary {
         fields.extend(btyd::summary_fields());
-        columns.extend(btyd::summary_columns(&seg, unit));
+        columns.extend(btyd::summary_columns(seg, unit));
     }
-    Ok((output::batch(fields, columns)?, report))
+    Ok((fields, columns))
 }
 
 /// The Customer Value segmentation alone (section 2): [`segment`] of CV.

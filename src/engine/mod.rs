@@ -21,6 +21,7 @@
 //! each other.
 
 mod group;
+mod history;
 mod options;
 mod pass;
 mod report;
@@ -29,11 +30,12 @@ mod timeline;
 mod walk;
 
 pub use group::{group_part, group_runs};
+pub use history::HistoryNeed;
 pub use options::Options;
 pub use report::{resolve_as_of, Report};
 pub use segmented::Segmented;
 pub use timeline::{is_purchase, CustomerDays, Day, DayTotal};
-pub use walk::{Extra, Facts, Need};
+pub use walk::{Extra, Facts, Need, Step};
 
 use crate::cancel::Cancel;
 use crate::error::Result;
@@ -63,4 +65,39 @@ pub fn run(
     report.customers = seg.len() as u64;
     report.customers_without_purchase = report.customers_seen - report.customers;
     Ok((seg, report, ing.customers))
+}
+
+/// CV8: the facts (as `need` says) as of every boundary of `bounds` (period
+/// starts, ascending), from one pass: per boundary the facts in key order,
+/// the net money of every line from the previous boundary to it (all lines
+/// before the first), the report (as of the last boundary) and the keys.
+pub fn run_history(
+    ing: Ingested,
+    opts: &Options,
+    need: HistoryNeed,
+    bounds: &[i32],
+    cancel: &Cancel,
+) -> Result<(Vec<Segmented>, Vec<i128>, Report, Keys)> {
+    opts.validate()?;
+    let last = *bounds.last().ok_or_else(|| {
+        crate::error::CoreError::Config("a history needs one boundary at least (rule CV8)".into())
+    })?;
+    let mut report = Report::of_history(&ing, last);
+    let (segs, totals) = match ing.days {
+        Some((lo, hi)) if last > lo => {
+            let h = history::HistoryWalker::new(opts, lo, bounds)?;
+            let (segs, totals, seen) =
+                history::pass(ing.lines, &ing.customers, &h, need, hi, cancel)?;
+            report.customers_seen = seen;
+            (segs, totals)
+        }
+        // No line before the last boundary: every slice is empty (I4).
+        _ => (
+            bounds.iter().map(|_| Segmented::default()).collect(),
+            vec![0; bounds.len()],
+        ),
+    };
+    report.customers = segs.last().map_or(0, |s| s.len() as u64);
+    report.customers_without_purchase = report.customers_seen.saturating_sub(report.customers);
+    Ok((segs, totals, report, ing.customers))
 }

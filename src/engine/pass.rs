@@ -5,13 +5,14 @@
 use rayon::prelude::*;
 
 use super::group::{group_part, group_runs};
-use super::segmented::Segmented;
+use super::segmented::{PartFacts, Segmented};
 use super::timeline::CustomerDays;
-use super::walk::{Extra, Facts, Need, Walker};
+use super::walk::{Need, Walker};
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
 use crate::keys::Keys;
-use crate::lines::Part;
+use crate::lines::{Line, Part};
+use crate::money::Overflow;
 use crate::store::Stored;
 use crate::timings::Phases;
 
@@ -29,7 +30,7 @@ pub(super) fn pass(
     cancel.check()?;
     let mut clock = Phases::start();
     let runs = lines.is_runs();
-    let done: Vec<Result<PartFacts>> = lines
+    let done: Vec<Result<(PartFacts, u64)>> = lines
         .into_partitions()
         .map(|part| facts_of_part(part?, runs, hi, keys, walker, need, cancel))
         .collect();
@@ -38,26 +39,17 @@ pub(super) fn pass(
     let mut parts = Vec::with_capacity(done.len());
     let mut seen = 0;
     for d in done {
-        let d = d?;
-        seen += d.seen;
-        parts.push((d.facts, d.extras));
+        let (part, s) = d?;
+        seen += s;
+        parts.push(part);
     }
-    let seg = Segmented::in_key_order(parts, keys, need.extras, walker.as_of());
+    let seg = Segmented::in_key_order(parts, keys, walker.as_of());
     clock.lap("facts in key order");
     Ok((seg, seen))
 }
 
-/// The facts of the customers of one partition.
-struct PartFacts {
-    facts: Vec<Facts>,
-    /// Aligned with `facts` when asked for.
-    extras: Vec<Extra>,
-    /// Customers with lines, any day.
-    seen: u64,
-}
-
 /// Groups one partition's lines by customer (those before `as_of`) and walks
-/// every customer.
+/// every customer: its facts and the customers seen.
 fn facts_of_part(
     mut part: Part,
     runs: bool,
@@ -66,30 +58,61 @@ fn facts_of_part(
     walker: &Walker,
     need: Need,
     cancel: &Cancel,
-) -> Result<PartFacts> {
+) -> Result<(PartFacts, u64)> {
     cancel.check()?;
-    let as_of = walker.as_of();
+    let (seen, kept) = group(&mut part, runs, hi, walker.as_of(), keys);
+    let mut scratch = CustomerDays::default();
+    let mut facts = Vec::with_capacity(kept);
+    let mut extras = Vec::with_capacity(if need.extras { kept } else { 0 });
+    let chunks = each_customer(&mut part, keys, cancel, |c, chunk, orders| {
+        if let Some((f, x)) = walker.customer(need, c, chunk, orders, &mut scratch)? {
+            facts.push(f);
+            if need.extras {
+                extras.push(x);
+            }
+        }
+        Ok(())
+    })?;
+    let part = PartFacts {
+        facts,
+        extras,
+        steps: Vec::new(),
+    };
+    Ok((part, seen.unwrap_or(chunks)))
+}
+
+/// Groups the lines of a partition by customer, keeping those before `as_of`
+/// (I3): returns the customers seen (`None` when each customer is one chunk
+/// already, to be counted by [`each_customer`]) and those kept (a capacity hint).
+pub(super) fn group(
+    part: &mut Part,
+    runs: bool,
+    hi: i32,
+    as_of: i32,
+    keys: &Keys,
+) -> (Option<u64>, usize) {
     // Runs with no line on or after as_of are grouped already: each customer is one
     // chunk below, and is counted there (room for a customer per 4 lines to start
     // with; the facts grow past it if need be).
     let some = |(seen, kept): (u64, usize)| (Some(seen), kept);
-    let (seen, kept) = match (runs, hi >= as_of) {
+    match (runs, hi >= as_of) {
         (true, false) => (None, part.lines.len() / 4),
-        (true, true) => some(group_runs(&mut part, as_of)),
-        _ => some(group_part(
-            &mut part,
-            keys.locals(),
-            |id| keys.local(id),
-            as_of,
-        )),
-    };
-    let overflow = |c: u32| CoreError::SumOverflow {
-        customer: keys.display(c),
-    };
-    let mut scratch = CustomerDays::default();
-    let mut facts = Vec::with_capacity(kept);
-    let mut extras = Vec::with_capacity(if need.extras { kept } else { 0 });
+        (true, true) => some(group_runs(part, as_of)),
+        _ => some(group_part(part, keys.locals(), |id| keys.local(id), as_of)),
+    }
+}
+
+/// Calls `visit` with each customer's lines (and order ids) of a grouped
+/// partition; a sum that leaves the fixed-point range there is an error
+/// naming the customer (I6). Returns the number of customers visited.
+pub(super) fn each_customer(
+    part: &mut Part,
+    keys: &Keys,
+    cancel: &Cancel,
+    mut visit: impl FnMut(u32, &mut [Line], Option<&[u32]>) -> std::result::Result<(), Overflow>,
+) -> Result<u64> {
     let (mut offset, mut chunks) = (0, 0u64);
+    let orders = part.orders.as_deref();
     for (i, chunk) in part
         .lines
         .chunk_by_mut(|a, b| a.customer == b.customer)
@@ -100,24 +123,11 @@ fn facts_of_part(
             break; // the caller checks again
         }
         let c = chunk[0].customer;
-        let orders = part
-            .orders
-            .as_ref()
-            .map(|o| &o[offset..offset + chunk.len()]);
+        let o = orders.map(|o| &o[offset..offset + chunk.len()]);
         offset += chunk.len();
-        let walked = walker
-            .customer(need, c, chunk, orders, &mut scratch)
-            .map_err(|_| overflow(c))?;
-        if let Some((f, x)) = walked {
-            facts.push(f);
-            if need.extras {
-                extras.push(x);
-            }
-        }
+        visit(c, chunk, o).map_err(|_| CoreError::SumOverflow {
+            customer: keys.display(c),
+        })?;
     }
-    Ok(PartFacts {
-        facts,
-        extras,
-        seen: seen.unwrap_or(chunks),
-    })
+    Ok(chunks)
 }

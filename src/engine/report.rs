@@ -40,6 +40,26 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The report of a history's ingestion (CV8), as of its last boundary:
+    /// the rows on or after it are counted when the ingestion was given it.
+    pub(super) fn of_history(ing: &Ingested, last: i32) -> Report {
+        let after = match ing.rows_on_or_after {
+            Some((a, n)) if a == last => n,
+            _ => 0,
+        };
+        Report {
+            rows_read: ing.rows_read,
+            rows_used: ing.rows_valid - after,
+            rows_after_as_of: after,
+            rows_dropped: ing.dropped.clone(),
+            bytes_spilled: ing.lines.spilled_bytes(),
+            as_of: Some(last),
+            ..Default::default()
+        }
+    }
+}
+
 /// Resolves `as_of` (I3) against the data: by default the day after the
 /// latest day; an explicit one must leave some row before it.
 pub fn resolve_as_of(requested: Option<i32>, ing: &Ingested) -> Result<Option<i32>> {

@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use super::walk::{Extra, Facts};
+use super::walk::{Extra, Facts, Step};
 use crate::keys::Keys;
 
 /// The facts of every customer with a purchase event, in customer key order:
@@ -15,21 +15,40 @@ pub struct Segmented {
     parts: Vec<Vec<Facts>>,
     /// Aligned with `parts` when asked for, else empty.
     extras: Vec<Vec<Extra>>,
+    /// The activity since the previous boundary of a history (CV8), aligned
+    /// with `parts` when asked for, else empty.
+    steps: Vec<Vec<Step>>,
     len: usize,
     /// The run's `as_of` (I3).
     pub as_of: i32,
 }
 
-/// Factss per piece of [`Segmented::pieces`] at most.
+/// The per-customer results of one partition of a pass, aligned (`extras`
+/// and `steps` empty when not asked for).
+#[derive(Debug, Default)]
+pub(crate) struct PartFacts {
+    pub facts: Vec<Facts>,
+    pub extras: Vec<Extra>,
+    pub steps: Vec<Step>,
+}
+
+/// Facts per piece of [`Segmented::pieces`] at most.
 const PIECE: usize = 1 << 14;
 
 impl Segmented {
-    fn new(parts: Vec<Vec<Facts>>, extras: Vec<Vec<Extra>>, as_of: i32) -> Self {
+    fn new(
+        parts: Vec<Vec<Facts>>,
+        extras: Vec<Vec<Extra>>,
+        steps: Vec<Vec<Step>>,
+        as_of: i32,
+    ) -> Self {
         debug_assert!(extras.is_empty() || extras.len() == parts.len());
+        debug_assert!(steps.is_empty() || steps.len() == parts.len());
         let len = parts.iter().map(Vec::len).sum();
         Segmented {
             parts,
             extras,
+            steps,
             len,
             as_of,
         }
@@ -40,36 +59,40 @@ impl Segmented {
         self.len
     }
 
-    /// The facts of the partitions of a pass (with their [`Extra`] facts when
-    /// `extras`), in customer key order (I5): partitions in key order already
-    /// (runs of sorted ids) are kept as they are; else the facts are gathered
-    /// from their partitions straight into that order, once, in parallel.
-    pub(crate) fn in_key_order(
-        parts: Vec<(Vec<Facts>, Vec<Extra>)>,
-        keys: &Keys,
-        extras: bool,
-        as_of: i32,
-    ) -> Self {
-        let slices: Vec<&[Facts]> = parts.iter().map(|p| &p.0[..]).collect();
+    /// The facts of the partitions of a pass (with their [`Extra`] facts and
+    /// [`Step`]s when not empty), in customer key order (I5): partitions in key
+    /// order already (runs of sorted ids) are kept as they are; else the facts
+    /// are gathered from their partitions straight into that order, once, in
+    /// parallel.
+    pub(crate) fn in_key_order(parts: Vec<PartFacts>, keys: &Keys, as_of: i32) -> Self {
+        let extras = parts.iter().any(|p| !p.extras.is_empty());
+        let steps = parts.iter().any(|p| !p.steps.is_empty());
+        let slices: Vec<&[Facts]> = parts.iter().map(|p| &p.facts[..]).collect();
         if keys.id_is_rank() && ascending(&slices, |f| f.customer) {
             drop(slices);
-            let (facts, more): (Vec<Vec<Facts>>, Vec<Vec<Extra>>) = parts.into_iter().unzip();
-            return Segmented::new(facts, if extras { more } else { Vec::new() }, as_of);
+            let (mut f, mut x, mut s) = (vec![], vec![], vec![]);
+            for p in parts {
+                f.push(p.facts);
+                x.push(p.extras);
+                s.push(p.steps);
+            }
+            x.retain(|_| extras);
+            s.retain(|_| steps);
+            return Segmented::new(f, x, s, as_of);
         }
         let order = keys.key_order_in(&slices, |f| f.customer);
-        let facts: Vec<Facts> = order
-            .par_iter()
-            .map(|&(p, i)| parts[p as usize].0[i as usize])
-            .collect();
-        let more: Vec<Vec<Extra>> = if extras {
-            vec![order
-                .par_iter()
-                .map(|&(p, i)| parts[p as usize].1[i as usize])
-                .collect()]
+        let facts = gather(&order, &parts, |p| &p.facts);
+        let more = if extras {
+            vec![gather(&order, &parts, |p| &p.extras)]
         } else {
             Vec::new()
         };
-        Segmented::new(vec![facts], more, as_of)
+        let stepped = if steps {
+            vec![gather(&order, &parts, |p| &p.steps)]
+        } else {
+            Vec::new()
+        };
+        Segmented::new(vec![facts], more, stepped, as_of)
     }
 
     /// True when there are no customers.
@@ -144,10 +167,28 @@ impl Segmented {
         self.extras.iter().flatten()
     }
 
+    /// Every customer's [`Step`], in key order (empty when not asked for).
+    pub fn steps(&self) -> impl Iterator<Item = &Step> {
+        self.steps.iter().flatten()
+    }
+
     /// The customer ids in key order.
     pub fn ids(&self) -> Vec<u32> {
         self.column(|r| r.customer)
     }
+}
+
+/// The items `field` of the parts picked by `order` ((part, index) pairs), in
+/// parallel.
+fn gather<T: Copy + Send + Sync>(
+    order: &[(u32, u32)],
+    parts: &[PartFacts],
+    field: impl Fn(&PartFacts) -> &Vec<T> + Sync,
+) -> Vec<T> {
+    order
+        .par_iter()
+        .map(|&(p, i)| field(&parts[p as usize])[i as usize])
+        .collect()
 }
 
 /// Whether the items of `parts`, one part after the other, have strictly

@@ -50,6 +50,15 @@ pub struct Extra {
     pub repeat_value: i64,
 }
 
+/// CV8: a customer's activity between two boundaries of a history: its
+/// purchase events (I2) and net money on the days from the previous boundary
+/// (or from its first line) to this one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Step {
+    pub events: u32,
+    pub net: i64,
+}
+
 /// Which facts a pass computes besides each customer's first and last
 /// purchase (always there).
 #[derive(Debug, Clone, Copy)]
@@ -74,11 +83,11 @@ pub(crate) enum Walk {
 
 /// The rules' view of the calendar and options for one run.
 pub(crate) struct Walker<'a> {
-    opts: &'a Options,
+    pub(super) opts: &'a Options,
     as_of: i32,
-    table: DayTable,
+    pub(super) table: DayTable,
     /// CV5: sales months, by month number.
-    sales: [bool; 13],
+    pub(super) sales: [bool; 13],
 }
 
 impl<'a> Walker<'a> {
@@ -220,15 +229,14 @@ impl<'a> Walker<'a> {
                 } else {
                     k = age;
                     if SOL && age <= lookback {
-                        all_sales &= self.sales[self.table.month(d.day()) as usize];
+                        all_sales &= self.in_sales_month(d.day());
                     }
                 }
             }
             if CLV {
                 periods_with_events += u32::from(p != prev);
                 prev = p;
-                let back = self.as_of - d.day(); // 1 ..: days before as_of
-                churn |= u8::from((366..=730).contains(&back)) | (u8::from(back <= 365) << 1);
+                churn |= churn_bits(self.as_of - d.day());
             }
         }
         if !ordered {
@@ -263,21 +271,37 @@ impl<'a> Walker<'a> {
         };
         if CLV {
             extra.periods_with_events = periods_with_events;
-            extra.periods_span =
-                (self.table.index(self.as_of - 1) - self.table.index(first) + 1) as u32;
+            extra.periods_span = self.periods_span(self.as_of, first);
             extra.churn = churn;
         }
         Ok(Walk::Customer(facts, extra))
+    }
+
+    /// CV5: whether `day` falls in a sales month.
+    #[inline]
+    pub(super) fn in_sales_month(&self, day: i32) -> bool {
+        self.sales[self.table.month(day) as usize]
+    }
+
+    /// CLV3: the periods from the one of the first purchase (`first`) to the
+    /// one holding `as_of` - 1 day, both included.
+    pub(super) fn periods_span(&self, as_of: i32, first: i32) -> u32 {
+        (self.table.index(as_of - 1) - self.table.index(first) + 1) as u32
+    }
+
+    /// CV3: the ages of the monetary window for `k` (P0 alone for k = 0).
+    pub(super) fn window_ages(&self, k: i32) -> (i32, i32) {
+        match k {
+            0 => (0, 0),
+            k => (k, k + self.opts.monetary_periods as i32 - 1),
+        }
     }
 
     /// CV3: the net money of the days with age in k..=k+w-1 (w the window;
     /// for k = 0, the days of P0), walking back from the last day (exact:
     /// only the total must fit, I6).
     fn window_sum(&self, days: &[impl DayTotal], k: i32) -> std::result::Result<i64, Overflow> {
-        let (lo, hi) = match k {
-            0 => (0, 0),
-            k => (k, k + self.opts.monetary_periods as i32 - 1),
-        };
+        let (lo, hi) = self.window_ages(k);
         let mut sum = 0i128;
         for d in days.iter().rev() {
             let age = self.table.age(d.day());
@@ -292,8 +316,16 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// CLV1's churn facts of a purchase event `back` days before `as_of` (1 or
+/// more): bit 0 when in [as_of - 730, as_of - 365), bit 1 when in
+/// [as_of - 365, as_of).
+#[inline]
+pub(super) fn churn_bits(back: i32) -> u8 {
+    u8::from((366..=730).contains(&back)) | (u8::from(back <= 365) << 1)
+}
+
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::engine::timeline::Day;
     use crate::periods::{parse_day, Periods};
@@ -390,7 +422,11 @@ mod tests {
 
     /// Random lines of one customer (several on a day, out of order, amounts
     /// near the fixed-point limit now and then) and maybe order ids.
-    fn random_lines(rng: &mut SmallRng, lo: i32, as_of: i32) -> (Vec<Line>, Option<Vec<u32>>) {
+    pub(in crate::engine) fn random_lines(
+        rng: &mut SmallRng,
+        lo: i32,
+        as_of: i32,
+    ) -> (Vec<Line>, Option<Vec<u32>>) {
         let n = rng.random_range(1..14);
         let huge = rng.random_bool(0.1);
         let mut lines: Vec<Line> = (0..n)

@@ -1,6 +1,6 @@
 //! The binding layer (the `python` feature): every `use pyo3` of the crate
 //! lives under this module (house style, practice 1). Each file binds one
-//! part of the core: [`segment`] the segmentations, [`analyses`] the
+//! part of the core: [`segment`] the segmentations, [`history`] their history (CV8), [`analyses`] the
 //! profile, concentration and playbook, [`btyd`] the BTYD models,
 //! [`periods`] the calendars, [`tables`] the label tables, [`synthetic`] the
 //! generator; [`errors`] maps the core's errors to exception classes,
@@ -9,6 +9,7 @@
 pub mod analyses;
 pub mod btyd;
 pub mod errors;
+pub mod history;
 pub mod output;
 pub mod periods;
 pub mod runtime;
@@ -41,6 +42,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         crate::clv::TENURE_QUADRANTS.to_vec(),
     )?;
     m.add_function(wrap_pyfunction!(segment::segment_py, m)?)?;
+    m.add_function(wrap_pyfunction!(history::history_py, m)?)?;
+    m.add_class::<history::PyHistory>()?;
     m.add_function(wrap_pyfunction!(synthetic::synthetic_py, m)?)?;
     m.add_function(wrap_pyfunction!(tables::crosstab, m)?)?;
     m.add_function(wrap_pyfunction!(tables::summary, m)?)?;

@@ -32,10 +32,10 @@ pub struct ColumnArgs {
 /// invalid rows (I4), threads and memory.
 #[derive(FromPyObject)]
 pub struct RunArgs {
-    as_of: Option<i32>,
+    pub(crate) as_of: Option<i32>,
     count_zero_days: bool,
     on_invalid: String,
-    threads: Option<i64>,
+    pub(crate) threads: Option<i64>,
     rows_hint: Option<usize>,
     memory_limit: Option<u64>,
     spill_dir: Option<std::path::PathBuf>,
@@ -89,6 +89,31 @@ pub fn segment_py<'py>(
     clv: ClvArgs,
     summary: Option<String>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyDict>)> {
+    let (opts, mut choice, names, ingest_opts) =
+        options(columns, &run, &periods, &what, cv, rfm, clv)?;
+    choice.summary = summary.map(|u| u.parse()).transpose()?;
+    let reader = data
+        .into_reader()
+        .map_err(|e| CoreError::Input(e.to_string()))?;
+    let (batch, report) = crate::python::runtime::run(py, run.threads, |cancel| {
+        let schema = reader.schema();
+        let ing = ingest(reader, &schema, &names, &ingest_opts, cancel)?;
+        segment(ing, &names.customer, &opts, &choice, cancel)
+    })?;
+    Ok((table(py, batch)?, report_dict(py, &report)?))
+}
+
+/// The options of a run from the dataclasses of `custseg/_options.py`: the
+/// pass's, the segmentations', the column names and the ingestion's.
+pub(crate) fn options(
+    columns: ColumnArgs,
+    run: &RunArgs,
+    periods: &PyPeriods,
+    what: &[String],
+    cv: CvArgs,
+    rfm: RfmArgs<'_>,
+    clv: ClvArgs,
+) -> PyResult<(Options, What, ColumnNames, IngestOptions)> {
     let opts = Options {
         periods: periods.0.clone(),
         as_of: run.as_of,
@@ -98,8 +123,8 @@ pub fn segment_py<'py>(
         sales_months: cv.sales_months,
         sales_lookback: cv.sales_lookback,
     };
-    let mut choice = What::parse(
-        &what,
+    let choice = What::parse(
+        what,
         CvOptions { cuts: cv.cuts },
         rfm_options(rfm)?,
         ClvOptions {
@@ -110,7 +135,6 @@ pub fn segment_py<'py>(
             tenure_threshold: clv.tenure_threshold,
         },
     )?;
-    choice.summary = summary.map(|u| u.parse()).transpose()?;
     let names = ColumnNames {
         customer: columns.customer,
         date: columns.date,
@@ -124,18 +148,10 @@ pub fn segment_py<'py>(
         as_of: run.as_of,
         spill: SpillOptions {
             memory_limit: run.memory_limit,
-            dir: run.spill_dir,
+            dir: run.spill_dir.clone(),
         },
     };
-    let reader = data
-        .into_reader()
-        .map_err(|e| CoreError::Input(e.to_string()))?;
-    let (batch, report) = crate::python::runtime::run(py, run.threads, |cancel| {
-        let schema = reader.schema();
-        let ing = ingest(reader, &schema, &names, &ingest_opts, cancel)?;
-        segment(ing, &names.customer, &opts, &choice, cancel)
-    })?;
-    Ok((table(py, batch)?, report_dict(py, &report)?))
+    Ok((opts, choice, names, ingest_opts))
 }
 
 /// The RFM options, the rules table parsed by the core (R3).

@@ -1,0 +1,217 @@
+//! CV8: a segmentation as of every boundary of a range, from one pass over
+//! the rows ([`engine::run_history`]); each boundary's columns are those of
+//! [`segment`](crate::segment::segment) as of it (the same rule modules, via
+//! [`columns_of`]), built one boundary at a time so that a caller can stream
+//! them.
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Date32Array, Float64Array, RecordBatch, UInt32Array};
+use arrow_schema::{DataType, Field};
+
+use crate::cancel::Cancel;
+use crate::engine::{self, HistoryNeed, Options, Report, Segmented};
+use crate::error::{CoreError, Result};
+use crate::ingest::Ingested;
+use crate::keys::Keys;
+use crate::money::{to_f64, wide_to_f64};
+use crate::output;
+use crate::periods::{fmt_day, Periods};
+use crate::segment::{columns_of, What};
+
+/// Which boundaries a history runs over (CV8).
+#[derive(Debug, Clone)]
+pub enum Bounds {
+    /// Every period start in `[start, end]`; by default from the first one
+    /// after the first day of the data to the last one on or before the day
+    /// after its last day. With `through`, the period start after the last
+    /// one too, so that the range's last period has an end.
+    Range {
+        start: Option<i32>,
+        end: Option<i32>,
+        through: bool,
+    },
+    /// These period starts (ascending), and the one after the last when `extend`.
+    Days { days: Vec<i32>, extend: bool },
+}
+
+impl Bounds {
+    /// The last boundary when it is known before the data is read (for the
+    /// report's count of rows on or after it, I3).
+    pub fn last_known(&self, periods: &Periods) -> Option<i32> {
+        let (last, more) = match self {
+            Bounds::Range { end, through, .. } => (periods.period_start((*end)?)?, *through),
+            Bounds::Days { days, extend } => (*days.last()?, *extend),
+        };
+        if more {
+            next_start(periods, last)
+        } else {
+            Some(last)
+        }
+    }
+
+    /// The boundary days, given the first and last days of the data.
+    pub fn resolve(&self, periods: &Periods, days: Option<(i32, i32)>) -> Result<Vec<i32>> {
+        match self {
+            Bounds::Range {
+                start,
+                end,
+                through,
+            } => {
+                let start = start.or_else(|| next_start(periods, days?.0));
+                let end = end.or_else(|| periods.period_start(days?.1 + 1));
+                let (Some(a), Some(b)) = (start, end) else {
+                    return Err(no_boundary("the data is empty".into()));
+                };
+                let out = periods.starts_between(a, b);
+                if out.is_empty() {
+                    let why = format!("from {} to {}", fmt_day(a), fmt_day(b));
+                    return Err(no_boundary(why));
+                }
+                explicit(periods, &out, *through)
+            }
+            Bounds::Days { days, extend } => explicit(periods, days, *extend),
+        }
+    }
+}
+
+/// The first period start after `day`.
+fn next_start(periods: &Periods, day: i32) -> Option<i32> {
+    periods.start(periods.index(day)? + 1)
+}
+
+/// The error of a range without a period start.
+fn no_boundary(why: String) -> CoreError {
+    CoreError::Config(format!(
+        "no period boundary to compute a history at ({why}): pass start and end around one (rule CV8)"
+    ))
+}
+
+/// Explicit boundaries: period starts of the calendar, strictly ascending.
+fn explicit(periods: &Periods, days: &[i32], extend: bool) -> Result<Vec<i32>> {
+    if days.is_empty() {
+        return Err(no_boundary("none given".into()));
+    }
+    if let Some(&d) = days.iter().find(|&&d| periods.period_start(d) != Some(d)) {
+        return Err(CoreError::Config(format!(
+            "{} is not a period start of {} (rule CV8)",
+            fmt_day(d),
+            periods.describe()
+        )));
+    }
+    if let Some(w) = days.windows(2).find(|w| w[0] >= w[1]) {
+        return Err(CoreError::Config(format!(
+            "boundaries must be strictly increasing, got {} then {} (rule CV8)",
+            fmt_day(w[0]),
+            fmt_day(w[1])
+        )));
+    }
+    let mut out = days.to_vec();
+    if extend {
+        let last = *days.last().expect("not empty");
+        let next = periods.index(last).and_then(|i| periods.start(i + 1));
+        out.push(next.ok_or_else(|| no_boundary("none after the last".into()))?);
+    }
+    Ok(out)
+}
+
+/// A history: the facts as of every boundary, turned into columns one
+/// boundary at a time.
+pub struct History {
+    segs: Vec<Option<Segmented>>,
+    keys: Keys,
+    customer_type: DataType,
+    customer_name: String,
+    what: What,
+    /// The boundaries, ascending.
+    pub bounds: Vec<i32>,
+    /// The net money of all lines from the previous boundary to each (before
+    /// the first: all lines before it).
+    pub totals: Vec<f64>,
+    pub report: Report,
+    /// The first and last days of the data.
+    pub days: Option<(i32, i32)>,
+    steps: bool,
+}
+
+/// The history of `what` (CV8) at the boundaries `bounds` resolves to; with
+/// `steps`, each customer's activity since the previous boundary too.
+pub fn history(
+    ing: Ingested,
+    customer_name: &str,
+    opts: &Options,
+    what: &What,
+    bounds: &Bounds,
+    steps: bool,
+    cancel: &Cancel,
+) -> Result<History> {
+    what.validate()?;
+    if what.summary.is_some() {
+        return Err(CoreError::Config(
+            "a history holds the segmentations, not the BTYD summary (rule CV8)".into(),
+        ));
+    }
+    let data_days = ing.days;
+    let days = bounds.resolve(&opts.periods, data_days)?;
+    let customer_type = ing.customer_type.clone();
+    let need = HistoryNeed {
+        need: what.need(),
+        steps,
+    };
+    let (segs, totals, report, keys) = engine::run_history(ing, opts, need, &days, cancel)?;
+    Ok(History {
+        segs: segs.into_iter().map(Some).collect(),
+        keys,
+        customer_type,
+        customer_name: customer_name.to_string(),
+        what: what.clone(),
+        bounds: days,
+        totals: totals.into_iter().map(wide_to_f64).collect(),
+        report,
+        days: data_days,
+        steps,
+    })
+}
+
+impl History {
+    /// The rows as of boundary `j`: `period_start`, the customer column (the
+    /// input's ids, or their dense `customer_index` when not `ids`), the
+    /// columns of the segmentations and, with steps, `step_purchases` and
+    /// `step_net` (the activity since the previous boundary). With `release`
+    /// the boundary's facts are freed (a later call for it is an error).
+    pub fn batch(&mut self, j: usize, ids: bool, release: bool) -> Result<RecordBatch> {
+        let gone = || CoreError::Config(format!("boundary {j} of the history is not held"));
+        let seg = self.segs.get(j).and_then(Option::as_ref).ok_or_else(gone)?;
+        let n = seg.len();
+        let mut fields = vec![Field::new("period_start", DataType::Date32, false)];
+        let mut columns: Vec<ArrayRef> = vec![Arc::new(Date32Array::from(vec![self.bounds[j]; n]))];
+        if ids {
+            let name = &self.customer_name;
+            fields.push(Field::new(name, self.customer_type.clone(), false));
+            columns.push(self.keys.take(&seg.ids(), &self.customer_type)?);
+        } else {
+            fields.push(Field::new("customer_index", DataType::UInt32, false));
+            columns.push(Arc::new(UInt32Array::from(seg.ids())));
+        }
+        let (f, c) = columns_of(seg, &self.what)?;
+        fields.extend(f);
+        columns.extend(c);
+        if self.steps {
+            let events: Vec<u32> = seg.steps().map(|s| s.events).collect();
+            let net: Vec<f64> = seg.steps().map(|s| to_f64(s.net)).collect();
+            fields.push(Field::new("step_purchases", DataType::UInt32, false));
+            fields.push(Field::new("step_net", DataType::Float64, false));
+            columns.push(Arc::new(UInt32Array::from(events)));
+            columns.push(Arc::new(Float64Array::from(net)));
+        }
+        if release {
+            self.segs[j] = None;
+        }
+        output::batch(fields, columns)
+    }
+
+    /// The number of distinct customers (the range of `customer_index`).
+    pub fn customers(&self) -> usize {
+        self.keys.len()
+    }
+}
