@@ -41,6 +41,9 @@ from custseg.errors import (
     PeriodsError,
     UnsupportedTypeError,
 )
+from custseg.history import customer_value_history, segment_history
+from custseg.migration import migration, migration_matrix
+from custseg.performance import cohorts, segment_performance
 from custseg.playbook import playbook
 from custseg.profile import ProfileReport, profile
 from custseg.report import Report
@@ -78,16 +81,22 @@ __all__ = [
     "Report",
     "UnsupportedTypeError",
     "clv",
+    "cohorts",
     "concentration",
     "crosstab",
     "customer_value",
+    "customer_value_history",
     "datasets",
+    "migration",
+    "migration_matrix",
     "playbook",
     "predictive_clv",
     "profile",
     "rfm",
     "rfm_summary",
     "segment",
+    "segment_history",
+    "segment_performance",
     "segment_summary",
 ]
 

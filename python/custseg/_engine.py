@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from custseg import _core
-from custseg._frames import to_family
+from custseg._frames import Family, to_family
 from custseg._input import as_day, prepare, rows_hint
 from custseg._memory import memory_limit_bytes
 from custseg._options import ClvOptions, Columns, CvOptions, RfmOptions, RunOptions
@@ -56,27 +56,67 @@ def run(
     """Runs ``_core.segment`` over ``data`` (``columns`` maps each role to a
     column name, or to the column itself when ``data`` is None) and returns
     the frame in the input's family (and the report)."""
-    periods = Periods.semiannual() if periods is None else periods
-    if not isinstance(periods, Periods):
-        raise TypeError(f"periods must be a custseg.Periods, got {type(periods).__name__}")
     stream, family, names, customer_dtype = prepare(data, columns)
     table, report = _core.segment(
         stream,
-        columns=Columns(
-            customer=str(names["customer"]),
-            date=str(names["date"]),
-            amount=str(names["amount"]),
-            order=names["order"],
-        ),
-        run=dataclasses.replace(options, rows_hint=rows_hint(stream)),
-        periods=periods,
-        what=list(what),
-        cv=cv or CvOptions(),
-        rfm=rfm or RfmOptions(),
-        clv=clv or ClvOptions(),
+        **_core_args(stream, names, options, periods, what, cv, rfm, clv),
         summary=summary,
     )
     rep = Report._from_core(report)
     rep._log(log_as)
     out = to_family(table, family, dtypes={names["customer"]: customer_dtype})
     return (out, rep) if return_report else out
+
+
+def _core_args(
+    stream: Any,
+    names: dict[str, Any],
+    options: RunOptions,
+    periods: Periods | None,
+    what: Sequence[str],
+    cv: CvOptions | None,
+    rfm: RfmOptions | None,
+    clv: ClvOptions | None,
+) -> dict[str, Any]:
+    """The keyword arguments every core run takes: columns, run options,
+    calendar (default semiannual, P1), segmentations and their options."""
+    periods = Periods.semiannual() if periods is None else periods
+    if not isinstance(periods, Periods):
+        raise TypeError(f"periods must be a custseg.Periods, got {type(periods).__name__}")
+    return {
+        "columns": Columns(
+            customer=str(names["customer"]),
+            date=str(names["date"]),
+            amount=str(names["amount"]),
+            order=names["order"],
+        ),
+        "run": dataclasses.replace(options, rows_hint=rows_hint(stream)),
+        "periods": periods,
+        "what": list(what),
+        "cv": cv or CvOptions(),
+        "rfm": rfm or RfmOptions(),
+        "clv": clv or ClvOptions(),
+    }
+
+
+def run_history(
+    data: Any,
+    *,
+    columns: dict[str, Any],
+    options: RunOptions,
+    periods: Periods | None,
+    what: Sequence[str],
+    cv: CvOptions | None = None,
+    rfm: RfmOptions | None = None,
+    clv: ClvOptions | None = None,
+    **bounds: Any,
+) -> tuple[Any, Family, dict[str, Any], Any]:
+    """Runs ``_core.history`` over ``data`` (CV8); ``bounds`` are its
+    ``start``/``end``/``through`` (days) or ``boundaries``/``extend``, and
+    ``steps``. Returns the core's history, the input's family, the column
+    names and the pandas dtype of the customer column."""
+    stream, family, names, customer_dtype = prepare(data, columns)
+    h = _core.history(
+        stream, **_core_args(stream, names, options, periods, what, cv, rfm, clv), **bounds
+    )
+    return h, family, names, customer_dtype

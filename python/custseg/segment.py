@@ -74,17 +74,17 @@ def segment(
         ),
         periods=periods,
         what=[what] if isinstance(what, str) else list(what),
-        cv=CvOptions(
-            sales_only=bool(sales_only),
-            sales_months=tuple(sales_months),
+        **segment_options(
+            sales_only=sales_only,
+            sales_months=sales_months,
             sales_lookback=sales_lookback,
-            cuts=tuple(cuts),
+            cuts=cuts,
             monetary_periods=monetary_periods,
-        ),
-        rfm=RfmOptions(bins=bins, monetary=monetary, segments=rules_records(segments)),
-        clv=ClvOptions(
+            bins=bins,
+            monetary=monetary,
+            segments=segments,
             lifetime_years=lifetime_years,
-            cuts=_clv_cuts(clv_cuts, tiers, "clv_cuts"),
+            clv_cuts=_clv_cuts(clv_cuts, tiers, "clv_cuts"),
             value_threshold=value_threshold,
             loyalty_threshold=loyalty_threshold,
             tenure_threshold=tenure_threshold,
@@ -92,3 +92,40 @@ def segment(
         return_report=return_report,
         log_as="segment",
     )
+
+
+def segment_options(
+    *,
+    sales_only: bool,
+    sales_months: Sequence[int],
+    sales_lookback: int,
+    cuts: Sequence[float],
+    monetary_periods: int,
+    bins: int,
+    monetary: str,
+    segments: Any,
+    lifetime_years: float | None,
+    clv_cuts: Sequence[float],
+    value_threshold: float | None,
+    loyalty_threshold: float | None,
+    tenure_threshold: float | None,
+) -> dict[str, Any]:
+    """The options of the three segmentations as the core takes them
+    (``cv=``, ``rfm=``, ``clv=``)."""
+    return {
+        "cv": CvOptions(
+            sales_only=bool(sales_only),
+            sales_months=tuple(sales_months),
+            sales_lookback=sales_lookback,
+            cuts=tuple(cuts),
+            monetary_periods=monetary_periods,
+        ),
+        "rfm": RfmOptions(bins=bins, monetary=monetary, segments=rules_records(segments)),
+        "clv": ClvOptions(
+            lifetime_years=lifetime_years,
+            cuts=tuple(clv_cuts),
+            value_threshold=value_threshold,
+            loyalty_threshold=loyalty_threshold,
+            tenure_threshold=tenure_threshold,
+        ),
+    }
