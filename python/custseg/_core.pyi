@@ -51,6 +51,38 @@ def segment(
     clv: ClvOptions,
     summary: str | None = None,
 ) -> tuple[Any, dict[str, Any]]: ...
+def history(
+    data: Any,
+    *,
+    columns: Columns,
+    run: RunOptions,
+    periods: Periods,
+    what: list[str],
+    cv: CvOptions,
+    rfm: RfmOptions,
+    clv: ClvOptions,
+    start: int | None = None,
+    end: int | None = None,
+    through: bool = False,
+    boundaries: list[int] | None = None,
+    extend: bool = False,
+    steps: bool = False,
+) -> History: ...
+
+@final
+class History:
+    @property
+    def bounds(self) -> list[datetime.date]: ...
+    @property
+    def totals(self) -> list[float]: ...
+    @property
+    def days(self) -> tuple[datetime.date, datetime.date] | None: ...
+    @property
+    def customers(self) -> int: ...
+    def report(self) -> dict[str, Any]: ...
+    def __len__(self) -> int: ...
+    def batch(self, j: int, *, ids: bool = True, release: bool = False) -> Any: ...
+
 def crosstab(
     a: Any, na: int, b: Any, nb: int, normalize: str | None = None
 ) -> tuple[list[int], list[float] | None]: ...

@@ -130,6 +130,17 @@ def core_snapshots(h: Any, *, ids: bool) -> Iterator[tuple[_dt.date, pa.Table]]:
         yield day, h.batch(j, ids=ids, release=True)
 
 
+def micros(money: Any) -> pa.Array:
+    """Money (floats of exact millionths, I6) as int64 millionths, so that sums
+    of many customers stay exact."""
+    return pc.round(pc.multiply(money, 1e6)).cast(pa.int64())
+
+
+def from_micros(total: Any) -> Any:
+    """Summed millionths back to money (floats)."""
+    return pc.divide(pc.cast(total, pa.float64()), 1e6)
+
+
 def date_array(days: Sequence[_dt.date], n: int | None = None) -> pa.Array:
     """A date32 column of ``days`` (or one day repeated ``n`` times)."""
     if n is not None:

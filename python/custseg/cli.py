@@ -1,5 +1,6 @@
-"""Command line: ``custseg demo``, ``custseg cv INPUT... -o OUT``, ``custseg rfm INPUT... -o OUT``
-and ``custseg clv INPUT... -o OUT`` (API: command line).
+"""Command line: ``custseg demo``, ``custseg cv INPUT... -o OUT``, ``custseg rfm INPUT... -o OUT``,
+``custseg clv INPUT... -o OUT``, ``custseg history INPUT... -o OUT`` and ``custseg migration
+INPUT... -o OUT`` (API: command line).
 
 Bad input gives a one-line error on stderr and exit code 2.
 """
@@ -13,6 +14,7 @@ import sys
 import time
 from typing import Any
 
+from custseg._cli_history import add_commands as _add_history_commands
 from custseg._cli_io import open_data, read_segments, with_progress, write_output
 from custseg._cli_report import print_clv_summary, print_cv_summary, print_rfm_summary
 
@@ -45,9 +47,9 @@ def _months(text: str) -> tuple[int, ...]:
         ) from None
 
 
-def _cv_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+def _cv_kwargs(args: argparse.Namespace, as_of: bool = True) -> dict[str, Any]:
     return dict(
-        **_common_kwargs(args),
+        **_common_kwargs(args, as_of),
         periods=_periods(args),
         sales_only=args.sales_only,
         sales_months=_months(args.sales_months),
@@ -75,14 +77,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _common_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+def _common_kwargs(args: argparse.Namespace, as_of: bool = True) -> dict[str, Any]:
     """The options that ``cv``, ``rfm`` and ``clv`` share (columns, I2, I3, I4, memory)."""
     return dict(
         customer=args.customer,
         date=args.date,
         amount=args.amount,
         order=args.order,
-        as_of=args.as_of,
+        **({"as_of": args.as_of} if as_of else {}),
         on_invalid=args.on_invalid,
         count_zero_days=args.count_zero_days,
         memory_limit=None if args.memory_limit.lower() == "none" else args.memory_limit,
@@ -178,7 +180,7 @@ def cmd_clv(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_columns(p: argparse.ArgumentParser) -> None:
+def _add_columns(p: argparse.ArgumentParser, as_of: bool = True) -> None:
     p.add_argument("inputs", nargs="+", help="Parquet, CSV or Arrow IPC files, folders or globs")
     p.add_argument("-o", "--output", required=True, help="output file: .parquet, .csv or .arrow")
     p.add_argument(
@@ -201,9 +203,10 @@ def _add_columns(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date", default="date", help="date column (default date)")
     p.add_argument("--amount", default="amount", help="amount column (default amount)")
     p.add_argument("--order", default=None, help="optional order-id column (I2)")
-    p.add_argument(
-        "--as-of", default=None, help="exclusive day YYYY-MM-DD (default: day after the data)"
-    )
+    if as_of:
+        p.add_argument(
+            "--as-of", default=None, help="exclusive day YYYY-MM-DD (default: day after the data)"
+        )
     p.add_argument("--on-invalid", choices=["raise", "drop"], default="raise")
     p.add_argument(
         "--count-zero-days", action="store_true", help="zero-total days are purchases (I2)"
@@ -250,10 +253,7 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("cv", help="Customer Value segmentation (spec section 2)")
     _add_columns(c)
-    _add_periods(c)
-    c.add_argument("--sales-only", action="store_true", help="put sales-only buyers in 0 SOL (CV5)")
-    c.add_argument("--sales-months", default="1,7", help="sales months, e.g. 1,7 (CV5)")
-    c.add_argument("--sales-lookback", type=int, default=4, help="periods counted back (CV5)")
+    _add_cv(c)
     c.set_defaults(func=cmd_cv)
 
     r = sub.add_parser("rfm", help="RFM scores and segments (spec section 3)")
@@ -303,7 +303,16 @@ def parser() -> argparse.ArgumentParser:
         help="long relationship from this tenure in years (CLV3a; default: the median)",
     )
     v.set_defaults(func=cmd_clv)
+    _add_history_commands(sub, _add_columns, _add_cv)
     return ap
+
+
+def _add_cv(p: argparse.ArgumentParser) -> None:
+    """The options of the Customer Value segmentation (P1, CV5)."""
+    _add_periods(p)
+    p.add_argument("--sales-only", action="store_true", help="put sales-only buyers in 0 SOL (CV5)")
+    p.add_argument("--sales-months", default="1,7", help="sales months, e.g. 1,7 (CV5)")
+    p.add_argument("--sales-lookback", type=int, default=4, help="periods counted back (CV5)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -316,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     import custseg as cs
 
     try:
+        if args.command in ("history", "migration"):
+            return int(args.func(args, _cv_kwargs(args, as_of=False)))
         return int(args.func(args))
     except (cs.CustsegError, FileNotFoundError, pa.ArrowException, OSError) as e:
         print(f"custseg: error: {e}", file=sys.stderr)

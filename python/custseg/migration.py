@@ -22,6 +22,8 @@ from custseg._snapshots import (
     by_columns,
     core_snapshots,
     direct_history,
+    from_micros,
+    micros,
     snapshot,
 )
 from custseg.errors import ConfigError
@@ -234,8 +236,8 @@ def _hist_pairs(ht: HistoryTable, by: tuple[str, ...], frm: Any, to: Any) -> Ite
 
 def _moves(a: pa.Table, b: pa.Table, da: _dt.date, db: _dt.date, labels: Labels) -> pa.Table:
     """The migration rows of one pair of snapshots."""
-    left = pa.table({"key": a.column("key"), "f": a.column("code"), "mf": a.column("monetary")})
-    right = pa.table({"key": b.column("key"), "t": b.column("code"), "mt": b.column("monetary")})
+    left = pa.table({"key": a.column("key"), "f": a.column("code"), "mf": micros(a["monetary"])})
+    right = pa.table({"key": b.column("key"), "t": b.column("code"), "mt": micros(b["monetary"])})
     j = left.join(right, keys="key", join_type="full outer")
     f = pc.fill_null(j.column("f"), -1)  # (new)
     t = pc.fill_null(j.column("t"), 1 << 30)  # (gone), last
@@ -244,8 +246,8 @@ def _moves(a: pa.Table, b: pa.Table, da: _dt.date, db: _dt.date, labels: Labels)
             {
                 "f": f,
                 "t": t,
-                "mf": pc.fill_null(j.column("mf"), 0.0),
-                "mt": pc.fill_null(j.column("mt"), 0.0),
+                "mf": pc.fill_null(j.column("mf"), 0),
+                "mt": pc.fill_null(j.column("mt"), 0),
             }
         )
         .group_by(["f", "t"])
@@ -270,8 +272,8 @@ def _moves(a: pa.Table, b: pa.Table, da: _dt.date, db: _dt.date, labels: Labels)
             "to_segment": [GONE if c >= len(names) else names[c] for c in tcodes],
             "customers": pa.array(counts, pa.int64()),
             "share": [c / size[fc] for c, fc in zip(counts, fcodes, strict=False)],
-            "monetary_from": g.column("mf_sum").cast(pa.float64()),
-            "monetary_to": g.column("mt_sum").cast(pa.float64()),
+            "monetary_from": from_micros(g.column("mf_sum")),
+            "monetary_to": from_micros(g.column("mt_sum")),
         }
     )
 

@@ -24,6 +24,8 @@ from custseg._snapshots import (
     core_snapshots,
     date_array,
     direct_history,
+    from_micros,
+    micros,
     snapshot,
 )
 from custseg.errors import ConfigError
@@ -136,7 +138,7 @@ def _period(
         {
             "key": act.column(key),
             "bought": pc.greater(act.column("step_purchases"), 0),
-            "net": act.column("step_net"),
+            "net": micros(act.column("step_net")),
             "first": act.column("first_purchase").cast(pa.date32()),
         }
     )
@@ -148,7 +150,7 @@ def _period(
             {
                 "code": j.column("code"),
                 "bought": pc.fill_null(j.column("bought"), False).cast(pa.int64()),
-                "net": pc.fill_null(j.column("net"), 0.0),
+                "net": pc.fill_null(j.column("net"), 0),
             }
         )
         .group_by("code")
@@ -161,7 +163,8 @@ def _period(
     buyers = g.column("bought_sum").to_pylist() + [
         int(pc.sum(new.column("bought").cast(pa.int64())).as_py() or 0)
     ]
-    revenue = g.column("net_sum").to_pylist() + [float(pc.sum(new.column("net")).as_py() or 0.0)]
+    revenue = from_micros(g.column("net_sum")).to_pylist()
+    revenue += [(pc.sum(new.column("net")).as_py() or 0) / 1e6]
     n = len(names)
     c, b, r = np.array(customers, float), np.array(buyers, float), np.array(revenue, float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -296,7 +299,7 @@ def _cohort_period(
             "active": np.asarray(
                 pc.greater(act.column("step_purchases"), 0).to_numpy(zero_copy_only=False)
             )[inside].astype(np.int64),
-            "revenue": np.asarray(act.column("step_net").to_numpy())[inside],
+            "revenue": np.asarray(micros(act.column("step_net")).to_numpy())[inside],
             "_seg": np.zeros(int(inside.sum()), dtype=np.int64),
         }
     )
@@ -317,7 +320,7 @@ def _cohort_period(
         "customers": pa.array(customers, pa.int64()),
         "active": pa.array(active, pa.int64()),
         "retention": active / customers,
-        "revenue": g.column("revenue_sum"),
+        "revenue": from_micros(g.column("revenue_sum")),
         "_seg": g.column("_seg"),
     }
     if segment is not None:
