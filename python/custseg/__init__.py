@@ -23,6 +23,7 @@ from custseg._core import Periods
 from custseg.btyd import BetaGeo, GammaGamma, predictive_clv
 from custseg.btyd_summary import rfm_summary
 from custseg.clv import CLV_QUADRANTS, CLV_TENURE_QUADRANTS, CLV_TIERS, clv
+from custseg.cohorts import cohorts
 from custseg.concentration import Concentration, concentration
 from custseg.crosstab import crosstab
 from custseg.customer_value import CV_GROUPS, CV_SEGMENTS, customer_value
@@ -43,7 +44,7 @@ from custseg.errors import (
 )
 from custseg.history import customer_value_history, segment_history
 from custseg.migration import migration, migration_matrix
-from custseg.performance import cohorts, segment_performance
+from custseg.performance import segment_performance
 from custseg.playbook import playbook
 from custseg.profile import ProfileReport, profile
 from custseg.report import Report

@@ -51,8 +51,8 @@ class Labels:
         """The combined label code (int32) of every row of ``table``."""
         code = np.zeros(table.num_rows, dtype=np.int64)
         for name, cats in zip(self.by, self.categories, strict=False):
-            idx, cs = categories(table.column(name))
-            if [str(c) for c in cs.to_pylist()] != cats:  # same column, other categories
+            idx, own = categories(table.column(name))
+            if [str(c) for c in own.to_pylist()] != cats:  # categories in another order
                 idx = pc.index_in(table.column(name).cast(pa.string()), pa.array(cats))
             code = code * len(cats) + np.asarray(idx.fill_null(0), dtype=np.int64)
         return pa.array(code.astype(np.int32))
@@ -65,8 +65,37 @@ class Labels:
                 f"by names {missing[0]!r}, not a column of the history "
                 f"(its columns: {', '.join(table.column_names)}) (rule CV8)"
             )
-        cats = [[str(c) for c in categories(table.column(n))[1].to_pylist()] for n in by]
-        return cls(by, cats)
+        return cls(by, [_categories(table.column(n), n) for n in by])
+
+
+def _canonical() -> dict[str, list[str]]:
+    """The categories of custseg's label columns, in the order of the rules."""
+    import custseg as cs
+
+    rfm = [r["segment"] if isinstance(r, dict) else r[0] for r in cs.RFM_RULES] + ["Others"]
+    return {
+        "cv_group": list(cs.CV_GROUPS),
+        "cv_segment": list(cs.CV_SEGMENTS),
+        "clv_tier": list(cs.CLV_TIERS),
+        "value_loyalty": list(cs.CLV_QUADRANTS),
+        "tenure_quadrant": list(cs.CLV_TENURE_QUADRANTS),
+        "rfm_segment": rfm,
+    }
+
+
+def _categories(column: Any, name: str) -> list[str]:
+    """A label column's categories: an ordered dictionary's own; else, for a
+    custseg label column whose values all belong to it, the rules' order
+    (a frame that lost the order, e.g. through an unordered categorical or
+    CSV); else the dictionary's or the sorted values."""
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    own = [str(c) for c in categories(arr)[1].to_pylist()]
+    if pa.types.is_dictionary(arr.type) and arr.type.ordered:
+        return own
+    rules = _canonical().get(name)
+    if rules is not None and set(own) <= set(rules):
+        return rules
+    return own
 
 
 def snapshot(table: pa.Table, labels: Labels, key: str) -> pa.Table:
@@ -128,6 +157,35 @@ def core_snapshots(h: Any, *, ids: bool) -> Iterator[tuple[_dt.date, pa.Table]]:
     """The boundaries of a core history, each a table freed in the core once read."""
     for j, day in enumerate(h.bounds):
         yield day, h.batch(j, ids=ids, release=True)
+
+
+def ordered(codes: Sequence[int], names: Sequence[str]) -> pa.DictionaryArray:
+    """An ordered label column of ``codes`` into ``names`` (a categorical in
+    pandas, an Enum in polars, in the order of ``names``)."""
+    dictionary = pa.array(list(names), pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary, ordered=True)
+
+
+def used_only(table: pa.Table, columns: Sequence[str]) -> pa.Table:
+    """``table`` with its label ``columns`` sharing one dictionary of the
+    categories used in any of them, in their order (a combined label has many
+    combinations that never occur, e.g. "2 ACT / XS")."""
+    if table.num_rows == 0 or not columns:
+        return table
+    arrays = [table.column(c).combine_chunks() for c in columns]
+    names = arrays[0].dictionary.to_pylist()  # every column: the same full dictionary
+    used = np.unique(np.concatenate([np.asarray(a.indices) for a in arrays]))
+    remap = np.full(len(names), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    kept = [names[u] for u in used]
+    for c, a in zip(columns, arrays, strict=True):
+        i = table.column_names.index(c)
+        table = table.set_column(i, c, ordered(remap[np.asarray(a.indices)].tolist(), kept))
+    return table
+
+
+LABEL = pa.dictionary(pa.int32(), pa.string(), ordered=True)
+"""The type of the label columns of migration, performance and cohorts."""
 
 
 def micros(money: Any) -> pa.Array:

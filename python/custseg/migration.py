@@ -16,6 +16,7 @@ from custseg._frames import family_of, to_family
 from custseg._input import as_day
 from custseg._snapshots import (
     GONE,
+    LABEL,
     NEW,
     HistoryTable,
     Labels,
@@ -24,7 +25,9 @@ from custseg._snapshots import (
     direct_history,
     from_micros,
     micros,
+    ordered,
     snapshot,
+    used_only,
 )
 from custseg.errors import ConfigError
 
@@ -109,7 +112,7 @@ def _migration(hist: Any, data: Any, by: Any, *args: Any) -> pa.Table:
     parts = [
         _moves(a, b, da, db, labels) for (da, a), (db, b), labels in _pairs(hist, data, by, *args)
     ]
-    return pa.concat_tables(parts) if parts else _empty()
+    return used_only(pa.concat_tables(parts), ["from_segment", "to_segment"]) if parts else _empty()
 
 
 def migration_matrix(
@@ -209,6 +212,8 @@ def _pairs(
     )
     prev = None
     for day, batch in core_snapshots(h, ids=False):
+        if batch.num_rows == 0:
+            continue  # no customer yet: a history has no rows there either
         snap = (day, snapshot(batch, labels := Labels.of(batch, by), "customer_index"))
         if prev is not None:
             yield prev, snap, labels
@@ -228,6 +233,10 @@ def _hist_pairs(ht: HistoryTable, by: tuple[str, ...], frm: Any, to: Any) -> Ite
         days = ht.periods
     full = snapshot(ht.table, labels, ht.key).append_column(
         "period", ht.table.column("period_start")
+    )
+    # joins on integers: the customer ids (strings, often) encoded once
+    full = full.set_column(
+        0, "key", pc.dictionary_encode(full.column("key")).combine_chunks().indices
     )
     snaps = [(d, full.filter(pc.equal(full.column("period"), pa.scalar(d)))) for d in days]
     for x, y in zip(snaps, snaps[1:], strict=False):
@@ -268,10 +277,12 @@ def _moves(a: pa.Table, b: pa.Table, da: _dt.date, db: _dt.date, labels: Labels)
             "_t": pa.array(tcodes, pa.int32()),
             "from_period": pa.array([da] * n, pa.date32()),
             "to_period": pa.array([db] * n, pa.date32()),
-            "from_segment": [NEW if c < 0 else names[c] for c in fcodes],
-            "to_segment": [GONE if c >= len(names) else names[c] for c in tcodes],
+            "from_segment": ordered([c + 1 for c in fcodes], [NEW, *names, GONE]),
+            "to_segment": ordered([min(c, len(names)) + 1 for c in tcodes], [NEW, *names, GONE]),
             "customers": pa.array(counts, pa.int64()),
-            "share": [c / size[fc] for c, fc in zip(counts, fcodes, strict=False)],
+            "share": pa.array(
+                [c / size[fc] for c, fc in zip(counts, fcodes, strict=True)], pa.float64()
+            ),
             "monetary_from": from_micros(g.column("mf_sum")),
             "monetary_to": from_micros(g.column("mt_sum")),
         }
@@ -279,6 +290,6 @@ def _moves(a: pa.Table, b: pa.Table, da: _dt.date, db: _dt.date, labels: Labels)
 
 
 def _empty() -> pa.Table:
-    types = [pa.int32(), pa.int32(), pa.date32(), pa.date32(), pa.string(), pa.string(), pa.int64()]
+    types = [pa.int32(), pa.int32(), pa.date32(), pa.date32(), LABEL, LABEL, pa.int64()]
     names = ("_f", "_t", *_COLUMNS)
     return pa.schema(list(zip(names, types + [pa.float64()] * 3, strict=False))).empty_table()

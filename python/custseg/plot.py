@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from custseg._frames import as_table
+from custseg._plot_history import cohort_triangle as cohort_triangle
+from custseg._plot_history import migration_heatmap as migration_heatmap
+from custseg._plot_history import segments_over_time as segments_over_time
 from custseg._plot_parts import (
     _axes,
     _codes,
