@@ -128,6 +128,24 @@ impl<'a> HistoryWalker<'a> {
         scratch: &mut Scratch,
         out: &mut Out,
     ) -> std::result::Result<(), Overflow> {
+        let before = out.emitted;
+        self.walk_customer(need, customer, lines, orders, scratch, out)?;
+        if out.emitted > before {
+            out.who.push(customer);
+        }
+        Ok(())
+    }
+
+    /// [`HistoryWalker::customer`] but for the list of customers with facts.
+    fn walk_customer(
+        &self,
+        need: HistoryNeed,
+        customer: u32,
+        lines: &mut [Line],
+        orders: Option<&[u32]>,
+        scratch: &mut Scratch,
+        out: &mut Out,
+    ) -> std::result::Result<(), Overflow> {
         let ascending = lines.windows(2).all(|w| w[0].day < w[1].day);
         if let Some(o) = orders {
             if self.order_spans_boundary(lines, o, &mut scratch.spans) {
@@ -211,6 +229,11 @@ impl<'a> HistoryWalker<'a> {
 pub(crate) struct Out {
     pub parts: Vec<PartFacts>,
     pub totals: Vec<i128>,
+    /// Every customer with facts at some boundary, in walk order (each
+    /// boundary's facts are in this order too).
+    pub who: Vec<u32>,
+    /// Facts emitted so far.
+    emitted: usize,
 }
 
 impl Out {
@@ -218,6 +241,8 @@ impl Out {
         Out {
             parts: (0..bounds).map(|_| PartFacts::default()).collect(),
             totals: vec![0; bounds],
+            who: Vec::new(),
+            emitted: 0,
         }
     }
 }
@@ -314,6 +339,7 @@ impl Walk<'_, '_> {
             }),
             false => None,
         };
+        self.out.emitted += 1;
         let part = &mut self.out.parts[j];
         part.facts.push(facts);
         part.extras.extend(extra);
@@ -413,16 +439,61 @@ pub(super) fn pass(
             .zip(&out.totals)
             .for_each(|(t, x)| *t += x);
     }
-    let segs = (0..bounds)
-        .map(|j| {
-            let parts = outs
-                .iter_mut()
-                .map(|o| std::mem::take(&mut o.parts[j]))
-                .collect();
-            Segmented::in_key_order(parts, keys, h.bounds[j])
-        })
-        .collect();
+    let segs = in_key_order(outs, keys, h.bounds);
     Ok((segs, totals, seen))
+}
+
+/// Each boundary's facts in key order (I5). Keys that rank by id are ordered
+/// per boundary (a linear scatter); others are ranked once, for all the
+/// customers of the history, and each boundary takes its own from that order.
+fn in_key_order(mut outs: Vec<Out>, keys: &Keys, bounds: &[i32]) -> Vec<Segmented> {
+    if keys.id_is_rank() {
+        return (0..bounds.len())
+            .map(|j| Segmented::in_key_order(take(&mut outs, j), keys, bounds[j]))
+            .collect();
+    }
+    let who: Vec<&[u32]> = outs.iter().map(|o| &o.who[..]).collect();
+    let order = keys.key_order_in(&who, |&c| c);
+    drop(who);
+    (0..bounds.len())
+        .map(|j| {
+            let at: Vec<Vec<u32>> = outs
+                .par_iter()
+                .map(|o| positions(&o.who, &o.parts[j].facts))
+                .collect();
+            let mine: Vec<(u32, u32)> = order
+                .par_iter()
+                .filter_map(|&(p, i)| {
+                    let k = at[p as usize][i as usize];
+                    (k != u32::MAX).then_some((p, k))
+                })
+                .collect();
+            drop(at);
+            Segmented::in_order(take(&mut outs, j), &mine, bounds[j])
+        })
+        .collect()
+}
+
+/// Boundary `j`'s facts of every partition, taken out.
+fn take(outs: &mut [Out], j: usize) -> Vec<PartFacts> {
+    outs.iter_mut()
+        .map(|o| std::mem::take(&mut o.parts[j]))
+        .collect()
+}
+
+/// For each customer of `who`, its index in `facts` (a subsequence of `who`),
+/// or `u32::MAX` when absent.
+fn positions(who: &[u32], facts: &[Facts]) -> Vec<u32> {
+    let mut out = vec![u32::MAX; who.len()];
+    let mut k = 0;
+    for (i, &c) in who.iter().enumerate() {
+        if facts.get(k).is_some_and(|f| f.customer == c) {
+            out[i] = k as u32;
+            k += 1;
+        }
+    }
+    debug_assert_eq!(k, facts.len(), "a boundary's facts follow the walk order");
+    out
 }
 
 /// One partition of [`pass`]: its lines grouped by customer, every customer

@@ -81,14 +81,23 @@ impl Segmented {
             return Segmented::new(f, x, s, as_of);
         }
         let order = keys.key_order_in(&slices, |f| f.customer);
-        let facts = gather(&order, &parts, |p| &p.facts);
+        drop(slices);
+        Segmented::in_order(parts, &order, as_of)
+    }
+
+    /// The items of `parts` picked by `order` ((part, index) pairs: the key
+    /// order, I5), gathered in parallel.
+    pub(crate) fn in_order(parts: Vec<PartFacts>, order: &[(u32, u32)], as_of: i32) -> Self {
+        let extras = parts.iter().any(|p| !p.extras.is_empty());
+        let steps = parts.iter().any(|p| !p.steps.is_empty());
+        let facts = gather(order, &parts, |p| &p.facts);
         let more = if extras {
-            vec![gather(&order, &parts, |p| &p.extras)]
+            vec![gather(order, &parts, |p| &p.extras)]
         } else {
             Vec::new()
         };
         let stepped = if steps {
-            vec![gather(&order, &parts, |p| &p.steps)]
+            vec![gather(order, &parts, |p| &p.steps)]
         } else {
             Vec::new()
         };

@@ -231,3 +231,18 @@ fn lighter_needs_compute_the_same_facts() {
         assert!(is_purchase(1, false));
     }
 }
+
+#[test]
+fn positions_follow_the_walk_order() {
+    let f = |c: u32| Facts {
+        customer: c,
+        ..Facts::default()
+    };
+    let who = [4, 9, 2, 7];
+    assert_eq!(
+        positions(&who, &[f(9), f(7)]),
+        vec![u32::MAX, 0, u32::MAX, 1]
+    );
+    assert_eq!(positions(&who, &[]), vec![u32::MAX; 4]);
+    assert_eq!(positions(&who, &[f(4), f(9), f(2), f(7)]), vec![0, 1, 2, 3]);
+}
