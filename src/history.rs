@@ -24,12 +24,17 @@ use crate::segment::{columns_of, What};
 pub enum Bounds {
     /// Every period start in `[start, end]`; by default from the first one
     /// after the first day of the data to the last one on or before the day
-    /// after its last day. With `through`, the period start after the last
-    /// one too, so that the range's last period has an end.
+    /// after its last day; with `extend`, the period start after the last
+    /// one too. With `through` instead, `end` (by default the last day of the
+    /// data) is covered: the range goes on to the first period start after it,
+    /// so that the period holding it has an end; the last period of explicit
+    /// boundaries has none, and ends after the data (a day that is no period
+    /// start: only the activity before it is meant to be read there).
     Range {
         start: Option<i32>,
         end: Option<i32>,
         through: bool,
+        extend: bool,
     },
     /// These period starts (ascending), and the one after the last when `extend`.
     Days { days: Vec<i32>, extend: bool },
@@ -39,14 +44,16 @@ impl Bounds {
     /// The last boundary when it is known before the data is read (for the
     /// report's count of rows on or after it, I3).
     pub fn last_known(&self, periods: &Periods) -> Option<i32> {
-        let (last, more) = match self {
-            Bounds::Range { end, through, .. } => (periods.period_start((*end)?)?, *through),
-            Bounds::Days { days, extend } => (*days.last()?, *extend),
-        };
-        if more {
-            next_start(periods, last)
-        } else {
-            Some(last)
+        match self {
+            Bounds::Range {
+                end, through: true, ..
+            } => next_start(periods, (*end)?),
+            Bounds::Range {
+                end, extend: true, ..
+            } => next_start(periods, periods.period_start((*end)?)?),
+            Bounds::Range { end, .. } => periods.period_start((*end)?),
+            Bounds::Days { days, extend: true } => next_start(periods, *days.last()?),
+            Bounds::Days { days, .. } => days.last().copied(),
         }
     }
 
@@ -57,20 +64,34 @@ impl Bounds {
                 start,
                 end,
                 through,
+                extend,
             } => {
-                let start = start.or_else(|| next_start(periods, days?.0));
-                let end = end.or_else(|| periods.period_start(days?.1 + 1));
+                let (end, open_end) = match (through, end.or(days.map(|d| d.1))) {
+                    (true, Some(e)) => match next_start(periods, e) {
+                        Some(n) => (Some(n), None),
+                        // the open last period: to the end of the data
+                        None => (Some(e), Some(e.max(days.map_or(e, |d| d.1)) + 1)),
+                    },
+                    (true, None) => (None, None),
+                    (false, _) => (end.or_else(|| periods.period_start(days?.1 + 1)), None),
+                };
+                let start = start.or_else(|| next_start(periods, days?.0)).or(open_end);
                 let (Some(a), Some(b)) = (start, end) else {
                     return Err(no_boundary("the data is empty".into()));
                 };
                 let out = periods.starts_between(a, b);
-                if out.is_empty() {
+                if out.is_empty() && open_end.is_none() {
                     let why = format!("from {} to {}", fmt_day(a), fmt_day(b));
                     return Err(no_boundary(why));
                 }
-                explicit(periods, &out, *through)
+                let mut out = match out.is_empty() {
+                    true => out,
+                    false => explicit(periods, &out, *extend, days)?,
+                };
+                out.extend(open_end.filter(|&e| out.last().is_none_or(|&l| l < e)));
+                Ok(out)
             }
-            Bounds::Days { days, extend } => explicit(periods, days, *extend),
+            Bounds::Days { days: list, extend } => explicit(periods, list, *extend, days),
         }
     }
 }
@@ -88,7 +109,15 @@ fn no_boundary(why: String) -> CoreError {
 }
 
 /// Explicit boundaries: period starts of the calendar, strictly ascending.
-fn explicit(periods: &Periods, days: &[i32], extend: bool) -> Result<Vec<i32>> {
+/// With `extend`, the period start after the last; the last period of
+/// explicit boundaries has none and ends after the last day of the data
+/// (`data`), as the range's `through` does.
+fn explicit(
+    periods: &Periods,
+    days: &[i32],
+    extend: bool,
+    data: Option<(i32, i32)>,
+) -> Result<Vec<i32>> {
     if days.is_empty() {
         return Err(no_boundary("none given".into()));
     }
@@ -109,8 +138,9 @@ fn explicit(periods: &Periods, days: &[i32], extend: bool) -> Result<Vec<i32>> {
     let mut out = days.to_vec();
     if extend {
         let last = *days.last().expect("not empty");
-        let next = periods.index(last).and_then(|i| periods.start(i + 1));
-        out.push(next.ok_or_else(|| no_boundary("none after the last".into()))?);
+        let open_end = data.map(|d| d.1 + 1).filter(|&e| e > last);
+        let next = next_start(periods, last).or(open_end);
+        out.push(next.ok_or_else(|| no_boundary("no data after the last".into()))?);
     }
     Ok(out)
 }
@@ -134,15 +164,23 @@ pub struct History {
     steps: bool,
 }
 
-/// The history of `what` (CV8) at the boundaries `bounds` resolves to; with
-/// `steps`, each customer's activity since the previous boundary too.
+/// What a history computes besides the segmentations (see [`HistoryNeed`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Activity {
+    /// Each customer's activity since the previous boundary.
+    pub steps: bool,
+    pub orders_as_of_each: bool,
+}
+
+/// The history of `what` (CV8) at the boundaries `bounds` resolves to, with
+/// the `activity` asked for.
 pub fn history(
     ing: Ingested,
     customer_name: &str,
     opts: &Options,
     what: &What,
     bounds: &Bounds,
-    steps: bool,
+    activity: Activity,
     cancel: &Cancel,
 ) -> Result<History> {
     what.validate()?;
@@ -156,7 +194,8 @@ pub fn history(
     let customer_type = ing.customer_type.clone();
     let need = HistoryNeed {
         need: what.need(),
-        steps,
+        steps: activity.steps,
+        orders_as_of_each: activity.orders_as_of_each,
     };
     let (segs, totals, report, keys) = engine::run_history(ing, opts, need, &days, cancel)?;
     Ok(History {
@@ -169,7 +208,7 @@ pub fn history(
         totals: totals.into_iter().map(wide_to_f64).collect(),
         report,
         days: data_days,
-        steps,
+        steps: activity.steps,
     })
 }
 

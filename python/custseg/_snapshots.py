@@ -98,6 +98,14 @@ def _categories(column: Any, name: str) -> list[str]:
     return own
 
 
+def plain(column: Any) -> Any:
+    """A key column in a type every Arrow kernel takes (polars hands strings
+    over as string views)."""
+    if pa.types.is_string_view(column.type):
+        return column.cast(pa.large_string())
+    return column
+
+
 def snapshot(table: pa.Table, labels: Labels, key: str) -> pa.Table:
     """The snapshot of the rows of one period start: key, code, monetary."""
     monetary = (
@@ -105,7 +113,8 @@ def snapshot(table: pa.Table, labels: Labels, key: str) -> pa.Table:
         if "monetary" in table.column_names
         else pa.array(np.zeros(table.num_rows))
     )
-    return pa.table({"key": table.column(key), "code": labels.codes(table), "monetary": monetary})
+    key_column = plain(table.column(key))
+    return pa.table({"key": key_column, "code": labels.codes(table), "monetary": monetary})
 
 
 @dataclass
@@ -156,7 +165,11 @@ def _dates(t: pa.Table) -> pa.Array:
 def core_snapshots(h: Any, *, ids: bool) -> Iterator[tuple[_dt.date, pa.Table]]:
     """The boundaries of a core history, each a table freed in the core once read."""
     for j, day in enumerate(h.bounds):
-        yield day, h.batch(j, ids=ids, release=True)
+        batch = h.batch(j, ids=ids, release=True)
+        for i, field in enumerate(batch.schema):
+            if pa.types.is_string_view(field.type):  # ids of a polars input
+                batch = batch.set_column(i, field.name, plain(batch.column(i)))
+        yield day, batch
 
 
 def ordered(codes: Sequence[int], names: Sequence[str]) -> pa.DictionaryArray:

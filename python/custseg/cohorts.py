@@ -25,6 +25,7 @@ from custseg._snapshots import (
     from_micros,
     micros,
     ordered,
+    plain,
     snapshot,
     used_only,
 )
@@ -95,9 +96,12 @@ def cohorts(
         by=(),
         steps=True,
         through=True,
+        orders_as_of_each=False,  # who was acquired when, over all the data
         options={"count_zero_days": count_zero_days, "on_invalid": on_invalid, "threads": threads},
         start=start_day,
-        end=as_day(end, "end"),
+        # to the end of the data, whatever ``end``: an order's purchase event is
+        # decided by all its lines (I2); the periods after ``end`` are left out below
+        end=None,
     )
     bounds = list(h.bounds)
     lo, hi = h.days
@@ -105,10 +109,9 @@ def cohorts(
         starts, acts = [periods.period_start(lo)] + bounds[:-1], list(range(len(bounds)))
     else:
         starts, acts = bounds[:-1], list(range(1, len(bounds)))
-    keep = [i for i, d in enumerate(starts) if d <= hi]
-    segment = (
-        _segments(history, by, customer, starts + bounds[-1:], at_age) if by is not None else None
-    )
+    last = hi if end is None else _dt.date(1970, 1, 1) + _dt.timedelta(days=as_day(end, "end") or 0)
+    keep = [i for i, d in enumerate(starts) if d <= last]  # to the period holding it
+    segment = _segments(history, by, customer, starts, at_age, periods) if by is not None else None
     batches = dict(core_snapshots(h, ids=segment is not None))
     parts = [_cohort_period(i, starts, batches[bounds[acts[i]]], segment, customer) for i in keep]
     out = pa.concat_tables(parts).sort_by(
@@ -120,8 +123,11 @@ def cohorts(
     return to_family(out, family_of(data))
 
 
-def _segments(history: Any, by: Any, customer: Any, starts: list, at_age: int) -> dict:
-    """Per cohort index: (key -> (label code, label)) at ``at_age`` periods after its start."""
+def _segments(
+    history: Any, by: Any, customer: Any, starts: list, at_age: int, periods: Any
+) -> dict:
+    """Per cohort index: the history's labels at the period start ``at_age``
+    periods after the cohort's start (on the calendar), and the label names."""
     if history is None:
         raise ConfigError("by= needs history= (the history whose labels split the cohorts)")
     if not isinstance(at_age, int) or at_age < 0:
@@ -129,8 +135,13 @@ def _segments(history: Any, by: Any, customer: Any, starts: list, at_age: int) -
     ht = HistoryTable.of(history, customer if isinstance(customer, str) else None)
     labels = Labels.of(ht.table, by_columns(by))
     out = {}
-    for i in range(len(starts)):
-        at = starts[i + at_age] if i + at_age < len(starts) else None
+    explicit = periods.boundaries
+    for i, first in enumerate(starts):
+        if explicit is not None:
+            ahead = [b for b in explicit if b >= first]
+        else:  # whole months of at most 12: at_age + 1 starts within 372 days each
+            ahead = periods.starts(first, first + _dt.timedelta(days=372 * (at_age + 1)))
+        at = ahead[at_age] if at_age < len(ahead) else None
         rows = ht.rows_at(at) if at in ht.periods else ht.rows_at(_dt.date(1, 1, 1))
         snap = snapshot(rows, labels, ht.key)
         out[i] = (snap, labels.names)
@@ -187,7 +198,7 @@ def _with_segments(t: pa.Table, act: pa.Table, segment: dict, customer: Any) -> 
     """``t`` with ``_seg``: each customer's label code at its cohort's age asked for."""
     codes = np.full(t.num_rows, 1 << 30, dtype=np.int64)  # (none), last
     cohort = t.column("cohort").to_numpy()
-    key = act.column(customer if isinstance(customer, str) else act.column_names[1])
+    key = plain(act.column(customer if isinstance(customer, str) else act.column_names[1]))
     for k in np.unique(cohort):
         snap, _ = segment[int(k)]
         rows = np.flatnonzero(cohort == k)

@@ -27,6 +27,7 @@ from custseg._snapshots import (
     from_micros,
     micros,
     ordered,
+    plain,
     snapshot,
     used_only,
 )
@@ -91,7 +92,7 @@ def segment_performance(
             steps=True,
             start=as_day(start, "start"),
             end=as_day(end, "end"),
-            through=True,
+            extend=True,
         )
         rows, labels = _direct_rows(h, by)
         key, last_day = "customer_index", h.days[1] if h.days else None
@@ -141,6 +142,8 @@ def _over_history(
         raise ConfigError(f"{shown}: the history decides them; pass them when hist is None")
     ht = HistoryTable.of(hist, customer)
     labels = Labels.of(ht.table, by)
+    if not ht.periods:  # no customer at any period start: nothing to measure
+        return [], labels, customer or ht.key, None
     cols["customer"] = customer or ht.key
     ends = [_next_start(periods, d) for d in ht.periods]
     h = direct_history(
@@ -150,10 +153,13 @@ def _over_history(
         by=(),
         options=options,
         steps=True,
-        boundaries=[as_day(d) for d in sorted(set(ht.periods) | set(ends))],
+        boundaries=[as_day(d) for d in sorted(set(ht.periods) | {e for e in ends if e})],
+        # the last period of explicit boundaries (no next start) ends after the data
+        extend=ends[-1] is None,
     )
     batches = dict(core_snapshots(h, ids=True))
     totals = dict(zip(h.bounds, h.totals, strict=True))
+    ends = [e or h.bounds[-1] for e in ends]
     rows = [
         (d, snapshot(ht.rows_at(d), labels, ht.key), batches[e], totals[e])
         for d, e in zip(ht.periods, ends, strict=True)
@@ -161,13 +167,14 @@ def _over_history(
     return rows, labels, cols["customer"], h.days[1] if h.days else None
 
 
-def _next_start(periods: Any, day: _dt.date) -> _dt.date:
-    """The calendar's first period start after ``day``."""
+def _next_start(periods: Any, day: _dt.date) -> _dt.date | None:
+    """The calendar's first period start after ``day`` (``None`` after the last
+    of explicit boundaries)."""
     periods = Periods.semiannual() if periods is None else periods
-    after = periods.starts(day + _dt.timedelta(days=1), day + _dt.timedelta(days=3700))
-    if not after:
-        raise ConfigError(f"the calendar has no period start after {day} (rule CV8)")
-    return after[0]
+    explicit = periods.boundaries
+    if explicit is not None:
+        return next((b for b in explicit if b > day), None)
+    return periods.starts(day + _dt.timedelta(days=1), day + _dt.timedelta(days=372))[0]
 
 
 def _no_rows() -> pa.Table:
@@ -195,7 +202,7 @@ def _period(
     activity at its end (``act``: step_purchases, step_net, first_purchase)."""
     a = pa.table(
         {
-            "key": act.column(key),
+            "key": plain(act.column(key)),
             "bought": pc.greater(act.column("step_purchases"), 0),
             "net": micros(act.column("step_net")),
             "first": act.column("first_purchase").cast(pa.date32()),

@@ -87,6 +87,10 @@ pub(crate) struct Scratch {
 pub struct HistoryNeed {
     pub need: Need,
     pub steps: bool,
+    /// I2 as of each boundary for an order with lines on both sides of it (the
+    /// history's slices equal the single calls); else as over all the lines
+    /// (cohorts: who was acquired when, in hindsight).
+    pub orders_as_of_each: bool,
 }
 
 /// The rules' view of a history's calendar: the walker as of the last
@@ -147,7 +151,7 @@ impl<'a> HistoryWalker<'a> {
         out: &mut Out,
     ) -> std::result::Result<(), Overflow> {
         let ascending = lines.windows(2).all(|w| w[0].day < w[1].day);
-        if let Some(o) = orders {
+        if let (Some(o), true) = (orders, need.orders_as_of_each) {
             if self.order_spans_boundary(lines, o, &mut scratch.spans) {
                 return self.customer_per_boundary(need, customer, lines, o, scratch, out);
             }

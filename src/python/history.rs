@@ -11,7 +11,7 @@ use pyo3::types::PyDict;
 use pyo3_arrow::input::AnyRecordBatch;
 
 use crate::error::CoreError;
-use crate::history::{history, Bounds, History};
+use crate::history::{history, Activity, Bounds, History};
 use crate::ingest::ingest;
 use crate::periods::date_of;
 use crate::python::output::{report_dict, table};
@@ -95,13 +95,12 @@ impl PyHistory {
 }
 
 /// The history of `what` over `data` (see `custseg.segment_history`): at every
-/// period start from `start` to `end` (days; defaults from the data; with `through` the period start after
-/// the last one too), or at
-/// the explicit period starts `boundaries` (and the one after the last when
-/// `extend`); with `steps`, each customer's activity since the previous
-/// boundary too.
+/// period start from `start` to `end` (days; defaults from the data; see
+/// [`Bounds::Range`] for `through` and `extend`), or at the explicit period
+/// starts `boundaries` (and the one after the last when `extend`); with
+/// `steps`, each customer's activity since the previous boundary too.
 #[pyfunction(name = "history")]
-#[pyo3(signature = (data, *, columns, run, periods, what, cv, rfm, clv, start=None, end=None, through=false, boundaries=None, extend=false, steps=false))]
+#[pyo3(signature = (data, *, columns, run, periods, what, cv, rfm, clv, start=None, end=None, through=false, boundaries=None, extend=false, steps=false, orders_as_of_each=true))]
 #[allow(clippy::too_many_arguments)]
 pub fn history_py<'py>(
     py: Python<'py>,
@@ -119,6 +118,7 @@ pub fn history_py<'py>(
     boundaries: Option<Vec<i32>>,
     extend: bool,
     steps: bool,
+    orders_as_of_each: bool,
 ) -> PyResult<PyHistory> {
     let bounds = match boundaries {
         Some(days) => Bounds::Days { days, extend },
@@ -126,6 +126,7 @@ pub fn history_py<'py>(
             start,
             end,
             through,
+            extend,
         },
     };
     let (opts, choice, names, mut ingest_opts) =
@@ -138,7 +139,19 @@ pub fn history_py<'py>(
     let h = crate::python::runtime::run(py, run.threads, |cancel| {
         let schema = reader.schema();
         let ing = ingest(reader, &schema, &names, &ingest_opts, cancel)?;
-        history(ing, &names.customer, &opts, &choice, &bounds, steps, cancel)
+        let activity = Activity {
+            steps,
+            orders_as_of_each,
+        };
+        history(
+            ing,
+            &names.customer,
+            &opts,
+            &choice,
+            &bounds,
+            activity,
+            cancel,
+        )
     })?;
     Ok(PyHistory {
         inner: Mutex::new(h),

@@ -16,6 +16,7 @@ const ALL: HistoryNeed = HistoryNeed {
         clv: true,
     },
     steps: true,
+    orders_as_of_each: true,
 };
 
 /// Random options: calendar (regular or explicit boundaries), window, zero
@@ -213,6 +214,7 @@ fn lighter_needs_compute_the_same_facts() {
                 clv: false,
             },
             steps: false,
+            orders_as_of_each: true,
         };
         let mut light = Out::new(bounds.len());
         h.customer(
