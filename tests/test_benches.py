@@ -47,3 +47,28 @@ def test_bench_customer_value_checks_every_contender_on_every_order() -> None:
         rows = [ln.split() for ln in r.stdout.splitlines() if ln.split()[:2] == ["100k", "str"]]
         assert [ln[2] for ln in rows] == ["custseg", "polars", "duckdb"], r.stdout
         assert f"rows {order}" in r.stdout
+
+
+def test_bench_history_checks_every_contender_before_timing() -> None:
+    """The correctness gate of the CV8 benchmark: the history equals the single calls
+    at every boundary, and the polars and DuckDB histories equal it, on 100k rows of a
+    transaction log with string ids, before anything is timed."""
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHES / "bench_history.py"),
+            *("--rows", "100k", "--ids", "str", "--order", "by-date", "--repeat", "1"),
+            *("--contenders", "history,one-call,calls,polars,duckdb", "--json", "none"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    names = [
+        ln.split()[3]
+        for ln in r.stdout.splitlines()
+        if ln.split()[:3] == ["100k", "str", "by-date"]
+    ]
+    assert names == ["history", "one-call", "calls", "polars", "duckdb"], r.stdout
+    assert "history / one call" in r.stdout
