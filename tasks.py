@@ -32,6 +32,7 @@ DEV_DEPS = [
     "polars>=1.0",
     "duckdb>=1.1",
     "matplotlib>=3.7",
+    "plotly>=5",
     "pytest>=8",
     "hypothesis>=6.100",
     "scipy>=1.10",
