@@ -10,7 +10,7 @@ use arrow_array::{ArrayRef, Date32Array, Float64Array, RecordBatch, UInt32Array}
 use arrow_schema::{DataType, Field};
 
 use crate::cancel::Cancel;
-use crate::engine::{self, HistoryNeed, Options, Report, Segmented};
+use crate::engine::{self, HistoryNeed, Options, Report, Segmented, Step};
 use crate::error::{CoreError, Result};
 use crate::ingest::Ingested;
 use crate::keys::Keys;
@@ -25,9 +25,9 @@ pub enum Bounds {
     /// Every period start in `[start, end]`; by default from the first one
     /// after the first day of the data to the last one on or before the day
     /// after its last day; with `extend`, the period start after the last
-    /// one too. With `through` instead, `end` (by default the last day of the
-    /// data) is covered: the range goes on to the first period start after it,
-    /// so that the period holding it has an end; the last period of explicit
+    /// one too. With `through` instead, `end` and the last day of the data are
+    /// covered: the range goes on to the first period start after the later of
+    /// them, so that the period holding it has an end; the last period of explicit
     /// boundaries has none, and ends after the data (a day that is no period
     /// start: only the activity before it is meant to be read there).
     Range {
@@ -66,7 +66,12 @@ impl Bounds {
                 through,
                 extend,
             } => {
-                let (end, open_end) = match (through, end.or(days.map(|d| d.1))) {
+                // through: both `end` and the last day of the data are covered
+                let covered = match (end, days) {
+                    (Some(e), Some(d)) if *through => Some((*e).max(d.1)),
+                    _ => end.or(days.map(|d| d.1)),
+                };
+                let (end, open_end) = match (through, covered) {
                     (true, Some(e)) => match next_start(periods, e) {
                         Some(n) => (Some(n), None),
                         // the open last period: to the end of the data
@@ -158,6 +163,9 @@ pub struct History {
     /// The net money of all lines from the previous boundary to each (before
     /// the first: all lines before it).
     pub totals: Vec<f64>,
+    /// Per boundary, the activity since the previous one of the customers
+    /// without facts there (see [`engine::Between`]).
+    strays: Vec<Vec<(u32, Step)>>,
     pub report: Report,
     /// The first and last days of the data.
     pub days: Option<(i32, i32)>,
@@ -197,7 +205,9 @@ pub fn history(
         steps: activity.steps,
         orders_as_of_each: activity.orders_as_of_each,
     };
-    let (segs, totals, report, keys) = engine::run_history(ing, opts, need, &days, cancel)?;
+    let (segs, between, report, keys) = engine::run_history(ing, opts, need, &days, cancel)?;
+    let totals = between.iter().map(|b| wide_to_f64(b.net)).collect();
+    let strays = between.into_iter().map(|b| b.strays).collect();
     Ok(History {
         segs: segs.into_iter().map(Some).collect(),
         keys,
@@ -205,7 +215,8 @@ pub fn history(
         customer_name: customer_name.to_string(),
         what: what.clone(),
         bounds: days,
-        totals: totals.into_iter().map(wide_to_f64).collect(),
+        totals,
+        strays,
         report,
         days: data_days,
         steps: activity.steps,
@@ -246,6 +257,35 @@ impl History {
         if release {
             self.segs[j] = None;
         }
+        output::batch(fields, columns)
+    }
+
+    /// The activity since the previous boundary of the customers without a
+    /// purchase event before boundary `j` (with steps): the customer column
+    /// (ids or `customer_index`, as in [`History::batch`]), `step_purchases`,
+    /// `step_net`; in no particular order.
+    pub fn strays(&self, j: usize, ids: bool) -> Result<RecordBatch> {
+        let strays = self.strays.get(j).map_or(&[][..], |s| &s[..]);
+        let who: Vec<u32> = strays.iter().map(|s| s.0).collect();
+        let mut fields = vec![];
+        let mut columns: Vec<ArrayRef> = vec![];
+        if ids {
+            fields.push(Field::new(
+                &self.customer_name,
+                self.customer_type.clone(),
+                false,
+            ));
+            columns.push(self.keys.take(&who, &self.customer_type)?);
+        } else {
+            fields.push(Field::new("customer_index", DataType::UInt32, false));
+            columns.push(Arc::new(UInt32Array::from(who)));
+        }
+        let events: Vec<u32> = strays.iter().map(|s| s.1.events).collect();
+        let net: Vec<f64> = strays.iter().map(|s| to_f64(s.1.net)).collect();
+        fields.push(Field::new("step_purchases", DataType::UInt32, false));
+        fields.push(Field::new("step_net", DataType::Float64, false));
+        columns.push(Arc::new(UInt32Array::from(events)));
+        columns.push(Arc::new(Float64Array::from(net)));
         output::batch(fields, columns)
     }
 

@@ -356,12 +356,6 @@ def test_segment_performance_leaves_out_the_period_after_the_data():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation (docs/rules.md, CV8): a customer whose only order is cancelled "
-    "by lines of the same order after the period start has no activity record at the next "
-    "one, so the segment's revenue misses its return",
-)
 def test_segment_performance_revenue_of_a_customer_gone_at_the_next_boundary():
     # I2 order mode: X's order 1 is +10 (2024-01-10) and -10 (2024-02-10).  At 2024-02-01
     # its total so far is 10: X is 2 ACT JUNIOR; at 2024-03-01 it totals 0: X is gone.

@@ -472,9 +472,9 @@ def test_segment_performance_matches_reference(by, case):
     [s, next boundary); (new) last: first purchase event in that period (I2)."""
     if boundaries_or_error(case) is None:
         return
-    # Known limitation (docs/rules.md, CV8): with an order column, performance counts an
-    # order whose lines fall in two periods as of each period's end, the reference over
-    # all the data; the two agree when no order spans a period start.
+    # docs/rules.md, CV8: with an order column, performance decides an order whose lines
+    # fall in two periods as of each period's end (buyers, new), the reference over all
+    # the data; the two agree when no order spans a period start.
     assume(not (case["order"] and order_spans_a_period_start(case)))
     df = to_frame(case["rows"], case["string_ids"])
     hist = product_history(df, case)

@@ -99,9 +99,9 @@ def cohorts(
         orders_as_of_each=False,  # who was acquired when, over all the data
         options={"count_zero_days": count_zero_days, "on_invalid": on_invalid, "threads": threads},
         start=start_day,
-        # to the end of the data, whatever ``end``: an order's purchase event is
-        # decided by all its lines (I2); the periods after ``end`` are left out below
-        end=None,
+        # through the end of the data and ``end``: an order's purchase event is decided
+        # by all its lines (I2); the periods after ``end`` are left out below
+        end=as_day(end, "end"),
     )
     bounds = list(h.bounds)
     lo, hi = h.days

@@ -116,8 +116,9 @@ def _direct_rows(h: Any, by: tuple[str, ...]) -> tuple[Rows, Labels]:
     """The periods of a core history: labels at each boundary, activity at the next."""
     batches = [b for _, b in core_snapshots(h, ids=False)]
     labels = Labels.of(batches[0], by)
+    acts = [_activity(h, j, b, "customer_index") for j, b in enumerate(batches)]
     rows = [
-        (day, snapshot(batches[j], labels, "customer_index"), batches[j + 1], h.totals[j + 1])
+        (day, snapshot(batches[j], labels, "customer_index"), acts[j + 1], h.totals[j + 1])
         for j, day in enumerate(h.bounds[:-1])
     ]
     return rows, labels
@@ -157,7 +158,8 @@ def _over_history(
         # the last period of explicit boundaries (no next start) ends after the data
         extend=ends[-1] is None,
     )
-    batches = dict(core_snapshots(h, ids=True))
+    key = cols["customer"]
+    batches = {d: _activity(h, j, b, key) for j, (d, b) in enumerate(core_snapshots(h, ids=True))}
     totals = dict(zip(h.bounds, h.totals, strict=True))
     ends = [e or h.bounds[-1] for e in ends]
     rows = [
@@ -165,6 +167,26 @@ def _over_history(
         for d, e in zip(ht.periods, ends, strict=True)
     ]
     return rows, labels, cols["customer"], h.days[1] if h.days else None
+
+
+def _activity(h: Any, j: int, batch: pa.Table, key: str) -> pa.Table:
+    """Boundary ``j``'s activity since the previous one: the customers with
+    facts there (``batch``) and those without (``h.strays``: no purchase event
+    before it, e.g. an order cancelled by its later lines), who are never new."""
+    cols = [key, "step_purchases", "step_net", "first_purchase"]
+    have = batch.select(cols)
+    strays = h.strays(j, ids=key != "customer_index")
+    if strays.num_rows == 0:
+        return have
+    strays = pa.table(
+        {
+            key: plain(strays.column(0)).cast(have.schema.field(key).type),
+            "step_purchases": strays.column("step_purchases"),
+            "step_net": strays.column("step_net"),
+            "first_purchase": pa.nulls(strays.num_rows, pa.date32()),
+        }
+    )
+    return pa.concat_tables([have.cast(strays.schema), strays])
 
 
 def _next_start(periods: Any, day: _dt.date) -> _dt.date | None:

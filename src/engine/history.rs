@@ -232,7 +232,7 @@ impl<'a> HistoryWalker<'a> {
 /// customers, and the step money of all of them.
 pub(crate) struct Out {
     pub parts: Vec<PartFacts>,
-    pub totals: Vec<i128>,
+    pub between: Vec<Between>,
     /// Every customer with facts at some boundary, in walk order (each
     /// boundary's facts are in this order too).
     pub who: Vec<u32>,
@@ -244,10 +244,28 @@ impl Out {
     fn new(bounds: usize) -> Self {
         Out {
             parts: (0..bounds).map(|_| PartFacts::default()).collect(),
-            totals: vec![0; bounds],
+            between: (0..bounds).map(|_| Between::default()).collect(),
             who: Vec::new(),
             emitted: 0,
         }
+    }
+}
+
+/// What happened from the previous boundary to one boundary, besides the
+/// facts: the net money of all lines, and the activity of the customers
+/// without facts at the boundary (no purchase event before it) that had
+/// some (a customer with returns only; with orders, one whose only order was
+/// cancelled by its later lines, who may have had facts before).
+#[derive(Debug, Default)]
+pub struct Between {
+    pub net: i128,
+    pub strays: Vec<(u32, Step)>,
+}
+
+impl Between {
+    fn add(&mut self, other: Between) {
+        self.net += other.net;
+        self.strays.extend(other.strays);
     }
 }
 
@@ -327,8 +345,16 @@ impl Walk<'_, '_> {
         if self.only.is_some_and(|o| o != j) {
             return Ok(());
         }
-        self.out.totals[j] += net;
+        let between = &mut self.out.between[j];
+        between.net += net;
         if r.first == NONE {
+            if self.need.steps && (events, net) != (0, 0) {
+                let step = Step {
+                    events,
+                    net: fit(net)?,
+                };
+                between.strays.push((self.customer, step));
+            }
             return Ok(());
         }
         let facts = self.facts(j, r)?;
@@ -411,8 +437,8 @@ impl Walk<'_, '_> {
 }
 
 /// The facts (as `need` says) of every customer with a purchase event before
-/// each boundary, per boundary in key order; the step money of each boundary
-/// (all customers); and the customers seen. `hi` is the latest day of the
+/// each boundary, per boundary in key order; what happened between the
+/// boundaries besides ([`Between`]); and the customers seen. `hi` is the latest day of the
 /// lines.
 pub(super) fn pass(
     lines: Stored,
@@ -421,7 +447,7 @@ pub(super) fn pass(
     need: HistoryNeed,
     hi: i32,
     cancel: &Cancel,
-) -> Result<(Vec<Segmented>, Vec<i128>, u64)> {
+) -> Result<(Vec<Segmented>, Vec<Between>, u64)> {
     cancel.check()?;
     let runs = lines.is_runs();
     let done: Vec<Result<(Out, u64)>> = lines
@@ -436,15 +462,14 @@ pub(super) fn pass(
         seen += s;
         outs.push(out);
     }
-    let mut totals = vec![0i128; bounds];
-    for out in &outs {
-        totals
-            .iter_mut()
-            .zip(&out.totals)
-            .for_each(|(t, x)| *t += x);
+    let mut between: Vec<Between> = (0..bounds).map(|_| Between::default()).collect();
+    for out in &mut outs {
+        for (b, x) in between.iter_mut().zip(std::mem::take(&mut out.between)) {
+            b.add(x);
+        }
     }
     let segs = in_key_order(outs, keys, h.bounds);
-    Ok((segs, totals, seen))
+    Ok((segs, between, seen))
 }
 
 /// Each boundary's facts in key order (I5). Keys that rank by id are ordered

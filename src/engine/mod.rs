@@ -30,7 +30,7 @@ mod timeline;
 mod walk;
 
 pub use group::{group_part, group_runs};
-pub use history::HistoryNeed;
+pub use history::{Between, HistoryNeed};
 pub use options::Options;
 pub use report::{resolve_as_of, Report};
 pub use segmented::Segmented;
@@ -69,15 +69,15 @@ pub fn run(
 
 /// CV8: the facts (as `need` says) as of every boundary of `bounds` (period
 /// starts, ascending), from one pass: per boundary the facts in key order,
-/// the net money of every line from the previous boundary to it (all lines
-/// before the first), the report (as of the last boundary) and the keys.
+/// what happened from the previous boundary to it besides (all lines before
+/// the first: [`Between`]), the report (as of the last boundary) and the keys.
 pub fn run_history(
     ing: Ingested,
     opts: &Options,
     need: HistoryNeed,
     bounds: &[i32],
     cancel: &Cancel,
-) -> Result<(Vec<Segmented>, Vec<i128>, Report, Keys)> {
+) -> Result<(Vec<Segmented>, Vec<Between>, Report, Keys)> {
     opts.validate()?;
     let last = *bounds.last().ok_or_else(|| {
         crate::error::CoreError::Config("a history needs one boundary at least (rule CV8)".into())
@@ -94,7 +94,7 @@ pub fn run_history(
         // No line before the last boundary: every slice is empty (I4).
         _ => (
             bounds.iter().map(|_| Segmented::default()).collect(),
-            vec![0; bounds.len()],
+            bounds.iter().map(|_| Between::default()).collect(),
         ),
     };
     report.customers = segs.last().map_or(0, |s| s.len() as u64);

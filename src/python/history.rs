@@ -84,6 +84,15 @@ impl PyHistory {
         })?;
         table(py, batch)
     }
+
+    /// The activity since the previous boundary of the customers without a
+    /// purchase event before boundary `j` (see `batch`): a pyarrow Table of
+    /// the customer column (or `customer_index`), `step_purchases`, `step_net`.
+    #[pyo3(signature = (j, *, ids = true))]
+    fn strays<'py>(&self, py: Python<'py>, j: usize, ids: bool) -> PyResult<Bound<'py, PyAny>> {
+        let batch = self.lock()?.strays(j, ids)?;
+        table(py, batch)
+    }
 }
 
 impl PyHistory {
