@@ -143,9 +143,10 @@ fn explicit(
     let mut out = days.to_vec();
     if extend {
         let last = *days.last().expect("not empty");
-        let open_end = data.map(|d| d.1 + 1).filter(|&e| e > last);
+        // the open last period ends after the data (or at once, when the data ends before it)
+        let open_end = data.map(|d| (d.1 + 1).max(last + 1));
         let next = next_start(periods, last).or(open_end);
-        out.push(next.ok_or_else(|| no_boundary("no data after the last".into()))?);
+        out.push(next.ok_or_else(|| no_boundary("the data is empty".into()))?);
     }
     Ok(out)
 }
