@@ -82,37 +82,27 @@ def customer_value_history(
         >>> counts.sort_by("period_start").column("customer_id_count").to_pylist()
         [1164, 1507, 1980]
     """
-    return _history(
+    return segment_history(
         data,
+        customer=customer,
+        date=date,
+        amount=amount,
+        order=order,
         what=("cv",),
-        columns={"customer": customer, "date": date, "amount": amount, "order": order},
-        options=dict(
-            count_zero_days=count_zero_days,
-            on_invalid=on_invalid,
-            threads=threads,
-            memory_limit=memory_limit,
-            spill_dir=spill_dir,
-        ),
-        periods=periods,
         start=start,
         end=end,
-        segmentations=segment_options(
-            sales_only=sales_only,
-            sales_months=sales_months,
-            sales_lookback=sales_lookback,
-            cuts=cuts,
-            monetary_periods=monetary_periods,
-            bins=5,
-            monetary="sum",
-            segments=None,
-            lifetime_years=None,
-            clv_cuts=(0.2, 0.8),
-            value_threshold=None,
-            loyalty_threshold=None,
-            tenure_threshold=None,
-        ),
+        periods=periods,
+        sales_only=sales_only,
+        sales_months=sales_months,
+        sales_lookback=sales_lookback,
+        cuts=cuts,
+        monetary_periods=monetary_periods,
+        count_zero_days=count_zero_days,
+        on_invalid=on_invalid,
         return_report=return_report,
-        log_as="customer_value_history",
+        threads=threads,
+        memory_limit=memory_limit,
+        spill_dir=spill_dir,
     )
 
 
@@ -192,7 +182,6 @@ def segment_history(
             tenure_threshold=tenure_threshold,
         ),
         return_report=return_report,
-        log_as="segment_history",
     )
 
 
@@ -207,7 +196,6 @@ def _history(
     end: Any,
     segmentations: dict[str, Any],
     return_report: bool,
-    log_as: str,
 ) -> Any:
     """The long history table in the input's family (and the report)."""
     h, family, names, customer_dtype = run_history(
@@ -222,6 +210,6 @@ def _history(
     )
     table = pa.concat_tables([h.batch(j, release=True) for j in range(len(h))])
     rep = Report._from_core(h.report())
-    rep._log(log_as)
+    rep._log("customer_value_history" if tuple(what) == ("cv",) else "segment_history")
     out = to_family(table, family, dtypes={names["customer"]: customer_dtype})
     return (out, rep) if return_report else out
