@@ -12,7 +12,8 @@ use crate::engine::{Extra, Segmented};
 use crate::error::{CoreError, Result};
 use crate::money;
 use crate::output::{label_field, labels};
-use crate::tiers::{check_cuts, ordered, select_ranks, tiers_of, unordered};
+use crate::ranks::{pool_tiers, Pool, Ranks};
+use crate::tiers::{check_cuts, ordered, share, tier, unordered};
 
 /// CLV2 tier labels, in category order.
 pub const TIERS: [&str; 3] = ["high", "medium", "low"];
@@ -112,12 +113,26 @@ pub fn fields() -> Vec<Field> {
 
 /// The default lifetime, 1 / yearly churn (CLV1), from every customer's facts.
 pub(crate) fn default_lifetime<'a>(extras: impl Iterator<Item = &'a Extra>) -> Result<f64> {
-    let (mut base, mut stayed) = (0usize, 0usize);
+    let (mut base, mut stayed) = (0u64, 0u64);
     for x in extras {
-        base += usize::from(x.churn & 1 != 0);
-        stayed += usize::from(x.churn == 3);
+        let (b, s) = churn_counts(x.churn);
+        base += b;
+        stayed += s;
     }
-    let churned = base - stayed;
+    lifetime_of_counts(base, stayed)
+}
+
+/// What one customer's churn bits add to the counts of CLV1's churn: (in the
+/// base window, and bought again in the last year).
+pub fn churn_counts(churn: u8) -> (u64, u64) {
+    (u64::from(churn & 1 != 0), u64::from(churn == 3))
+}
+
+/// The default lifetime, 1 / yearly churn (CLV1), from the counts of every
+/// customer: `base` bought in [as_of - 730, as_of - 365), `stayed` of them
+/// bought again in [as_of - 365, as_of).
+pub fn lifetime_of_counts(base: u64, stayed: u64) -> Result<f64> {
+    let churned = base.saturating_sub(stayed);
     if base == 0 || churned == 0 {
         let why = if base == 0 {
             "no customer bought between 730 and 366 days before as_of"
@@ -131,33 +146,49 @@ pub(crate) fn default_lifetime<'a>(extras: impl Iterator<Item = &'a Extra>) -> R
     Ok(base as f64 / churned as f64)
 }
 
-/// The midpoint median of the values of [`ordered`] keys (not empty).
-fn median(keys: &[i64]) -> f64 {
-    let n = keys.len();
+/// The midpoint median of the whole pool of [`ordered`] keys, `keys` those at
+/// hand (the pool not empty).
+fn median(keys: &[i64], pool: Pool, ranks: &dyn Ranks) -> f64 {
+    let n = ranks.size(pool, keys);
     if n % 2 == 1 {
-        return unordered(select_ranks(keys, &[n / 2])[0]);
+        return unordered(ranks.select(pool, keys, &[n / 2])[0]);
     }
-    let m = select_ranks(keys, &[n / 2 - 1, n / 2]);
+    let m = ranks.select(pool, keys, &[n / 2 - 1, n / 2]);
     (unordered(m[0]) + unordered(m[1])) / 2.0
 }
 
-/// The median of `values` (not empty), as a threshold.
-fn median_of(values: &[f64]) -> f64 {
-    median(&values.iter().map(|&v| ordered(v)).collect::<Vec<_>>())
+/// The median of the pool of `values` (not empty), as a threshold.
+fn median_of(values: &[f64], pool: Pool, ranks: &dyn Ranks) -> f64 {
+    let keys: Vec<i64> = values.iter().map(|&v| ordered(v)).collect();
+    median(&keys, pool, ranks)
 }
 
 /// The value, loyalty and tenure thresholds (CLV3, CLV3a): the user's or the
 /// medians of all customers (`keys` are the [`ordered`] clv values).
-fn thresholds(opts: &ClvOptions, keys: &[i64], loyalty: &[f64], tenure: &[f64]) -> (f64, f64, f64) {
-    if keys.is_empty() {
+fn thresholds(
+    opts: &ClvOptions,
+    keys: &[i64],
+    [loyalty, tenure]: [&[f64]; 2],
+    ranks: &dyn Ranks,
+) -> (f64, f64, f64) {
+    if ranks.size(Pool::Clv, keys) == 0 {
         return (0.0, 0.0, 0.0);
     }
     let (value_t, (loyal_t, tenure_t)) = rayon::join(
-        || opts.value_threshold.unwrap_or_else(|| median(keys)),
+        || {
+            opts.value_threshold
+                .unwrap_or_else(|| median(keys, Pool::Clv, ranks))
+        },
         || {
             rayon::join(
-                || opts.loyalty_threshold.unwrap_or_else(|| median_of(loyalty)),
-                || opts.tenure_threshold.unwrap_or_else(|| median_of(tenure)),
+                || {
+                    opts.loyalty_threshold
+                        .unwrap_or_else(|| median_of(loyalty, Pool::Loyalty, ranks))
+                },
+                || {
+                    opts.tenure_threshold
+                        .unwrap_or_else(|| median_of(tenure, Pool::Tenure, ranks))
+                },
             )
         },
     );
@@ -173,8 +204,13 @@ fn quadrants(clv: &[f64], value_t: f64, other: &[f64], other_t: f64) -> Vec<i8> 
         .collect()
 }
 
-/// The CLV columns (see [`fields`]) of the customers of `seg`, in key order.
-pub(crate) fn columns(seg: &Segmented, opts: &ClvOptions) -> Result<Vec<ArrayRef>> {
+/// The CLV columns (see [`fields`]) of the customers of `seg`, in key order;
+/// the pools' sizes and order statistics from `ranks`.
+pub(crate) fn columns(
+    seg: &Segmented,
+    opts: &ClvOptions,
+    ranks: &dyn Ranks,
+) -> Result<Vec<ArrayRef>> {
     let as_of = seg.as_of;
     let lifetime = match opts.lifetime_years {
         Some(l) => l,
@@ -199,12 +235,15 @@ pub(crate) fn columns(seg: &Segmented, opts: &ClvOptions) -> Result<Vec<ArrayRef
     // The tiers (CLV2) and the medians (CLV3, CLV3a) are selections: side by side.
     let (tier, (value_t, loyal_t, tenure_t)) = rayon::join(
         || -> Vec<i8> {
-            tiers_of(&keys, &opts.cuts)
-                .into_iter()
-                .map(|t| t as i8)
-                .collect()
+            let cuts = &opts.cuts;
+            pool_tiers(&keys, Pool::Clv, ranks, cuts.len() as u8 + 1, |g, n| {
+                tier(share(g, n), cuts) as u8
+            })
+            .into_iter()
+            .map(|t| t as i8)
+            .collect()
         },
-        || thresholds(opts, &keys, &loyalty, &tenure),
+        || thresholds(opts, &keys, [&loyalty, &tenure], ranks),
     );
     let quadrant = quadrants(&clv, value_t, &loyalty, loyal_t);
     let tenure_quadrant = quadrants(&clv, value_t, &tenure, tenure_t);
@@ -250,7 +289,7 @@ mod tests {
 
     #[test]
     fn clv3_median_is_the_midpoint() {
-        let m = |v: &[f64]| median(&v.iter().map(|&x| ordered(x)).collect::<Vec<_>>());
+        let m = |v: &[f64]| median_of(v, Pool::Clv, &crate::ranks::Whole);
         assert_eq!(m(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(m(&[4.0, 1.0, 3.0, 2.0]), 2.5);
         assert_eq!(m(&[5.0]), 5.0);

@@ -14,7 +14,8 @@ use crate::engine::{Facts, Segmented};
 use crate::error::{CoreError, Result};
 use crate::money;
 use crate::output::{label_field, labels};
-use crate::tiers::{check_cuts, tiers_of};
+use crate::ranks::{pool_tiers, Pool, Ranks};
+use crate::tiers::{check_cuts, share, tier};
 
 /// CV2 group labels, in category order (CV7).
 pub const GROUPS: [&str; 6] = ["0 SOL", "1 NEW", "2 ACT", "3 COLD", "4 LOST", "5 LOST"];
@@ -122,9 +123,14 @@ pub fn fields(monetary: &str) -> Vec<Field> {
 }
 
 /// The Customer Value columns (see [`fields`]) of the customers of `seg`
-/// (facts with CV), in key order.
-pub(crate) fn columns(seg: &Segmented, opts: &CvOptions) -> Result<Vec<ArrayRef>> {
-    let classes = tiered_classes(seg, &opts.cuts);
+/// (facts with CV), in key order; the pools' sizes and order statistics from
+/// `ranks` (the customers at hand on one machine).
+pub(crate) fn columns(
+    seg: &Segmented,
+    opts: &CvOptions,
+    ranks: &dyn Ranks,
+) -> Result<Vec<ArrayRef>> {
+    let classes = tiered_classes(seg, &opts.cuts, ranks);
     let (group, segment): (Vec<i8>, Vec<i8>) = classes
         .par_iter()
         .with_min_len(1 << 14)
@@ -151,7 +157,7 @@ pub(crate) fn columns(seg: &Segmented, opts: &CvOptions) -> Result<Vec<ArrayRef>
 /// A parallel partition of the customers by pool: each piece classifies and
 /// counts its members, the counts give every piece its place in each pool, the
 /// members' monetary values are copied there, and the tiers come back the same way.
-fn tiered_classes(seg: &Segmented, cuts: &[f64]) -> Vec<Class> {
+fn tiered_classes(seg: &Segmented, cuts: &[f64], ranks: &dyn Ranks) -> Vec<Class> {
     let mut classes = vec![Class::default(); seg.len()];
     let pieces = seg.pieces();
     let counts: Vec<[usize; POOLS]> = pieces
@@ -193,7 +199,15 @@ fn tiered_classes(seg: &Segmented, cuts: &[f64]) -> Vec<Class> {
                 }
             }
         });
-    let tiers: Vec<Vec<u8>> = values.par_iter().map(|m| tiers_of(m, cuts)).collect();
+    let tiers: Vec<Vec<u8>> = values
+        .par_iter()
+        .enumerate()
+        .map(|(p, m)| {
+            pool_tiers(m, Pool::Cv(p as u8), ranks, cuts.len() as u8 + 1, |g, n| {
+                tier(share(g, n), cuts) as u8
+            })
+        })
+        .collect();
     seg.split_like(&mut classes)
         .into_par_iter()
         .zip(starts)

@@ -244,7 +244,7 @@ impl History {
             fields.push(Field::new("customer_index", DataType::UInt32, false));
             columns.push(Arc::new(UInt32Array::from(seg.ids())));
         }
-        let (f, c) = columns_of(seg, &self.what)?;
+        let (f, c) = columns_of(seg, &self.what, &crate::ranks::Whole)?;
         fields.extend(f);
         columns.extend(c);
         if self.steps {

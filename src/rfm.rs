@@ -13,6 +13,7 @@ use crate::engine::Segmented;
 use crate::error::{CoreError, Result};
 use crate::money;
 use crate::output::{label_field, labels};
+use crate::ranks::{pool_tiers, Pool, Ranks};
 use crate::tiers::{ordered, share, tiers_by, tiers_by_counting};
 
 /// The segment of customers no rule matches (R3).
@@ -193,16 +194,19 @@ impl RfmOptions {
 }
 
 /// R2: scores 1..=B, B - floor(B r) with r the share of customers strictly better.
-/// Days and counts (R, F) take the counting path: their range is narrow.
-fn scores(better: &[i64], bins: u8) -> Vec<u8> {
-    let n = better.len();
+/// On one machine days and counts (R, F) take the counting path: their range
+/// is narrow; a piece of a pool ([`Ranks`]) takes the selection path.
+fn scores(better: &[i64], bins: u8, pool: Pool, ranks: &dyn Ranks) -> Vec<u8> {
     let b = f64::from(bins);
-    let tier_of = |g| ((b * share(g, n)).floor() as u8).min(bins - 1);
-    tiers_by_counting(better, 1 << 24, tier_of)
-        .unwrap_or_else(|| tiers_by(better, bins, tier_of))
-        .into_iter()
-        .map(|t| bins - t)
-        .collect()
+    let tier_of = |g, n| ((b * share(g, n)).floor() as u8).min(bins - 1);
+    let tiers = if ranks.whole() {
+        let n = better.len();
+        tiers_by_counting(better, 1 << 24, |g| tier_of(g, n))
+            .unwrap_or_else(|| tiers_by(better, bins, |g| tier_of(g, n)))
+    } else {
+        pool_tiers(better, pool, ranks, bins, tier_of)
+    };
+    tiers.into_iter().map(|t| bins - t).collect()
 }
 
 /// The RFM output fields after the customer column (R1-R3), the monetary
@@ -220,15 +224,25 @@ pub fn fields(monetary: &str, opts: &RfmOptions) -> Vec<Field> {
     ]
 }
 
-/// The RFM columns (see [`fields`]) of the customers of `seg`, in key order.
-pub(crate) fn columns(seg: &Segmented, opts: &RfmOptions) -> Result<Vec<ArrayRef>> {
+/// The RFM columns (see [`fields`]) of the customers of `seg`, in key order;
+/// the pools' sizes and order statistics from `ranks`.
+pub(crate) fn columns(
+    seg: &Segmented,
+    opts: &RfmOptions,
+    ranks: &dyn Ranks,
+) -> Result<Vec<ArrayRef>> {
     let mut clock = crate::timings::Phases::start();
     let v = values(seg, opts.monetary);
     clock.lap("rfm keys");
     // The monetary scores (selections) while the narrow R and F ones count.
     let (ms, (rs, fs)) = rayon::join(
-        || scores(&v.money_key, opts.bins),
-        || (scores(&v.last, opts.bins), scores(&v.events, opts.bins)),
+        || scores(&v.money_key, opts.bins, Pool::RfmM, ranks),
+        || {
+            (
+                scores(&v.last, opts.bins, Pool::RfmR, ranks),
+                scores(&v.events, opts.bins, Pool::RfmF, ranks),
+            )
+        },
     );
     clock.lap("rfm scores");
     let (codes, digits) = codes_and_cells([&rs, &fs, &ms], &segment_of_cells(opts), opts.bins);
@@ -350,9 +364,15 @@ mod tests {
     #[test]
     fn r2_scores_count_the_strictly_better() {
         // Five customers, all distinct: scores 5, 4, 3, 2, 1 from best to worst.
-        assert_eq!(scores(&[50, 40, 30, 20, 10], 5), vec![5, 4, 3, 2, 1]);
+        assert_eq!(
+            scores(&[50, 40, 30, 20, 10], 5, Pool::RfmM, &crate::ranks::Whole),
+            vec![5, 4, 3, 2, 1]
+        );
         // Ties share the score of their first: r = 0 for both 9s.
-        assert_eq!(scores(&[9, 9, 1, 5], 4), vec![4, 4, 1, 2]);
+        assert_eq!(
+            scores(&[9, 9, 1, 5], 4, Pool::RfmM, &crate::ranks::Whole),
+            vec![4, 4, 1, 2]
+        );
     }
 
     #[test]

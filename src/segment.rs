@@ -15,6 +15,7 @@ use crate::engine::{self, Need, Options, Report, Segmented};
 use crate::error::{CoreError, Result};
 use crate::ingest::Ingested;
 use crate::output;
+use crate::ranks::{Ranks, Whole};
 use crate::rfm::{self, RfmOptions};
 
 /// Which segmentations a run computes, each with its options.
@@ -106,20 +107,25 @@ pub fn segment(
     let mut columns = vec![keys.take(&seg.ids(), &customer_type)?];
     drop(keys);
     clock.lap("customer column");
-    let (f, c) = columns_of(&seg, what)?;
+    let (f, c) = columns_of(&seg, what, &Whole)?;
     fields.extend(f);
     columns.extend(c);
     Ok((output::batch(fields, columns)?, report))
 }
 
 /// The columns of `what` for the customers of `seg` (those after the
-/// customer column): CV7's, then RFM's, CLV's and the summary's.
-pub(crate) fn columns_of(seg: &Segmented, what: &What) -> Result<(Vec<Field>, Vec<ArrayRef>)> {
+/// customer column): CV7's, then RFM's, CLV's and the summary's; the tier
+/// pools' sizes and order statistics from `ranks` ([`Whole`] on one machine).
+pub(crate) fn columns_of(
+    seg: &Segmented,
+    what: &What,
+    ranks: &dyn Ranks,
+) -> Result<(Vec<Field>, Vec<ArrayRef>)> {
     let mut clock = crate::timings::Phases::start();
     let (mut fields, mut columns) = (vec![], vec![]);
     if let Some(c) = &what.cv {
         fields.extend(customer_value::fields("monetary"));
-        columns.extend(customer_value::columns(seg, c)?);
+        columns.extend(customer_value::columns(seg, c, ranks)?);
         clock.lap("cv columns");
     }
     if let Some(r) = &what.rfm {
@@ -129,12 +135,12 @@ pub(crate) fn columns_of(seg: &Segmented, what: &What) -> Result<(Vec<Field>, Ve
             "monetary"
         };
         fields.extend(rfm::fields(monetary, r));
-        columns.extend(rfm::columns(seg, r)?);
+        columns.extend(rfm::columns(seg, r, ranks)?);
         clock.lap("rfm columns");
     }
     if let Some(c) = &what.clv {
         fields.extend(clv::fields());
-        columns.extend(clv::columns(seg, c)?);
+        columns.extend(clv::columns(seg, c, ranks)?);
         clock.lap("clv columns");
     }
     if let Some(unit) = what.summary {

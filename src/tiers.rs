@@ -35,14 +35,27 @@ pub fn tiers_of(values: &[i64], cuts: &[f64]) -> Vec<u8> {
 /// The tier of every value of a pool, `tier_of(g)` with `g` the number of
 /// values strictly greater, for any `tier_of` that does not decrease as `g`
 /// grows and stays below `tiers` (CV6, R2, CLV2 share this).
+pub fn tiers_by(values: &[i64], tiers: u8, tier_of: impl Fn(u64) -> u8 + Sync) -> Vec<u8> {
+    tiers_given(values, values.len(), tiers, tier_of, |r| {
+        select_ranks(values, r)
+    })
+}
+
+/// [`tiers_by`] for `values` that may be only some of a pool of `n` members,
+/// `select(ranks)` giving the whole pool's values at ascending ranks
+/// ([`crate::ranks`]).
 ///
 /// Linear time: tier `>= t` holds exactly for `g >= G_t`, `G_t` the smallest
 /// count with `tier_of(G_t) >= t`; and `g(v) >= G_t` holds exactly for `v <`
-/// the `G_t`-th largest value. One radix selection ([`select_ranks`]) finds
-/// all those values at once, and each value is compared with them. Ties share
-/// a tier (I5).
-pub fn tiers_by(values: &[i64], tiers: u8, tier_of: impl Fn(u64) -> u8 + Sync) -> Vec<u8> {
-    let n = values.len();
+/// the `G_t`-th largest value. One selection finds all those values at once,
+/// and each value is compared with them. Ties share a tier (I5).
+pub fn tiers_given(
+    values: &[i64],
+    n: usize,
+    tiers: u8,
+    tier_of: impl Fn(u64) -> u8 + Sync,
+    select: impl FnOnce(&[usize]) -> Vec<i64>,
+) -> Vec<u8> {
     if n == 0 {
         return Vec::new();
     }
@@ -70,7 +83,11 @@ pub fn tiers_by(values: &[i64], tiers: u8, tier_of: impl Fn(u64) -> u8 + Sync) -
         .collect();
     ranks.sort_unstable();
     ranks.dedup();
-    let at = select_ranks(values, &ranks);
+    let at = if ranks.is_empty() {
+        Vec::new()
+    } else {
+        select(&ranks)
+    };
     let bounds: Vec<Bound> = gs
         .iter()
         .map(|&g| match g {

@@ -17,6 +17,10 @@ from custseg.report import Report
 
 Periods = _core.Periods
 
+SPARK_RUNNER: Any = None
+"""The runner of a PySpark DataFrame (``custseg.spark`` sets it on import):
+called with ``run``'s arguments, returns (Spark DataFrame, report)."""
+
 
 def run_options(
     *,
@@ -56,6 +60,15 @@ def run(
     """Runs ``_core.segment`` over ``data`` (``columns`` maps each role to a
     column name, or to the column itself when ``data`` is None) and returns
     the frame in the input's family (and the report)."""
+    if type(data).__module__.startswith("pyspark.sql") and type(data).__name__ == "DataFrame":
+        if SPARK_RUNNER is None:
+            raise TypeError(
+                "a PySpark DataFrame: call custseg.spark.<function> (pip install 'custseg[spark]')"
+            )
+        sdf, rep = SPARK_RUNNER(data, columns=columns, options=options, periods=periods, what=what,
+                                cv=cv, rfm=rfm, clv=clv, summary=summary)  # fmt: skip
+        rep._log(log_as)
+        return (sdf, rep) if return_report else sdf
     stream, family, names, customer_dtype = prepare(data, columns)
     table, report = _core.segment(
         stream,

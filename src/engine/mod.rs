@@ -32,7 +32,7 @@ mod walk;
 pub use group::{group_part, group_runs};
 pub use history::{Between, HistoryNeed};
 pub use options::Options;
-pub use report::{resolve_as_of, Report};
+pub use report::{resolve_as_of, resolve_as_of_days, Report};
 pub use segmented::Segmented;
 pub use timeline::{is_purchase, CustomerDays, Day, DayTotal};
 pub use walk::{Extra, Facts, Need, Step};
@@ -61,6 +61,40 @@ pub fn run(
             seg
         }
         _ => Segmented::default(), // an empty input gives an empty result (I4)
+    };
+    report.customers = seg.len() as u64;
+    report.customers_without_purchase = report.customers_seen - report.customers;
+    Ok((seg, report, ing.customers))
+}
+
+/// [`run`] over one piece of a run in pieces (`custseg.spark`): every line
+/// of each of its customers, `as_of` the whole run's (given; the pieces
+/// together are checked against it, I3). Returns the facts of the customers
+/// with a purchase event before it, in key order, the piece's report and keys.
+pub fn run_piece(
+    ing: Ingested,
+    opts: &Options,
+    need: Need,
+    cancel: &Cancel,
+) -> Result<(Segmented, Report, Keys)> {
+    opts.validate()?;
+    let as_of = opts.as_of.ok_or_else(|| {
+        crate::error::CoreError::Internal("a piece of a run needs the run's as_of".into())
+    })?;
+    let mut report = Report::of_piece(&ing, as_of)?;
+    let seg = match ing.days {
+        Some((lo, hi)) if lo < as_of => {
+            let walker = walk::Walker::new(opts, lo, as_of)?;
+            let (seg, seen) = pass::pass(ing.lines, &ing.customers, &walker, need, hi, cancel)?;
+            report.customers_seen = seen;
+            seg
+        }
+        // Every line on or after as_of: the customers are seen, none has a purchase.
+        Some(_) => {
+            report.customers_seen = ing.customers.len() as u64;
+            Segmented::default()
+        }
+        None => Segmented::default(),
     };
     report.customers = seg.len() as u64;
     report.customers_without_purchase = report.customers_seen - report.customers;

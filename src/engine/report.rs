@@ -60,14 +60,37 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The report of one piece of a run in pieces (`custseg.spark`): its
+    /// `as_of` is the whole run's, so no row of the piece need be before it.
+    pub(super) fn of_piece(ing: &Ingested, as_of: i32) -> Result<Report> {
+        let after = rows_after_as_of(Some(as_of), ing)?;
+        Ok(Report {
+            rows_read: ing.rows_read,
+            rows_used: ing.rows_valid - after,
+            rows_after_as_of: after,
+            rows_dropped: ing.dropped.clone(),
+            bytes_spilled: ing.lines.spilled_bytes(),
+            as_of: Some(as_of),
+            ..Default::default()
+        })
+    }
+}
+
 /// Resolves `as_of` (I3) against the data: by default the day after the
 /// latest day; an explicit one must leave some row before it.
 pub fn resolve_as_of(requested: Option<i32>, ing: &Ingested) -> Result<Option<i32>> {
-    let Some(min) = ing.min_day() else {
+    resolve_as_of_days(requested, ing.days)
+}
+
+/// [`resolve_as_of`] against the (earliest, latest) day of the valid rows,
+/// `None` without any (a run in pieces counts them over every piece).
+pub fn resolve_as_of_days(requested: Option<i32>, days: Option<(i32, i32)>) -> Result<Option<i32>> {
+    let Some((min, max)) = days else {
         return Ok(requested);
     };
     match requested {
-        None => match ing.max_day() {
+        None => match Some(max) {
             Some(d) if d >= min_max_day().1 => Err(CoreError::AsOf(format!(
                 "the latest day in the data is {}: pass an explicit as_of",
                 fmt_day(d)

@@ -54,6 +54,12 @@ impl Segmented {
         }
     }
 
+    /// The facts and [`Extra`] facts of customers in the order given, as of
+    /// `as_of` (a run in pieces reads them back from a table of facts).
+    pub fn from_facts(facts: Vec<Facts>, extras: Vec<Extra>, as_of: i32) -> Self {
+        Segmented::new(vec![facts], vec![extras], Vec::new(), as_of)
+    }
+
     /// The number of customers.
     pub fn len(&self) -> usize {
         self.len

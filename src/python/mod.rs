@@ -1,13 +1,14 @@
 //! The binding layer (the `python` feature): every `use pyo3` of the crate
 //! lives under this module (house style, practice 1). Each file binds one
 //! part of the core: [`segment`] the segmentations, [`history`] their history (CV8), [`analyses`] the
-//! profile, concentration and playbook, [`btyd`] the BTYD models,
+//! profile, concentration and playbook, [`btyd`] the BTYD models, [`distributed`] the stages of a run in pieces (Spark),
 //! [`periods`] the calendars, [`tables`] the label tables, [`synthetic`] the
 //! generator; [`errors`] maps the core's errors to exception classes,
 //! [`runtime`] runs the core without the GIL, [`output`] hands results back.
 
 pub mod analyses;
 pub mod btyd;
+pub mod distributed;
 pub mod errors;
 pub mod history;
 pub mod output;
@@ -45,6 +46,14 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(history::history_py, m)?)?;
     m.add_class::<history::PyHistory>()?;
     m.add_function(wrap_pyfunction!(synthetic::synthetic_py, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::piece_days, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::piece_facts, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::piece_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::piece_labels, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::pieces_wanted, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::resolve_as_of, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::default_lifetime, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::churn_counts, m)?)?;
     m.add_function(wrap_pyfunction!(tables::crosstab, m)?)?;
     m.add_function(wrap_pyfunction!(tables::summary, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::profile, m)?)?;

@@ -22,10 +22,10 @@ use crate::store::SpillOptions;
 /// `custseg._options.Columns`: the names of the input columns.
 #[derive(FromPyObject)]
 pub struct ColumnArgs {
-    customer: String,
+    pub(crate) customer: String,
     date: String,
     amount: String,
-    order: Option<String>,
+    pub(crate) order: Option<String>,
 }
 
 /// `custseg._options.RunOptions`: the run's day (I3), purchase events (I2),

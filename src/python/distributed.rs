@@ -1,0 +1,238 @@
+//! Binding of [`crate::distributed`]: the stages of a run in pieces that
+//! `custseg/spark.py` calls inside Spark tasks (facts, keys, labels) and on
+//! the driver (the run's `as_of`, the CLV lifetime, the ranks wanted). Every
+//! stage takes the same options as `_core.segment`, read by [`options`].
+
+use std::collections::BTreeMap;
+
+use arrow_array::RecordBatch;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use pyo3_arrow::input::AnyRecordBatch;
+
+use crate::distributed::{self, Given};
+use crate::engine::resolve_as_of_days;
+use crate::error::{CoreError, Result};
+use crate::ingest::ingest;
+use crate::python::output::{report_dict, table};
+use crate::python::periods::PyPeriods;
+use crate::python::segment::{options, ClvArgs, ColumnArgs, CvArgs, RfmArgs, RunArgs};
+
+/// The options of every stage: an object with the attributes of
+/// `_core.segment`'s keyword arguments (`custseg/_spark_run.py` builds it).
+#[derive(FromPyObject)]
+pub struct PieceArgs<'py> {
+    columns: ColumnArgs,
+    run: RunArgs,
+    periods: PyRef<'py, PyPeriods>,
+    what: Vec<String>,
+    cv: CvArgs,
+    rfm: RfmArgs<'py>,
+    clv: ClvArgs,
+    summary: Option<String>,
+}
+use crate::ranks::Pool;
+use crate::segment::What;
+
+/// Every batch of `data` in one record batch.
+fn one_batch(data: AnyRecordBatch) -> Result<RecordBatch> {
+    let reader = data
+        .into_reader()
+        .map_err(|e| CoreError::Input(e.to_string()))?;
+    let schema = reader.schema();
+    let batches: Vec<RecordBatch> = reader
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| CoreError::Input(e.to_string()))?;
+    arrow_select::concat::concat_batches(&schema, &batches)
+        .map_err(|e| CoreError::Input(e.to_string()))
+}
+
+/// The (earliest, latest) day of the valid rows of a piece, `None` without
+/// any: a run's default `as_of` and its check (I3) count them over every piece.
+#[pyfunction]
+#[pyo3(signature = (data, *, args))]
+pub fn piece_days<'py>(
+    py: Python<'py>,
+    data: AnyRecordBatch,
+    args: PieceArgs<'py>,
+) -> PyResult<Option<(i32, i32)>> {
+    let PieceArgs {
+        columns,
+        run,
+        periods,
+        what,
+        cv,
+        rfm,
+        clv,
+        ..
+    } = args;
+    let (_, _, names, ingest_opts) = options(columns, &run, &periods, &what, cv, rfm, clv)?;
+    let reader = data
+        .into_reader()
+        .map_err(|e| CoreError::Input(e.to_string()))?;
+    crate::python::runtime::run(py, run.threads, |cancel| {
+        let schema = reader.schema();
+        Ok(ingest(reader, &schema, &names, &ingest_opts, cancel)?.days)
+    })
+}
+
+/// The run's `as_of` (I3) against the (earliest, latest) day of every piece.
+#[pyfunction]
+pub fn resolve_as_of(requested: Option<i32>, days: Option<(i32, i32)>) -> PyResult<Option<i32>> {
+    Ok(resolve_as_of_days(requested, days)?)
+}
+
+/// The default lifetime (CLV1) from the churn counts of every piece.
+#[pyfunction]
+pub fn default_lifetime(base: u64, stayed: u64) -> PyResult<f64> {
+    Ok(crate::clv::lifetime_of_counts(base, stayed)?)
+}
+
+/// What one customer's churn bits (the `_churn` fact) add to the counts of
+/// [`default_lifetime`].
+#[pyfunction]
+pub fn churn_counts(churn: u8) -> (u64, u64) {
+    crate::clv::churn_counts(churn)
+}
+
+/// A table of facts, its piece's report and the days of its valid rows.
+type Piece<'py> = (Bound<'py, PyAny>, Bound<'py, PyDict>, Option<(i32, i32)>);
+
+/// Stage 1: the facts of a piece's customers, the piece's report and the
+/// (earliest, latest) day of its valid rows.
+#[pyfunction]
+#[pyo3(signature = (data, *, args))]
+pub fn piece_facts<'py>(
+    py: Python<'py>,
+    data: AnyRecordBatch,
+    args: PieceArgs<'py>,
+) -> PyResult<Piece<'py>> {
+    let PieceArgs {
+        columns,
+        run,
+        periods,
+        what,
+        cv,
+        rfm,
+        clv,
+        ..
+    } = args;
+    let (opts, _, names, ingest_opts) = options(columns, &run, &periods, &what, cv, rfm, clv)?;
+    let reader = data
+        .into_reader()
+        .map_err(|e| CoreError::Input(e.to_string()))?;
+    let (batch, report, days) = crate::python::runtime::run(py, run.threads, |cancel| {
+        let schema = reader.schema();
+        let ing = ingest(reader, &schema, &names, &ingest_opts, cancel)?;
+        let days = ing.days;
+        let (batch, report) = distributed::facts(ing, &names.customer, &opts, cancel)?;
+        Ok((batch, report, days))
+    })?;
+    Ok((table(py, batch)?, report_dict(py, &report)?, days))
+}
+
+/// The segmentations of a run in pieces, checked as `_core.segment` checks
+/// them (on the driver, before any Spark job), and the run's `as_of`; with
+/// the threads of the run.
+fn what_of(args: PieceArgs<'_>) -> PyResult<(What, i32, Option<i64>)> {
+    let PieceArgs {
+        columns,
+        run,
+        periods,
+        what,
+        cv,
+        rfm,
+        clv,
+        summary,
+    } = args;
+    let has_orders = columns.order.is_some();
+    let (opts, mut choice, ..) = options(columns, &run, &periods, &what, cv, rfm, clv)?;
+    choice.summary = summary.map(|u| u.parse()).transpose()?;
+    choice.validate()?;
+    if choice.summary.is_some() {
+        crate::btyd::check_no_orders(has_orders)?;
+    }
+    let as_of = opts
+        .as_of
+        .ok_or_else(|| CoreError::Internal("a run in pieces needs its as_of".into()))?;
+    Ok((choice, as_of, run.threads))
+}
+
+/// Stage 2: the (pool, key) rows of the customers of a table of facts.
+#[pyfunction]
+#[pyo3(signature = (facts, *, args))]
+pub fn piece_keys<'py>(
+    py: Python<'py>,
+    facts: AnyRecordBatch,
+    args: PieceArgs<'py>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (choice, as_of, threads) = what_of(args)?;
+    let batch = crate::python::runtime::run(py, threads, |_| {
+        distributed::keys(&one_batch(facts)?, as_of, &choice)
+    })?;
+    table(py, batch)
+}
+
+/// The (pool code, rank) pairs whose values the labels need, for pools of
+/// `sizes` members (pool code to size); also checks the options on the driver.
+#[pyfunction]
+#[pyo3(signature = (sizes, *, args))]
+pub fn pieces_wanted<'py>(
+    sizes: BTreeMap<u8, usize>,
+    args: PieceArgs<'py>,
+) -> PyResult<Vec<(u8, usize)>> {
+    let (choice, ..) = what_of(args)?;
+    let wanted = distributed::wanted(&choice, &pools(sizes)?)?;
+    Ok(wanted.into_iter().map(|(p, r)| (p.code(), r)).collect())
+}
+
+/// Pool codes as pools.
+fn pools<T>(by_code: BTreeMap<u8, T>) -> Result<BTreeMap<Pool, T>> {
+    by_code
+        .into_iter()
+        .map(|(c, v)| {
+            let pool =
+                Pool::of_code(c).ok_or_else(|| CoreError::Internal(format!("no pool {c}")))?;
+            Ok((pool, v))
+        })
+        .collect()
+}
+
+/// Stage 3: the output columns of the customers of a table of facts, with
+/// the pools' `sizes` and their values `at` (pool code, rank, value) given.
+#[pyfunction]
+#[pyo3(signature = (facts, *, sizes, at, args))]
+pub fn piece_labels<'py>(
+    py: Python<'py>,
+    facts: AnyRecordBatch,
+    sizes: BTreeMap<u8, usize>,
+    at: Vec<(u8, usize, i64)>,
+    args: PieceArgs<'py>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let customer = args.columns.customer.clone();
+    let (choice, as_of, threads) = what_of(args)?;
+    let mut by_pool = BTreeMap::new();
+    for (code, rank, value) in at {
+        by_pool.insert((code, rank), value);
+    }
+    let given = Given {
+        sizes: pools(sizes)?,
+        at: by_pool
+            .into_iter()
+            .map(|((c, r), v)| {
+                Ok((
+                    (
+                        Pool::of_code(c)
+                            .ok_or_else(|| CoreError::Internal(format!("no pool {c}")))?,
+                        r,
+                    ),
+                    v,
+                ))
+            })
+            .collect::<Result<_>>()?,
+    };
+    let batch = crate::python::runtime::run(py, threads, |_| {
+        distributed::labels(&one_batch(facts)?, &customer, as_of, &choice, &given)
+    })?;
+    table(py, batch)
+}
