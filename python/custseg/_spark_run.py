@@ -124,30 +124,36 @@ def run(
     """The segmentations of ``what`` of the transactions of ``sdf`` as a
     PySpark DataFrame (labels as strings), and the run's report."""
     names = _names(sdf, columns)
-    sdf = sdf.select(*[c for c in names.values() if c is not None])
     schema = _arrow_schema(sdf)
     args = _core_args(None, names, options, periods, what, cv, rfm, clv)
     args["run"] = dataclasses.replace(args["run"], threads=options.threads or 1)
     spec = periods_spec(args.pop("periods"))
-    task = Task({**args, "summary": summary}, spec, names["customer"],
-                schema.field(names["customer"]).type, rows_per_call)  # fmt: skip
-    empty = pa.Table.from_batches([], schema)
+    customer = (
+        schema.field(names["customer"]).type if names["customer"] in schema.names else pa.null()
+    )
+    task = Task({**args, "summary": summary}, spec, names["customer"], customer, rows_per_call)
     with driver_errors():
         _check_options(task)
-        _core.piece_days(empty, args=task.core_args())  # the columns and types, checked
-        as_of = options.as_of if options.as_of is not None else _default_as_of(sdf, task)
-        task = _with_as_of(task, 0 if as_of is None else as_of)
-        facts = _facts(sdf, task, partitions)
-        report, days = _report(facts)
-        if as_of is not None:
-            _core.resolve_as_of(options.as_of, days)  # I3: some row before as_of
-        report["as_of"] = as_of
-        facts = facts.where("_r_read IS NULL").drop(*_REPORT_COLUMNS)
-        task = _with_lifetime(task, facts, report["customers"])
-        out = _labels(facts, task)
-    rep = Report._from_core({**report, "as_of": _dt.date(1970, 1, 1) + _dt.timedelta(as_of)
-                             if as_of is not None else None})  # fmt: skip
-    return out, rep
+        _core.piece_days(pa.Table.from_batches([], schema), args=task.core_args())  # columns, types
+        sdf = sdf.select(*[c for c in names.values() if c is not None])
+        return _stages(sdf, task, options.as_of, partitions)
+
+
+def _stages(
+    sdf: Any, task: Task, requested: int | None, partitions: int | None
+) -> tuple[Any, Report]:
+    """Stages 0-3 (see the module's docstring)."""
+    as_of = requested if requested is not None else _default_as_of(sdf, task)
+    task = _with_as_of(task, 0 if as_of is None else as_of)
+    facts = _facts(sdf, task, partitions)
+    report, days = _report(facts)
+    if as_of is not None:
+        _core.resolve_as_of(requested, days)  # I3: some row before as_of
+    facts = facts.where("_r_read IS NULL").drop(*_REPORT_COLUMNS)
+    task = _with_lifetime(task, facts, report["customers"])
+    out = _labels(facts, task)
+    report["as_of"] = None if as_of is None else _dt.date(1970, 1, 1) + _dt.timedelta(as_of)
+    return out, Report._from_core(report)
 
 
 def _check_options(task: Task) -> None:

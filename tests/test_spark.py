@@ -1,0 +1,232 @@
+"""custseg.spark gives the rows of the one-machine call, bit for bit (I5, issue 16),
+whatever the partitions, the Arrow batch size (customers split across batches and
+across core calls), the row order and adaptive query execution; and the same report,
+the same errors (a CustsegError on the driver naming the column).
+
+Every comparison is against the one-machine call on the same rows: labels as strings,
+every other column exactly (floats bit for bit), sorted by customer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import custseg as cs
+import custseg.spark as css
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+# PySpark 4.x warns that it does not fully support pandas 3 (these tests pass Arrow tables).
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas")
+
+D = _dt.date
+ALL = ["cv", "rfm", "clv"]
+
+
+@contextlib.contextmanager
+def conf(spark: Any, **values: Any) -> Iterator[None]:
+    """Spark settings for one block (``maxRecordsPerBatch``, AQE), restored after."""
+    keys = {
+        "batch": "spark.sql.execution.arrow.maxRecordsPerBatch",
+        "aqe": "spark.sql.adaptive.enabled",
+    }
+    old = {k: spark.conf.get(keys[k]) for k in values}
+    for k, v in values.items():
+        spark.conf.set(keys[k], str(v).lower())
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            spark.conf.set(keys[k], v)
+
+
+def plain(t: pa.Table, key: str) -> pa.Table:
+    """Labels as strings, sorted by customer, no metadata."""
+    cols = [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in t.columns]
+    return pa.table(dict(zip(t.column_names, cols, strict=True))).sort_by(key)
+
+
+def assert_same(got: Any, want: pa.Table, key: str = "customer_id") -> None:
+    g, w = plain(got.toArrow(), key), plain(want, key)
+    assert g.column_names == w.column_names
+    assert g.num_rows == w.num_rows
+    for name in w.column_names:
+        a, b = g.column(name).to_pylist(), w.column(name).to_pylist()
+        bad = [(i, x, y) for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        assert not bad, f"{name}: {bad[:5]}"
+
+
+def both(spark: Any, fn: str, tx: pa.Table, **kw: Any) -> tuple[Any, Any, Any, Any]:
+    """The Spark call and the one-machine call, each with its report."""
+    spark_kw = {k: kw.pop(k) for k in ("partitions", "rows_per_call") if k in kw}
+    sdf = spark.createDataFrame(tx)
+    out, rep = getattr(css, fn)(sdf, return_report=True, **spark_kw, **kw)
+    want, wrep = getattr(cs, fn)(tx, return_report=True, **kw)
+    return out, rep, want, wrep
+
+
+def transactions(seed: int, customers: int, rows: int, ids: str = "int") -> pa.Table:
+    """Rows in no order: a few years of purchases, returns, zero days, ties of money."""
+    r = random.Random(seed)
+    start = D(2021, 1, 1).toordinal()
+    cust = [r.randrange(customers) for _ in range(rows)]
+    return pa.table(
+        {
+            "customer_id": [f"CUST-{c:07d}" for c in cust] if ids == "str" else cust,
+            "date": [D.fromordinal(start + r.randrange(3 * 365)) for _ in range(rows)],
+            "amount": [
+                r.choice([10.0, 10.0, 25.5, -5.0, 0.0, r.randrange(1, 20000) / 100])
+                for _ in range(rows)
+            ],
+        }
+    )
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    seed=st.integers(0, 10**6),
+    partitions=st.sampled_from([1, 2, 7]),
+    batch=st.sampled_from([1, 3, 10000]),
+    ids=st.sampled_from(["int", "str"]),
+    aqe=st.booleans(),
+)
+def test_segment_equals_one_machine(
+    spark: Any, seed: int, partitions: int, batch: int, ids: str, aqe: bool
+) -> None:
+    tx = transactions(seed, customers=40, rows=300, ids=ids)
+    with conf(spark, batch=batch, aqe=aqe):
+        out, rep, want, wrep = both(
+            spark,
+            "segment",
+            tx,
+            as_of="2023-07-01",
+            what=ALL,
+            partitions=partitions,
+            rows_per_call=50,
+        )
+        assert_same(out, want)
+    assert rep == wrep
+
+
+@pytest.mark.parametrize("fn", ["customer_value", "rfm", "clv", "rfm_summary"])
+def test_each_call_with_the_default_as_of(spark: Any, fn: str) -> None:
+    """as_of from the whole data (I3) and the CLV1 lifetime from every customer."""
+    tx = transactions(3, customers=60, rows=500)
+    with conf(spark, batch=7):
+        out, rep, want, wrep = both(spark, fn, tx, partitions=3, rows_per_call=20)
+        assert_same(out, want)
+    assert rep == wrep and rep.as_of == D(2023, 12, 31)
+
+
+def test_options_pass_through(spark: Any) -> None:
+    """Sales-only (CV5), the cuts, monetary windows, zero days, RFM mean, CLV thresholds."""
+    tx = transactions(11, customers=50, rows=400)
+    opts = dict(sales_only=True, sales_months=(1, 7, 12), cuts=(0.1, 0.3, 0.6), monetary_periods=3,
+                count_zero_days=True, bins=5, monetary="mean", clv_cuts=(0.3, 0.7),
+                loyalty_threshold=0.5, periods=cs.Periods.quarterly(2))  # fmt: skip
+    out, rep, want, wrep = both(spark, "segment", tx, as_of="2023-05-01", partitions=2, **opts)
+    assert_same(out, want)
+    assert rep == wrep
+
+
+def test_order_ids(spark: Any) -> None:
+    """With an order column a purchase event is an order (I2)."""
+    tx = transactions(5, customers=30, rows=300)
+    orders = [f"INV-{i // 2:06d}" for i in range(tx.num_rows)]
+    tx = tx.append_column("order_id", pa.array(orders))
+    out, rep, want, wrep = both(
+        spark, "segment", tx, order="order_id", as_of="2023-07-01", lifetime_years=2.0
+    )
+    assert_same(out, want)
+    assert rep == wrep
+
+
+def test_ties_at_the_cut_points(spark: Any) -> None:
+    """Twenty customers of equal money: ties share a tier (CV6, R2, CLV2), the
+    medians are midpoints of an even count (CLV3)."""
+    rows = [(c, D(2023, 1 + c % 6, 1 + c % 5), 10.0 if c < 20 else float(c)) for c in range(40)]
+    tx = pa.table(
+        {
+            "customer_id": [r[0] for r in rows],
+            "date": [r[1] for r in rows],
+            "amount": [r[2] for r in rows],
+        }
+    )
+    with conf(spark, batch=1):
+        out, rep, want, wrep = both(spark, "segment", tx, as_of="2023-07-01", partitions=7,
+                                    rows_per_call=3, lifetime_years=3.0)  # fmt: skip
+        assert_same(out, want)
+
+
+def test_one_customer(spark: Any) -> None:
+    tx = pa.table({"customer_id": [7, 7, 7], "date": [D(2022, 3, 1), D(2022, 9, 1), D(2023, 2, 1)],
+                   "amount": [5.0, 6.0, 7.0]})  # fmt: skip
+    out, rep, want, wrep = both(spark, "segment", tx, as_of="2023-07-01", lifetime_years=2.0)
+    assert_same(out, want)
+    assert rep == wrep
+
+
+def test_empty_input(spark: Any) -> None:
+    schema = pa.schema(
+        [("customer_id", pa.int64()), ("date", pa.date32()), ("amount", pa.float64())]
+    )
+    tx = pa.Table.from_batches([], schema)
+    out, rep, want, wrep = both(spark, "customer_value", tx)
+    assert out.count() == 0 and want.num_rows == 0
+    assert out.columns == want.column_names
+    assert rep == wrep
+
+
+def test_nulls_dropped_are_reported(spark: Any) -> None:
+    tx = transactions(2, customers=30, rows=200)
+    amounts = tx.column("amount").to_pylist()
+    cust = tx.column("customer_id").to_pylist()
+    amounts[5], amounts[17], cust[9] = None, float("nan"), None
+    tx = tx.set_column(2, "amount", pa.array(amounts)).set_column(0, "customer_id", pa.array(cust))
+    out, rep, want, wrep = both(spark, "segment", tx, as_of="2023-07-01", on_invalid="drop")
+    assert_same(out, want)
+    assert rep == wrep and rep.rows_dropped_total == 3
+
+
+def test_a_null_raises_on_the_driver_naming_the_column(spark: Any) -> None:
+    tx = transactions(2, customers=30, rows=200)
+    amounts = tx.column("amount").to_pylist()
+    amounts[5] = None
+    tx = tx.set_column(2, "amount", pa.array(amounts))
+    with pytest.raises(cs.errors.NullValueError, match="amount") as e:
+        css.customer_value(spark.createDataFrame(tx), as_of="2023-07-01")
+    with pytest.raises(cs.errors.NullValueError, match="amount") as e1:
+        cs.customer_value(tx, as_of="2023-07-01")
+    assert str(e1.value).split(" row ")[0] == str(e.value).split(" row ")[0]
+
+
+def test_bad_options_and_columns_fail_before_any_job(spark: Any) -> None:
+    sdf = spark.createDataFrame(transactions(1, customers=5, rows=20))
+    with pytest.raises(cs.errors.ColumnNotFoundError, match="amount_eur"):
+        css.customer_value(sdf, amount="amount_eur")
+    with pytest.raises(cs.errors.ConfigError, match="CV6"):
+        css.customer_value(sdf, cuts=(0.5, 0.2, 0.9))
+    with pytest.raises(cs.errors.AsOfError):
+        css.customer_value(sdf, as_of="2000-01-01")
+    with pytest.raises(TypeError, match="PySpark DataFrame"):
+        css.customer_value(transactions(1, customers=5, rows=20))
+    with pytest.raises(ValueError, match="partitions"):
+        css.customer_value(sdf, partitions=0)
+
+
+def test_the_default_lifetime_error_is_the_same(spark: Any) -> None:
+    """CLV1: no customer in the base window: the same error as on one machine."""
+    tx = pa.table(
+        {"customer_id": [1, 2], "date": [D(2023, 3, 1), D(2023, 4, 1)], "amount": [5.0, 6.0]}
+    )
+    with pytest.raises(cs.errors.ConfigError, match="CLV1") as e:
+        css.clv(spark.createDataFrame(tx))
+    with pytest.raises(cs.errors.ConfigError, match="CLV1") as e1:
+        cs.clv(tx)
+    assert str(e.value) == str(e1.value)
