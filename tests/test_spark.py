@@ -230,3 +230,28 @@ def test_the_default_lifetime_error_is_the_same(spark: Any) -> None:
     with pytest.raises(cs.errors.ConfigError, match="CLV1") as e1:
         cs.clv(tx)
     assert str(e.value) == str(e1.value)
+
+
+@pytest.mark.parametrize("collect", [0, 1 << 16])
+def test_radix_selection_equals_sorting(spark: Any, monkeypatch: Any, collect: int) -> None:
+    """The exact order statistics of _spark_select, level by level (collect 0) or
+    with small buckets collected, on keys of every width: days, money, the
+    whole int64 range (ordered float keys), ties."""
+    from custseg import _spark_select
+
+    monkeypatch.setattr(_spark_select, "COLLECT", collect)
+    r = random.Random(5)
+    pools = {
+        0: [r.randrange(18000, 20000) for _ in range(500)],
+        1: [r.randrange(-(10**10), 10**12) for _ in range(700)],
+        2: [r.choice([-(2**63), 2**63 - 1, 0, -1, 1]) for _ in range(50)]
+        + [r.randrange(-(2**63), 2**63) for _ in range(300)],
+        3: [42] * 9,
+    }
+    rows = [(p, k) for p, ks in pools.items() for k in ks]
+    r.shuffle(rows)
+    keys = spark.createDataFrame(rows, "pool tinyint, key bigint").repartition(3)
+    stats = _spark_select.pool_stats(keys)
+    wanted = [(p, i) for p, ks in pools.items() for i in sorted({0, len(ks) // 2, len(ks) - 1, 3})]
+    got = _spark_select.select(keys, wanted, stats)
+    assert sorted(got) == sorted((p, i, sorted(pools[p])[i]) for p, i in wanted)

@@ -216,7 +216,11 @@ def _facts(sdf: Any, task: Task, partitions: int | None) -> Any:
     from pyspark.sql.pandas.types import from_arrow_schema
 
     c = task.customer
-    grouped = sdf.repartition(partitions, c) if partitions else sdf.repartition(c)
+    # Default: as many partitions as the input has, and a task per core at least.
+    parts = partitions or max(
+        sdf.sparkSession.sparkContext.defaultParallelism, sdf.rdd.getNumPartitions()
+    )
+    grouped = sdf.repartition(parts, c)
     grouped = grouped.sortWithinPartitions(c)
     schema = _facts_schema(task)
     facts = grouped.mapInArrow(

@@ -9,7 +9,9 @@ in each of up to 2**16 buckets of the next bits; Spark sums the counts and the
 driver collects them (at most groups x 2**16 small rows) and finds each rank's
 bucket. Keys are taken as offsets from their pool's least key, so keys of a
 narrow range (days, counts) need one level; any 64-bit key needs four at most.
-Nothing else is collected to the driver, whatever the number of customers.
+A bucket of at most 2**16 keys is collected instead of counted again (one
+last job for all of them). Nothing else is collected to the driver, whatever
+the number of customers.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ import pyarrow as pa
 
 BITS = 16
 """Bits of a key found per level (2**16 buckets per group at most)."""
+
+COLLECT = 1 << 16
+"""Keys of a bucket that may be collected to the driver instead of another level."""
 
 
 def arrow_schema_of(sdf: Any) -> pa.Schema:
@@ -60,18 +65,50 @@ def select(
     opened = [_Open(p, r, stats[p][2] - stats[p][1]) for p, r in wanted]
     done: list[tuple[int, int, int]] = []
     lows = {p: s[1] for p, s in stats.items()}
+    small: list[_Open] = []  # targets whose bucket is small enough to collect
     while opened:
         groups = sorted({o.group() for o in opened})
         counts = _level(keys, groups, lows)
         still = []
         for o in opened:
-            _step(o, counts[groups.index(o.group())])
+            left = _step(o, counts[groups.index(o.group())])
             if o.high == 0:
                 done.append((o.pool, o.rank_asked, _value(lows[o.pool], o.found)))
             else:
-                still.append(o)
+                (small if left <= COLLECT else still).append(o)
         opened = still
-    return done
+    return done + _collected(keys, small, lows)
+
+
+def _collected(keys: Any, small: list[_Open], lows: dict[int, int]) -> list[tuple[int, int, int]]:
+    """One Spark job: the keys of the small buckets, collected; each rank found
+    among its bucket's keys on the driver."""
+    if not small:
+        return []
+    buckets = sorted({(o.pool, o.found >> o.high, o.high) for o in small})
+    fn = functools.partial(_collect_task, buckets, lows)
+    found: list[list[int]] = [[] for _ in buckets]
+    for r in keys.mapInArrow(fn, "g int, key bigint").collect():
+        found[r["g"]].append(int(r["key"]))
+    for f in found:
+        f.sort()
+    at = {b: found[g] for g, b in enumerate(buckets)}
+    return [(o.pool, o.rank_asked, at[(o.pool, o.found >> o.high, o.high)][o.rank]) for o in small]
+
+
+def _collect_task(buckets: list[tuple[int, int, int]], lows: dict[int, int],
+                  batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:  # fmt: skip
+    for b in batches:
+        pools = b.column(0).to_numpy(zero_copy_only=False)
+        keys = b.column(1).to_numpy(zero_copy_only=False).astype(np.int64)
+        for g, (pool, prefix, high) in enumerate(buckets):
+            mine = keys[pools == pool]
+            off = (mine - np.int64(lows[pool])).view(np.uint64)
+            hit = mine[(off >> np.uint64(high)) == np.uint64(prefix)]
+            if len(hit):
+                yield pa.record_batch(
+                    [pa.array(np.full(len(hit), g, np.int32)), pa.array(hit)], ["g", "key"]
+                )
 
 
 def _value(low: int, offset: int) -> int:
@@ -80,15 +117,16 @@ def _value(low: int, offset: int) -> int:
     return v - (1 << 64) if v >= 1 << 63 else v
 
 
-def _step(o: _Open, counts: dict[int, int]) -> None:
-    """Finds the bucket of `o`'s rank among `counts` (bucket -> keys)."""
+def _step(o: _Open, counts: dict[int, int]) -> int:
+    """Finds the bucket of `o`'s rank among `counts` (bucket -> keys); returns
+    the keys in it."""
     below = 0
     for bucket in sorted(counts):
         if o.rank < below + counts[bucket]:
             o.rank -= below
             o.found |= bucket << o.shift
             o.high, o.shift = o.shift, max(o.shift - BITS, 0)
-            return
+            return counts[bucket]
         below += counts[bucket]
     raise AssertionError("a rank beyond its pool's keys")  # the sizes came from the same keys
 
