@@ -21,7 +21,7 @@ use arrow_array::{Array, ArrayRef, BooleanArray, Int32Array, Int64Array, Int8Arr
 use arrow_schema::{DataType, Field};
 
 use crate::cancel::Cancel;
-use crate::engine::{self, Extra, Facts, Need, Options, Report, Segmented};
+use crate::engine::{self, Extra, Facts, HistoryNeed, Need, Options, Report, Segmented};
 use crate::error::{CoreError, Result};
 use crate::ingest::Ingested;
 use crate::output;
@@ -48,7 +48,8 @@ const FACTS: [(&str, DataType); 12] = [
 
 /// Stage 1: the facts of every customer of a piece with a purchase event
 /// before the run's `as_of` (`opts.as_of`, given), one row each, the customer
-/// column first (named `customer_name`, the input's type); and the piece's report.
+/// column first (named `customer_name`, the input's type), `_b` (0) last; and
+/// the piece's report.
 pub fn facts(
     ing: Ingested,
     customer_name: &str,
@@ -56,19 +57,58 @@ pub fn facts(
     cancel: &Cancel,
 ) -> Result<(RecordBatch, Report)> {
     let customer_type = ing.customer_type.clone();
-    let need = Need {
-        cv: true,
-        extras: true,
-        clv: true,
-    };
-    let (seg, report, keys) = engine::run_piece(ing, opts, need, cancel)?;
+    let (seg, report, keys) = engine::run_piece(ing, opts, ALL, cancel)?;
     let ids = keys.take(&seg.ids(), &customer_type)?;
-    drop(keys);
+    Ok((facts_batch(&seg, ids, customer_name, 0)?, report))
+}
+
+/// Stage 1 of a history (CV8): [`facts`] as of every boundary of `bounds`
+/// (resolved over the whole data), boundary `j`'s rows with `_b` = j, from
+/// one pass over the piece; and the piece's report (as of the last boundary).
+pub fn history_facts(
+    ing: Ingested,
+    customer_name: &str,
+    opts: &Options,
+    bounds: &[i32],
+    cancel: &Cancel,
+) -> Result<(RecordBatch, Report)> {
+    let customer_type = ing.customer_type.clone();
+    let need = HistoryNeed {
+        need: ALL,
+        steps: false,
+        orders_as_of_each: true,
+    };
+    let (segs, _, report, keys) = engine::run_history(ing, opts, need, bounds, cancel)?;
+    let mut batches = Vec::with_capacity(segs.len());
+    for (j, seg) in segs.iter().enumerate() {
+        let ids = keys.take(&seg.ids(), &customer_type)?;
+        batches.push(facts_batch(seg, ids, customer_name, j as i32)?);
+    }
+    let schema = match batches.first() {
+        Some(b) => b.schema(),
+        None => return Err(CoreError::Internal("a history without boundaries".into())),
+    };
+    let batch =
+        arrow_select::concat::concat_batches(&schema, &batches).map_err(CoreError::building)?;
+    Ok((batch, report))
+}
+
+/// Every fact a segmentation may need (a run in pieces computes them all, so
+/// that one table of facts serves every call).
+const ALL: Need = Need {
+    cv: true,
+    extras: true,
+    clv: true,
+};
+
+/// The table of facts of `seg`: the customer column `ids`, the facts, and
+/// the boundary index `b` in `_b`.
+fn facts_batch(seg: &Segmented, ids: ArrayRef, customer_name: &str, b: i32) -> Result<RecordBatch> {
     let int =
         |f: fn(&Facts, &Extra) -> i64| -> ArrayRef { Arc::new(Int64Array::from(seg.column_x(f))) };
     let day = |f: fn(&Facts) -> i32| -> ArrayRef { Arc::new(Int32Array::from(seg.column(f))) };
     let columns: Vec<ArrayRef> = vec![
-        ids,
+        ids.clone(),
         day(|f| f.k),
         int(|f, _| i64::from(f.n)),
         day(|f| f.first),
@@ -81,10 +121,12 @@ pub fn facts(
         int(|_, x| x.net),
         Arc::new(Int8Array::from(seg.column_x(|_, x| x.churn as i8))),
         int(|_, x| x.repeat_value),
+        Arc::new(Int32Array::from(vec![b; seg.len()])),
     ];
-    let mut fields = vec![Field::new(customer_name, customer_type, false)];
+    let mut fields = vec![Field::new(customer_name, ids.data_type().clone(), false)];
     fields.extend(FACTS.iter().map(|(n, t)| Field::new(*n, t.clone(), false)));
-    Ok((output::batch(fields, columns)?, report))
+    fields.push(Field::new("_b", DataType::Int32, false));
+    output::batch(fields, columns)
 }
 
 /// A table of facts ([`facts`]) read back: the facts in its row order, as of

@@ -255,3 +255,47 @@ def test_radix_selection_equals_sorting(spark: Any, monkeypatch: Any, collect: i
     wanted = [(p, i) for p, ks in pools.items() for i in sorted({0, len(ks) // 2, len(ks) - 1, 3})]
     got = _spark_select.select(keys, wanted, stats)
     assert sorted(got) == sorted((p, i, sorted(pools[p])[i]) for p, i in wanted)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    seed=st.integers(0, 10**6),
+    batch=st.sampled_from([1, 10000]),
+    ids=st.sampled_from(["int", "str"]),
+)
+def test_customer_value_history_equals_one_machine(
+    spark: Any, seed: int, batch: int, ids: str
+) -> None:
+    """CV8: every boundary's rows equal the one-machine history (and so
+    customer_value as of each boundary), from one pass."""
+    tx = transactions(seed, customers=40, rows=300, ids=ids)
+    with conf(spark, batch=batch):
+        sdf = spark.createDataFrame(tx)
+        out, rep = css.customer_value_history(
+            sdf, start="2022-01-01", return_report=True, rows_per_call=40
+        )
+        want, wrep = cs.customer_value_history(tx, start="2022-01-01", return_report=True)
+        got = plain(out.toArrow(), "customer_id").sort_by(
+            [("period_start", "ascending"), ("customer_id", "ascending")]
+        )
+        assert (
+            plain(want, "customer_id")
+            .sort_by([("period_start", "ascending"), ("customer_id", "ascending")])
+            .equals(got)
+        )
+    assert rep == wrep
+
+
+def test_segment_history_with_the_default_lifetime(spark: Any) -> None:
+    """Each boundary's CLV1 lifetime from its own churn counts."""
+    tx = transactions(8, customers=50, rows=600)
+    out, rep = css.segment_history(spark.createDataFrame(tx), start="2023-01-01", end="2024-01-01",
+                                   return_report=True)  # fmt: skip
+    want, wrep = cs.segment_history(tx, start="2023-01-01", end="2024-01-01", return_report=True)
+    key = [("period_start", "ascending"), ("customer_id", "ascending")]
+    assert (
+        plain(want, "customer_id")
+        .sort_by(key)
+        .equals(plain(out.toArrow(), "customer_id").sort_by(key))
+    )
+    assert rep == wrep

@@ -20,6 +20,14 @@ Periods = _core.Periods
 SPARK_RUNNER: Any = None
 """The runner of a PySpark DataFrame (``custseg.spark`` sets it on import):
 called with ``run``'s arguments, returns (Spark DataFrame, report)."""
+SPARK_HISTORY_RUNNER: Any = None
+"""The same for a history (CV8), called by ``custseg.history``."""
+SPARK_MISSING = "a PySpark DataFrame: call custseg.spark.<function> (pip install 'custseg[spark]')"
+
+
+def is_spark(data: Any) -> bool:
+    """True for a PySpark DataFrame (classic or Spark Connect)."""
+    return type(data).__module__.startswith("pyspark.sql") and type(data).__name__ == "DataFrame"
 
 
 def run_options(

@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from custseg import _engine
 from custseg._engine import Periods, run_history, run_options
 from custseg._frames import to_family
 from custseg._input import as_day
@@ -198,6 +199,10 @@ def _history(
     return_report: bool,
 ) -> Any:
     """The long history table in the input's family (and the report)."""
+    if _engine.is_spark(data):
+        return _on_spark(
+            data, what, columns, options, periods, start, end, segmentations, return_report
+        )
     h, family, names, customer_dtype = run_history(
         data,
         columns=columns,
@@ -212,4 +217,32 @@ def _history(
     rep = Report._from_core(h.report())
     rep._log("customer_value_history" if tuple(what) == ("cv",) else "segment_history")
     out = to_family(table, family, dtypes={names["customer"]: customer_dtype})
+    return (out, rep) if return_report else out
+
+
+def _on_spark(
+    sdf: Any,
+    what: Sequence[str],
+    columns: dict[str, Any],
+    options: dict[str, Any],
+    periods: Periods | None,
+    start: Any,
+    end: Any,
+    segmentations: dict[str, Any],
+    return_report: bool,
+) -> Any:
+    """The history of a PySpark DataFrame (``custseg.spark``): a PySpark DataFrame."""
+    if _engine.SPARK_HISTORY_RUNNER is None:
+        raise TypeError(_engine.SPARK_MISSING)
+    out, rep = _engine.SPARK_HISTORY_RUNNER(
+        sdf,
+        columns=columns,
+        options=run_options(as_of=None, **options),
+        periods=periods,
+        what=what,
+        start=as_day(start, "start"),
+        end=as_day(end, "end"),
+        **segmentations,
+    )
+    rep._log("customer_value_history" if tuple(what) == ("cv",) else "segment_history")
     return (out, rep) if return_report else out

@@ -34,9 +34,17 @@ from collections.abc import Callable
 from typing import Any
 
 import custseg as _cs
-from custseg import _engine, _spark_run
+from custseg import _engine, _spark_run, _spark_task
 
-__all__ = ["customer_value", "rfm", "clv", "segment", "rfm_summary"]
+__all__ = [
+    "customer_value",
+    "rfm",
+    "clv",
+    "segment",
+    "rfm_summary",
+    "customer_value_history",
+    "segment_history",
+]
 
 _settings: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "custseg_spark", default=None
@@ -47,7 +55,12 @@ def _runner(sdf: Any, **kwargs: Any) -> Any:
     return _spark_run.run(sdf, **kwargs, **(_settings.get() or {}))
 
 
+def _history_runner(sdf: Any, **kwargs: Any) -> Any:
+    return _spark_run.run_history(sdf, **kwargs, **(_settings.get() or {}))
+
+
 _engine.SPARK_RUNNER = _runner
+_engine.SPARK_HISTORY_RUNNER = _history_runner
 
 
 def _on_spark(single: Callable[..., Any]) -> Callable[..., Any]:
@@ -58,7 +71,7 @@ def _on_spark(single: Callable[..., Any]) -> Callable[..., Any]:
     def call(
         sdf: Any, *, partitions: int | None = None, rows_per_call: int = 1 << 20, **options: Any
     ) -> Any:
-        if not _spark_run.is_spark(sdf):
+        if not _spark_task.is_spark(sdf):
             got = type(sdf).__name__
             raise TypeError(f"custseg.spark.{single.__name__} takes a PySpark DataFrame, got {got}")
         if partitions is not None and (not isinstance(partitions, int) or partitions < 1):
@@ -81,3 +94,5 @@ rfm = _on_spark(_cs.rfm)
 clv = _on_spark(_cs.clv)
 segment = _on_spark(_cs.segment)
 rfm_summary = _on_spark(_cs.rfm_summary)
+customer_value_history = _on_spark(_cs.customer_value_history)
+segment_history = _on_spark(_cs.segment_history)

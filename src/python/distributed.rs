@@ -13,6 +13,7 @@ use pyo3_arrow::input::AnyRecordBatch;
 use crate::distributed::{self, Given};
 use crate::engine::resolve_as_of_days;
 use crate::error::{CoreError, Result};
+use crate::history::Bounds;
 use crate::ingest::ingest;
 use crate::python::output::{report_dict, table};
 use crate::python::periods::PyPeriods;
@@ -129,6 +130,66 @@ pub fn piece_facts<'py>(
         Ok((batch, report, days))
     })?;
     Ok((table(py, batch)?, report_dict(py, &report)?, days))
+}
+
+/// Stage 1 of a history (CV8): the facts of a piece's customers as of every
+/// boundary of `bounds` (see [`history_bounds`]), the piece's report (rows on
+/// or after `last_known` counted, I3) and the days of its valid rows.
+#[pyfunction]
+#[pyo3(signature = (data, *, args, bounds, last_known))]
+pub fn piece_history_facts<'py>(
+    py: Python<'py>,
+    data: AnyRecordBatch,
+    args: PieceArgs<'py>,
+    bounds: Vec<i32>,
+    last_known: Option<i32>,
+) -> PyResult<Piece<'py>> {
+    let PieceArgs {
+        columns,
+        run,
+        periods,
+        what,
+        cv,
+        rfm,
+        clv,
+        ..
+    } = args;
+    let (opts, _, names, mut ingest_opts) = options(columns, &run, &periods, &what, cv, rfm, clv)?;
+    ingest_opts.as_of = last_known;
+    let reader = data
+        .into_reader()
+        .map_err(|e| CoreError::Input(e.to_string()))?;
+    let (batch, report, days) = crate::python::runtime::run(py, run.threads, |cancel| {
+        let schema = reader.schema();
+        let ing = ingest(reader, &schema, &names, &ingest_opts, cancel)?;
+        let days = ing.days;
+        let (batch, report) =
+            distributed::history_facts(ing, &names.customer, &opts, &bounds, cancel)?;
+        Ok((batch, report, days))
+    })?;
+    Ok((table(py, batch)?, report_dict(py, &report)?, days))
+}
+
+/// The boundaries of a history from `start` to `end` (CV8, defaults from the
+/// (earliest, latest) day of every piece's valid rows, as one machine
+/// resolves them), and the last one when it is known before the data is read
+/// (the report counts the rows on or after it).
+#[pyfunction]
+#[pyo3(signature = (*, args, start, end, days))]
+pub fn history_bounds(
+    args: PieceArgs<'_>,
+    start: Option<i32>,
+    end: Option<i32>,
+    days: Option<(i32, i32)>,
+) -> PyResult<(Vec<i32>, Option<i32>)> {
+    let bounds = Bounds::Range {
+        start,
+        end,
+        through: false,
+        extend: false,
+    };
+    let periods = &args.periods.0;
+    Ok((bounds.resolve(periods, days)?, bounds.last_known(periods)))
 }
 
 /// The segmentations of a run in pieces, checked as `_core.segment` checks

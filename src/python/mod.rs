@@ -48,6 +48,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(synthetic::synthetic_py, m)?)?;
     m.add_function(wrap_pyfunction!(distributed::piece_days, m)?)?;
     m.add_function(wrap_pyfunction!(distributed::piece_facts, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::piece_history_facts, m)?)?;
+    m.add_function(wrap_pyfunction!(distributed::history_bounds, m)?)?;
     m.add_function(wrap_pyfunction!(distributed::piece_keys, m)?)?;
     m.add_function(wrap_pyfunction!(distributed::piece_labels, m)?)?;
     m.add_function(wrap_pyfunction!(distributed::pieces_wanted, m)?)?;
