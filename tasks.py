@@ -15,6 +15,7 @@ The virtual environment lives in ./.venv (ignored by git).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -33,6 +34,7 @@ DEV_DEPS = [
     "duckdb>=1.1",
     "matplotlib>=3.7",
     "plotly>=5",
+    "pyspark>=4.0",  # custseg.spark and its tests (issue 16); needs Java 17
     "pytest>=8",
     "hypothesis>=6.100",
     "scipy>=1.10",
@@ -128,8 +130,19 @@ def test() -> None:
     sh(BIN / "ruff", "check", *py_paths)
     sh(BIN / "ruff", "format", "--check", *py_paths)
     sh(PY, "-m", "mypy.stubtest", "custseg._core", "--allowlist", "tests/stubtest_allowlist.txt")
+    check_java()
     # Run from tests/ so that `custseg` is the installed wheel, not python/custseg.
     sh(PY, "-m", "pytest", "-q", "tests", "--doctest-modules", "--pyargs", "custseg")
+
+
+def check_java() -> None:
+    """The Spark tests (custseg.spark, issue 16) start a local Spark, which needs Java."""
+    if shutil.which("java") is None:
+        sys.exit(
+            "the Spark tests need a Java runtime (Java 17) and `java` is not on PATH: install one "
+            "(Debian/Ubuntu: `sudo apt install openjdk-17-jre-headless`; macOS: `brew install "
+            "openjdk@17`), or set JAVA_HOME and put $JAVA_HOME/bin on PATH, then run again"
+        )
 
 
 def dev() -> None:

@@ -157,3 +157,12 @@ def by_customer(out: Any, customer: str = "customer_id") -> dict[Any, tuple[Any,
 @pytest.fixture
 def base() -> pa.Table:
     return base_table()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    """The local[2] SparkSession shared by the Spark tests (``tests/spark_session.py``);
+    fails with a clear message when no Java runtime is installed."""
+    from spark_session import spark_session
+
+    return spark_session()
