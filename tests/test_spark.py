@@ -299,3 +299,31 @@ def test_segment_history_with_the_default_lifetime(spark: Any) -> None:
         .equals(plain(out.toArrow(), "customer_id").sort_by(key))
     )
     assert rep == wrep
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo"])
+def test_timestamps_count_on_their_day_in_the_session_zone(spark: Any, zone: str) -> None:
+    """I1: a Spark timestamp arrives in the session time zone and counts on its
+    calendar day there, as a zoned timestamp does on one machine."""
+    late = _dt.datetime(2023, 6, 30, 23, 30, tzinfo=_dt.timezone.utc)
+    tx = pa.table(
+        {
+            "customer_id": [1, 1, 2],
+            "date": pa.array(
+                [late, late - _dt.timedelta(days=40), late - _dt.timedelta(days=3)],
+                pa.timestamp("us", tz="UTC"),
+            ),  # fmt: skip
+            "amount": [10.0, 20.0, 5.0],
+        }
+    )
+    old = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", zone)
+    try:
+        out, rep = css.rfm(spark.createDataFrame(tx), as_of="2023-07-01", return_report=True)
+        zoned = tx.set_column(1, "date", tx.column("date").cast(pa.timestamp("us", tz=zone)))
+        want, wrep = cs.rfm(zoned, as_of="2023-07-01", return_report=True)
+        assert_same(out, want)
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", old)
+    assert rep == wrep
+    assert rep.rows_after_as_of == (1 if zone == "Asia/Tokyo" else 0)

@@ -2,8 +2,8 @@
 it exits 0 and says that custseg.spark equals the one-machine call on CDNOW.
 
 The script starts its own local[2] Spark session, so it runs in a subprocess
-(about 20 s on a 2-core machine, most of it the JVM's start); its Python
-workers run this interpreter (``PYSPARK_PYTHON``)."""
+(20-40 s on a 2-core machine: the session's start and the first Spark jobs);
+its Python workers run this interpreter (``PYSPARK_PYTHON``)."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ from custseg import _core
 from custseg import _spark_stages as stages
 from custseg._engine import Periods, _core_args
 from custseg._options import RunOptions
-from custseg._spark_task import EPOCH, Task, driver_errors, periods_spec
+from custseg._spark_task import EPOCH, Task, driver_errors, periods_spec, session_zone
 from custseg.report import Report
 
 
@@ -122,7 +122,7 @@ def _prepare(
     for role, name in columns.items():
         if name is not None and not isinstance(name, str):
             raise TypeError(f"on Spark, {role}= must be a column name, got {type(name).__name__}")
-    schema = to_arrow_schema(sdf.schema)
+    schema = to_arrow_schema(sdf.schema, timezone=session_zone(sdf))
     args = _core_args(None, columns, options, periods, what, cv, rfm, clv)
     args["run"] = dataclasses.replace(args["run"], threads=options.threads or 1)
     spec = periods_spec(args.pop("periods"))

@@ -30,12 +30,6 @@ COLLECT = 1 << 16
 """Keys of a bucket that may be collected to the driver instead of another level."""
 
 
-def arrow_schema_of(sdf: Any) -> pa.Schema:
-    from pyspark.sql.pandas.types import to_arrow_schema
-
-    return to_arrow_schema(sdf.schema)
-
-
 def pool_stats(keys: Any) -> dict[int, tuple[int, int, int]]:
     """Per pool code: (members, least key, greatest key)."""
     from pyspark.sql import functions as F

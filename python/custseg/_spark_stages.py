@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from custseg import _core
 from custseg._spark_select import pool_stats, select
-from custseg._spark_task import Task, core_errors
+from custseg._spark_task import Task, core_errors, session_zone
 
 REPORT_FIELDS = ("rows_read", "rows_used", "rows_after_as_of", "customers_seen",
                  "customers_without_purchase", "customers", "bytes_spilled")  # fmt: skip
@@ -82,7 +82,7 @@ def _piece(
 def _facts_schema(task: Task, sdf: Any, history: History | None) -> pa.Schema:
     from pyspark.sql.pandas.types import to_arrow_schema
 
-    empty = pa.Table.from_batches([], to_arrow_schema(sdf.schema))
+    empty = pa.Table.from_batches([], to_arrow_schema(sdf.schema, timezone=session_zone(sdf)))
     out, _, _ = _piece(empty, task, history)
     fields = [f.with_nullable(True) for f in out.schema]
     fields[0] = fields[0].with_type(task.customer_type)

@@ -62,10 +62,10 @@ def periods_of(spec: tuple[Any, ...]) -> Periods:
     return Periods(spec[1], spec[2])
 
 
-def is_spark(data: Any) -> bool:
-    """True for a PySpark DataFrame (classic or Spark Connect)."""
-    mod = type(data).__module__
-    return mod.startswith("pyspark.sql") and type(data).__name__ == "DataFrame"
+def session_zone(sdf: Any) -> str:
+    """The session time zone: a Spark timestamp arrives in a task in it, and
+    counts on its calendar day there (I1)."""
+    return str(sdf.sparkSession.conf.get("spark.sql.session.timeZone"))
 
 
 @contextlib.contextmanager

@@ -14,8 +14,8 @@ whole data. ``threads`` is the threads of each task's core call (default 1:
 Spark runs a task per core).
 
 Spark-only options: ``partitions`` (the number of partitions of the
-repartition by customer; default: Spark's, coalesced by adaptive query
-execution) and ``rows_per_call`` (rows a task hands the core at once, about;
+repartition by customer; default: the input's, and one per core at least)
+and ``rows_per_call`` (rows a task hands the core at once, about;
 bounds a task's memory).
 
 Example (a local Spark session)::
@@ -34,7 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 import custseg as _cs
-from custseg import _engine, _spark_run, _spark_task
+from custseg import _engine, _spark_run
 
 __all__ = [
     "customer_value",
@@ -71,7 +71,7 @@ def _on_spark(single: Callable[..., Any]) -> Callable[..., Any]:
     def call(
         sdf: Any, *, partitions: int | None = None, rows_per_call: int = 1 << 20, **options: Any
     ) -> Any:
-        if not _spark_task.is_spark(sdf):
+        if not _engine.is_spark(sdf):
             got = type(sdf).__name__
             raise TypeError(f"custseg.spark.{single.__name__} takes a PySpark DataFrame, got {got}")
         if partitions is not None and (not isinstance(partitions, int) or partitions < 1):
