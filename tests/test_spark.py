@@ -327,3 +327,13 @@ def test_timestamps_count_on_their_day_in_the_session_zone(spark: Any, zone: str
         spark.conf.set("spark.sql.session.timeZone", old)
     assert rep == wrep
     assert rep.rows_after_as_of == (1 if zone == "Asia/Tokyo" else 0)
+
+
+def test_clear_cache_frees_the_facts_and_the_result_stays_the_same(spark: Any) -> None:
+    css.clear_cache()
+    tx = transactions(4, customers=20, rows=100)
+    out = css.customer_value(spark.createDataFrame(tx), as_of="2023-07-01")
+    before = plain(out.toArrow(), "customer_id")
+    assert css.clear_cache() == 1
+    assert plain(out.toArrow(), "customer_id").equals(before)  # recomputed from the rows
+    assert css.clear_cache() == 0

@@ -30,6 +30,9 @@ POOLS = 16
 History = tuple[list[int], int | None]
 """A history's boundaries and the last one known before the data is read."""
 
+CACHED: list[Any] = []
+"""The facts cached by the runs of this process (``custseg.spark.clear_cache``)."""
+
 
 def days(sdf: Any, task: Task) -> tuple[int, int] | None:
     """Stage 0: the (earliest, latest) day of the valid rows, None without any."""
@@ -66,6 +69,7 @@ def facts(
     schema = _facts_schema(task, sdf, history)
     fn = functools.partial(_facts_task, task, schema, history)
     out = grouped.mapInArrow(fn, from_arrow_schema(schema)).persist(StorageLevel.MEMORY_AND_DISK)
+    CACHED.append(out)
     report, valid = _report(out)
     return out.where("_r_read IS NULL").drop(*_REPORT_COLUMNS), report, valid
 

@@ -34,9 +34,10 @@ from collections.abc import Callable
 from typing import Any
 
 import custseg as _cs
-from custseg import _engine, _spark_run
+from custseg import _engine, _spark_run, _spark_stages
 
 __all__ = [
+    "clear_cache",
     "customer_value",
     "rfm",
     "clv",
@@ -96,3 +97,16 @@ segment = _on_spark(_cs.segment)
 rfm_summary = _on_spark(_cs.rfm_summary)
 customer_value_history = _on_spark(_cs.customer_value_history)
 segment_history = _on_spark(_cs.segment_history)
+
+
+def clear_cache() -> int:
+    """Frees the facts (one row per customer, and boundary for a history) that
+    the calls of this process cached in Spark; returns how many it freed.
+    A returned DataFrame reads them until then: after this call, evaluating
+    it again recomputes them from the transactions (the same rows).
+    """
+    freed = len(_spark_stages.CACHED)
+    for facts in _spark_stages.CACHED:
+        facts.unpersist()
+    _spark_stages.CACHED.clear()
+    return freed
