@@ -223,3 +223,39 @@ fn a_piece_after_as_of_has_no_customers_and_no_error() {
     assert_eq!(report.customers_without_purchase, report.customers_seen);
     assert_eq!(report.rows_after_as_of, report.rows_read);
 }
+
+#[test]
+fn history_facts_equal_the_facts_as_of_each_boundary() {
+    let rows = rows(120, 11);
+    let bounds: Vec<i32> = ["2022-01-01", "2022-07-01", "2023-01-01", "2023-07-01"]
+        .iter()
+        .map(|d| crate::periods::parse_day(d).unwrap())
+        .collect();
+    let cancel = Cancel::new();
+    let opts = Options::default();
+    let (h, _) = history_facts(ingest_rows(&rows, None), "c", &opts, &bounds, &cancel).unwrap();
+    let b = h
+        .column_by_name("_b")
+        .unwrap()
+        .as_primitive::<arrow_array::types::Int32Type>();
+    for (j, &day) in bounds.iter().enumerate() {
+        let keep: arrow_array::BooleanArray =
+            b.values().iter().map(|&x| Some(x == j as i32)).collect();
+        let at_j = arrow_select::filter::filter_record_batch(&h, &keep).unwrap();
+        let snapshot = Options {
+            as_of: Some(day),
+            ..Default::default()
+        };
+        let (f, _) = facts(ingest_rows(&rows, Some(day)), "c", &snapshot, &cancel).unwrap();
+        // The same customers and facts; only the boundary index differs.
+        let drop_b = |x: &RecordBatch| {
+            x.project(&(0..x.num_columns() - 1).collect::<Vec<_>>())
+                .unwrap()
+        };
+        assert_eq!(
+            text_rows(&drop_b(&at_j)),
+            text_rows(&drop_b(&f)),
+            "boundary {j}"
+        );
+    }
+}
