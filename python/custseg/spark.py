@@ -10,8 +10,11 @@ and each Spark task calls the Rust core on whole customers (``mapInArrow``);
 the tier thresholds (CV6, R2, CLV2) and the medians (CLV3) need every
 customer, so they are found exactly from counts aggregated in Spark and
 broadcast back; the CLV1 default lifetime and ``as_of`` are computed from the
-whole data. ``threads`` is the threads of each task's core call (default 1:
-Spark runs a task per core).
+whole data. ``customer_value_history`` and ``segment_history`` (CV8) walk each
+customer once for every boundary the same way. ``threads`` is the threads of
+each task's core call (default 1: Spark runs a task per core). The facts (one
+row per customer) stay cached for the returned DataFrame to read;
+:func:`clear_cache` frees them.
 
 Spark-only options: ``partitions`` (the number of partitions of the
 repartition by customer; default: the input's, and one per core at least)
