@@ -21,12 +21,12 @@ repartition by customer; default: the input's, and one per core at least)
 and ``rows_per_call`` (rows a task hands the core at once, about;
 bounds a task's memory).
 
-Example (a local Spark session)::
+Example (``spark`` a SparkSession; ``examples/spark_cdnow.py`` runs one on
+the bundled CDNOW data, and its test checks it)::
 
-    >>> import custseg.spark as css                       # doctest: +SKIP
-    >>> sdf = spark.read.parquet("transactions/")         # doctest: +SKIP
-    >>> segments, report = css.customer_value(sdf, as_of="2026-01-01",
-    ...                                       return_report=True)  # doctest: +SKIP
+    import custseg.spark as css
+    sdf = spark.read.parquet("transactions/")
+    segments, report = css.customer_value(sdf, as_of="2026-01-01", return_report=True)
 """
 
 from __future__ import annotations
