@@ -30,6 +30,7 @@ def main() -> None:
     ap.add_argument("--customer", default="customer_id")
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--conf", action="append", default=[], help="a Spark setting KEY=VALUE")
     args = ap.parse_args()
     os.environ["PYSPARK_PYTHON"] = sys.executable
     from pyspark.sql import SparkSession
@@ -42,6 +43,8 @@ def main() -> None:
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    for kv in args.conf:
+        spark.conf.set(*kv.split("=", 1))
     sdf = spark.read.parquet(args.folder)
     c, parts = args.customer, max(args.cores, sdf.rdd.getNumPartitions())
     steps = {
