@@ -119,6 +119,11 @@ def _prepare(
     and types checked as one machine checks them, before any Spark job."""
     from pyspark.sql.pandas.types import to_arrow_schema
 
+    if type(sdf).__module__.startswith("pyspark.sql.connect"):
+        raise TypeError(
+            "custseg.spark needs a classic SparkSession (it reads the session's "
+            "SparkContext); Spark Connect DataFrames are not supported yet"
+        )
     for role, name in columns.items():
         if name is not None and not isinstance(name, str):
             raise TypeError(f"on Spark, {role}= must be a column name, got {type(name).__name__}")
