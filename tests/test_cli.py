@@ -901,3 +901,21 @@ def test_a_european_csv_with_decimal_commas_and_day_first_dates(
     assert plain(read(out_path)) == plain(cs.customer_value(small, as_of="2026-01-01"))
     code, _, err = run([*args, "--date-format", "%d/%m/%Y"], capsys)
     assert_bad_input(code, err, "'amount'", "row 0", "decimal comma", "I6")
+
+
+def test_threads_option_gives_the_same_segments(tmp_path: Path, capsys: Any) -> None:
+    """--threads sets the run's threads (for a scheduler's worker slot); the
+    segments do not depend on it (I5); a bad count is a one-line error."""
+    src = tmp_path / "tx.parquet"
+    pq.write_table(cs.datasets.synthetic(customers=300, years=2, seed=3), src)
+    outs = []
+    for n in ("1", "2"):
+        out_path = str(tmp_path / f"cv{n}.parquet")
+        code, _, _ = run(["cv", str(src), "-o", out_path, "--threads", n], capsys)
+        assert code == 0
+        outs.append(pq.read_table(out_path))
+    assert outs[0].equals(outs[1])
+    code, _, err = run(
+        ["cv", str(src), "-o", str(tmp_path / "x.parquet"), "--threads", "0"], capsys
+    )
+    assert_bad_input(code, err, "threads")

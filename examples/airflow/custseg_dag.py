@@ -47,10 +47,9 @@ By default a call uses every core of the machine, and a worker runs several
 tasks at once (``parallelism`` of the LocalExecutor, ``worker_concurrency``
 of Celery): set ``CUSTSEG_THREADS`` on each worker to the cores of one slot
 (cores / slots), so tasks don't fight over the cores. The API task passes it
-as ``threads=`` (and caps pyarrow's scan threads with it); the command line
-has no ``--threads`` option, so the CLI task sets ``RAYON_NUM_THREADS`` and
-``OMP_NUM_THREADS`` (which caps pyarrow's threads) for the process. The result
-does not depend on the thread count (I5).
+as ``threads=`` (and caps pyarrow's scan threads with it); the CLI task
+passes ``--threads`` and sets ``OMP_NUM_THREADS`` (which caps pyarrow's
+threads) for the process. The result does not depend on the thread count (I5).
 
 Memory: ``memory_limit="auto"`` is half the memory available on the machine
 when the call starts, which several tasks of one worker all count as theirs;
@@ -174,6 +173,7 @@ def cli_command(s: RunSettings) -> str:
         "--period=semiannual",
         f"--start-month={PERIOD_START_MONTHS[0]}",
         f"--memory-limit={s.memory_limit}",
+        f"--threads={s.threads}",
         *([f"--spill-dir={s.spill_dir}"] if s.spill_dir else []),
     ]
     q = shlex.quote
@@ -182,8 +182,8 @@ def cli_command(s: RunSettings) -> str:
             "set -euo pipefail",
             f"mkdir -p {q(str(out.parent))}",
             f"tmp={q(str(out.parent))}/.part-0.$$.parquet; trap 'rm -f \"$tmp\"' EXIT",
-            # The CLI has no --threads: rayon and pyarrow read these instead.
-            f"export RAYON_NUM_THREADS={s.threads} OMP_NUM_THREADS={s.threads}",
+            # pyarrow's own thread pool (reading the files) reads this.
+            f"export OMP_NUM_THREADS={s.threads}",
             f'{q(python)} -m custseg cv {q(s.input_dir)} -o "$tmp" {shlex.join(options)}',
             f'mv -f "$tmp" {q(str(out))}',
             f"echo {q(str(out))}",  # the last line is the task's XCom: the file written

@@ -89,6 +89,7 @@ def _common_kwargs(args: argparse.Namespace, as_of: bool = True) -> dict[str, An
         count_zero_days=args.count_zero_days,
         memory_limit=None if args.memory_limit.lower() == "none" else args.memory_limit,
         spill_dir=args.spill_dir,
+        threads=args.threads,
         return_report=True,
     )
 
@@ -219,6 +220,12 @@ def _add_columns(p: argparse.ArgumentParser, as_of: bool = True) -> None:
     )
     p.add_argument(
         "--spill-dir", default=None, help="folder for spill files (default: the temp folder)"
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads of the run (default: all cores; results never depend on it, I5)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
