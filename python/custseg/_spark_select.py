@@ -95,14 +95,27 @@ def _collect_task(buckets: list[tuple[int, int, int]], lows: dict[int, int],
     for b in batches:
         pools = b.column(0).to_numpy(zero_copy_only=False)
         keys = b.column(1).to_numpy(zero_copy_only=False).astype(np.int64)
+        offsets = _offsets(pools, keys, {b[0] for b in buckets}, lows)
         for g, (pool, prefix, high) in enumerate(buckets):
-            mine = keys[pools == pool]
-            off = (mine - np.int64(lows[pool])).view(np.uint64)
-            hit = mine[(off >> np.uint64(high)) == np.uint64(prefix)]
+            off = offsets[pool]
+            hit = _value_keys(off[(off >> np.uint64(high)) == np.uint64(prefix)], lows[pool])
             if len(hit):
                 yield pa.record_batch(
                     [pa.array(np.full(len(hit), g, np.int32)), pa.array(hit)], ["g", "key"]
                 )
+
+
+def _offsets(
+    pools: np.ndarray, keys: np.ndarray, wanted: set[int], lows: dict[int, int]
+) -> dict[int, np.ndarray]:
+    """Per wanted pool, its keys of a batch as offsets from the pool's least
+    key, wrapping as unsigned (two's complement): once per batch and pool."""
+    return {p: (keys[pools == p] - np.int64(lows[p])).view(np.uint64) for p in wanted}
+
+
+def _value_keys(offsets: np.ndarray, low: int) -> np.ndarray:
+    """The keys of offsets from `low` (the inverse of :func:`_offsets`)."""
+    return (offsets.view(np.int64) + np.int64(low)).astype(np.int64)
 
 
 def _value(low: int, offset: int) -> int:
@@ -150,10 +163,9 @@ def _count_task(groups: list[tuple[int, int, int, int]], lows: dict[int, int],
     for b in batches:
         pools = b.column(0).to_numpy(zero_copy_only=False)
         keys = b.column(1).to_numpy(zero_copy_only=False).astype(np.int64)
+        offsets = _offsets(pools, keys, {g[0] for g in groups}, lows)
         for g, (pool, prefix, high, shift) in enumerate(groups):
-            mine = pools == pool
-            # Offsets from the pool's least key, wrapping as unsigned (two's complement).
-            off = (keys[mine] - np.int64(lows[pool])).view(np.uint64)
+            off = offsets[pool]
             if high < 64:
                 off = off[(off >> np.uint64(high)) == np.uint64(prefix)]
             bucket = (off >> np.uint64(shift)) & np.uint64((1 << (high - shift)) - 1)

@@ -5,6 +5,7 @@ boundary (``_b`` = 0) without the ``period_start`` column."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Iterator
@@ -169,14 +170,8 @@ def with_lifetimes(facts: Any, tasks: list[Task], customers: int) -> list[Task]:
     out = []
     for j, t in enumerate(tasks):
         life = _core.default_lifetime(*counts[j]) if j in counts else float("nan")
-        out.append(t.replace(clv=_replace(clv, lifetime_years=life)))
+        out.append(t.replace(clv=dataclasses.replace(clv, lifetime_years=life)))
     return out
-
-
-def _replace(options: Any, **values: Any) -> Any:
-    import dataclasses
-
-    return dataclasses.replace(options, **values)
 
 
 def labels(facts: Any, tasks: list[Task], customers: int, period_start: bool) -> Any:

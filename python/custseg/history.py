@@ -198,51 +198,25 @@ def _history(
     segmentations: dict[str, Any],
     return_report: bool,
 ) -> Any:
-    """The long history table in the input's family (and the report)."""
+    """The long history table in the input's family (and the report); a
+    PySpark DataFrame for one (``custseg.spark``)."""
+    args = dict(
+        columns=columns,
+        options=run_options(as_of=None, **options),
+        periods=periods,
+        what=what,
+        start=as_day(start, "start"),
+        end=as_day(end, "end"),
+        **segmentations,
+    )
     if _engine.is_spark(data):
-        return _on_spark(
-            data, what, columns, options, periods, start, end, segmentations, return_report
-        )
-    h, family, names, customer_dtype = run_history(
-        data,
-        columns=columns,
-        options=run_options(as_of=None, **options),
-        periods=periods,
-        what=what,
-        **segmentations,
-        start=as_day(start, "start"),
-        end=as_day(end, "end"),
-    )
-    table = pa.concat_tables([h.batch(j, release=True) for j in range(len(h))])
-    rep = Report._from_core(h.report())
-    rep._log("customer_value_history" if tuple(what) == ("cv",) else "segment_history")
-    out = to_family(table, family, dtypes={names["customer"]: customer_dtype})
-    return (out, rep) if return_report else out
-
-
-def _on_spark(
-    sdf: Any,
-    what: Sequence[str],
-    columns: dict[str, Any],
-    options: dict[str, Any],
-    periods: Periods | None,
-    start: Any,
-    end: Any,
-    segmentations: dict[str, Any],
-    return_report: bool,
-) -> Any:
-    """The history of a PySpark DataFrame (``custseg.spark``): a PySpark DataFrame."""
-    if _engine.SPARK_HISTORY_RUNNER is None:
-        raise TypeError(_engine.SPARK_MISSING)
-    out, rep = _engine.SPARK_HISTORY_RUNNER(
-        sdf,
-        columns=columns,
-        options=run_options(as_of=None, **options),
-        periods=periods,
-        what=what,
-        start=as_day(start, "start"),
-        end=as_day(end, "end"),
-        **segmentations,
-    )
+        if _engine.SPARK_HISTORY_RUNNER is None:
+            raise TypeError(_engine.SPARK_MISSING)
+        out, rep = _engine.SPARK_HISTORY_RUNNER(data, **args)
+    else:
+        h, family, names, customer_dtype = run_history(data, **args)
+        table = pa.concat_tables([h.batch(j, release=True) for j in range(len(h))])
+        rep = Report._from_core(h.report())
+        out = to_family(table, family, dtypes={names["customer"]: customer_dtype})
     rep._log("customer_value_history" if tuple(what) == ("cv",) else "segment_history")
     return (out, rep) if return_report else out

@@ -10,11 +10,14 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3_arrow::input::AnyRecordBatch;
 
+use crate::cancel::Cancel;
 use crate::distributed::{self, Given};
 use crate::engine::resolve_as_of_days;
+use crate::engine::Options;
 use crate::error::{CoreError, Result};
 use crate::history::Bounds;
 use crate::ingest::ingest;
+use crate::ingest::Ingested;
 use crate::python::output::{report_dict, table};
 use crate::python::periods::PyPeriods;
 use crate::python::segment::{options, ClvArgs, ColumnArgs, CvArgs, RfmArgs, RunArgs};
@@ -48,15 +51,16 @@ fn one_batch(data: AnyRecordBatch) -> Result<RecordBatch> {
         .map_err(|e| CoreError::Input(e.to_string()))
 }
 
-/// The (earliest, latest) day of the valid rows of a piece, `None` without
-/// any: a run's default `as_of` and its check (I3) count them over every piece.
-#[pyfunction]
-#[pyo3(signature = (data, *, args))]
-pub fn piece_days<'py>(
-    py: Python<'py>,
+/// Ingests a piece with the options of `args` (rows on or after
+/// `count_after` counted when given, else on or after the run's `as_of`, I3)
+/// and hands it to `then`, without the GIL.
+fn with_piece<T: Send>(
+    py: Python<'_>,
     data: AnyRecordBatch,
-    args: PieceArgs<'py>,
-) -> PyResult<Option<(i32, i32)>> {
+    args: PieceArgs<'_>,
+    count_after: Option<Option<i32>>,
+    then: impl FnOnce(Ingested, &Options, &str, &Cancel) -> Result<T> + Send,
+) -> PyResult<T> {
     let PieceArgs {
         columns,
         run,
@@ -67,14 +71,30 @@ pub fn piece_days<'py>(
         clv,
         ..
     } = args;
-    let (_, _, names, ingest_opts) = options(columns, &run, &periods, &what, cv, rfm, clv)?;
+    let (opts, _, names, mut ingest_opts) = options(columns, &run, &periods, &what, cv, rfm, clv)?;
+    if let Some(after) = count_after {
+        ingest_opts.as_of = after;
+    }
     let reader = data
         .into_reader()
         .map_err(|e| CoreError::Input(e.to_string()))?;
     crate::python::runtime::run(py, run.threads, |cancel| {
         let schema = reader.schema();
-        Ok(ingest(reader, &schema, &names, &ingest_opts, cancel)?.days)
+        let ing = ingest(reader, &schema, &names, &ingest_opts, cancel)?;
+        then(ing, &opts, &names.customer, cancel)
     })
+}
+
+/// The (earliest, latest) day of the valid rows of a piece, `None` without
+/// any: a run's default `as_of` and its check (I3) count them over every piece.
+#[pyfunction]
+#[pyo3(signature = (data, *, args))]
+pub fn piece_days<'py>(
+    py: Python<'py>,
+    data: AnyRecordBatch,
+    args: PieceArgs<'py>,
+) -> PyResult<Option<(i32, i32)>> {
+    with_piece(py, data, args, None, |ing, _, _, _| Ok(ing.days))
 }
 
 /// The run's `as_of` (I3) against the (earliest, latest) day of every piece.
@@ -108,25 +128,9 @@ pub fn piece_facts<'py>(
     data: AnyRecordBatch,
     args: PieceArgs<'py>,
 ) -> PyResult<Piece<'py>> {
-    let PieceArgs {
-        columns,
-        run,
-        periods,
-        what,
-        cv,
-        rfm,
-        clv,
-        ..
-    } = args;
-    let (opts, _, names, ingest_opts) = options(columns, &run, &periods, &what, cv, rfm, clv)?;
-    let reader = data
-        .into_reader()
-        .map_err(|e| CoreError::Input(e.to_string()))?;
-    let (batch, report, days) = crate::python::runtime::run(py, run.threads, |cancel| {
-        let schema = reader.schema();
-        let ing = ingest(reader, &schema, &names, &ingest_opts, cancel)?;
+    let (batch, report, days) = with_piece(py, data, args, None, |ing, opts, customer, cancel| {
         let days = ing.days;
-        let (batch, report) = distributed::facts(ing, &names.customer, &opts, cancel)?;
+        let (batch, report) = distributed::facts(ing, customer, opts, cancel)?;
         Ok((batch, report, days))
     })?;
     Ok((table(py, batch)?, report_dict(py, &report)?, days))
@@ -144,29 +148,18 @@ pub fn piece_history_facts<'py>(
     bounds: Vec<i32>,
     last_known: Option<i32>,
 ) -> PyResult<Piece<'py>> {
-    let PieceArgs {
-        columns,
-        run,
-        periods,
-        what,
-        cv,
-        rfm,
-        clv,
-        ..
-    } = args;
-    let (opts, _, names, mut ingest_opts) = options(columns, &run, &periods, &what, cv, rfm, clv)?;
-    ingest_opts.as_of = last_known;
-    let reader = data
-        .into_reader()
-        .map_err(|e| CoreError::Input(e.to_string()))?;
-    let (batch, report, days) = crate::python::runtime::run(py, run.threads, |cancel| {
-        let schema = reader.schema();
-        let ing = ingest(reader, &schema, &names, &ingest_opts, cancel)?;
-        let days = ing.days;
-        let (batch, report) =
-            distributed::history_facts(ing, &names.customer, &opts, &bounds, cancel)?;
-        Ok((batch, report, days))
-    })?;
+    let count_after = Some(last_known);
+    let (batch, report, days) = with_piece(
+        py,
+        data,
+        args,
+        count_after,
+        |ing, opts, customer, cancel| {
+            let days = ing.days;
+            let (batch, report) = distributed::history_facts(ing, customer, opts, &bounds, cancel)?;
+            Ok((batch, report, days))
+        },
+    )?;
     Ok((table(py, batch)?, report_dict(py, &report)?, days))
 }
 
@@ -251,12 +244,13 @@ pub fn pieces_wanted<'py>(
 fn pools<T>(by_code: BTreeMap<u8, T>) -> Result<BTreeMap<Pool, T>> {
     by_code
         .into_iter()
-        .map(|(c, v)| {
-            let pool =
-                Pool::of_code(c).ok_or_else(|| CoreError::Internal(format!("no pool {c}")))?;
-            Ok((pool, v))
-        })
+        .map(|(c, v)| Ok((pool(c)?, v)))
         .collect()
+}
+
+/// The pool of a code (one the core gave out).
+fn pool(code: u8) -> Result<Pool> {
+    Pool::of_code(code).ok_or_else(|| CoreError::Internal(format!("no pool {code}")))
 }
 
 /// Stage 3: the output columns of the customers of a table of facts, with
@@ -272,24 +266,11 @@ pub fn piece_labels<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let customer = args.columns.customer.clone();
     let (choice, as_of, threads) = what_of(args)?;
-    let mut by_pool = BTreeMap::new();
-    for (code, rank, value) in at {
-        by_pool.insert((code, rank), value);
-    }
     let given = Given {
         sizes: pools(sizes)?,
-        at: by_pool
+        at: at
             .into_iter()
-            .map(|((c, r), v)| {
-                Ok((
-                    (
-                        Pool::of_code(c)
-                            .ok_or_else(|| CoreError::Internal(format!("no pool {c}")))?,
-                        r,
-                    ),
-                    v,
-                ))
-            })
+            .map(|(code, rank, value)| Ok(((pool(code)?, rank), value)))
             .collect::<Result<_>>()?,
     };
     let batch = crate::python::runtime::run(py, threads, |_| {
