@@ -2,7 +2,11 @@
 //!
 //! Every benchmark runs on the same deterministic synthetic table of about 1M
 //! rows (`synthetic::generate`, seed 42, 4 years before 2026-01-01), and
-//! reports its throughput in rows (elements) per second.
+//! reports its throughput in rows (elements) per second. The key and ingestion
+//! benchmarks also run on the rows as a transaction log has them (issue 17):
+//! `{int,c8,uuid}_{by_date,shuffled}` (int ids, 8-byte `C0000042` ids, 36-byte
+//! UUID-like ids; sorted by date, or shuffled), the hashed paths that grouped
+//! input never takes.
 //!
 //! ```text
 //! cargo bench --bench kernels                # all, about a minute
@@ -49,6 +53,9 @@ struct Data {
     amount_cents: Vec<i64>,
     int_batch: RecordBatch,
     str_batch: RecordBatch,
+    /// The rows as a transaction log writes them (issue 17): `(name, batch)`
+    /// for int, `C0000042` and UUID-like ids, by date and shuffled.
+    logs: Vec<(String, RecordBatch)>,
     /// The partitions of `int_batch` after ingestion, and the local index space.
     parts: Vec<(Vec<Line>, usize)>,
 }
@@ -138,6 +145,7 @@ fn data() -> &'static Data {
         ));
         let int_batch = batch(int_ids, &cols.day, &amounts);
         let str_batch = batch(str_ids, &cols.day, &amounts);
+        let logs = logs(&cols.customer, &cols.day, &amounts);
         let ing = run_ingest(&int_batch);
         // (lines, local index) per hash partition, so the bench needs no `Keys`. The rows
         // come grouped by customer, so the reader kept them in runs: laid out here as the
@@ -161,9 +169,69 @@ fn data() -> &'static Data {
             amount_cents: cols.amount_cents,
             int_batch,
             str_batch,
+            logs,
             parts,
         }
     })
+}
+
+/// The rows of the synthetic table by date (a stable sort: customers by id
+/// within a day) and shuffled (a fixed permutation), with int ids, 8-byte
+/// `C0000042` ids and 36-byte UUID-like ids (a fixed random key per customer).
+fn logs(customers: &[i64], days: &[i32], amounts: &[f64]) -> Vec<(String, RecordBatch)> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(17);
+    let n = customers.len();
+    let mut by_date: Vec<usize> = (0..n).collect();
+    by_date.sort_by_key(|&i| days[i]);
+    let mut shuffled: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        shuffled.swap(i, rng.random_range(0..=i));
+    }
+    let max = customers.iter().copied().max().unwrap_or(0) as usize;
+    let uuid: Vec<String> = (0..=max)
+        .map(|_| {
+            let (a, b): (u64, u64) = (rng.random(), rng.random());
+            let h = format!("{a:016x}{b:016x}");
+            format!(
+                "{}-{}-{}-{}-{}",
+                &h[..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
+            )
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (order, perm) in [("by_date", &by_date), ("shuffled", &shuffled)] {
+        let days: Vec<i32> = perm.iter().map(|&i| days[i]).collect();
+        let amounts: Vec<f64> = perm.iter().map(|&i| amounts[i]).collect();
+        let ids: [(&str, ArrayRef); 3] = [
+            (
+                "int",
+                Arc::new(Int64Array::from_iter_values(
+                    perm.iter().map(|&i| customers[i]),
+                )),
+            ),
+            (
+                "c8",
+                Arc::new(StringArray::from_iter_values(
+                    perm.iter().map(|&i| format!("C{:07}", customers[i])),
+                )),
+            ),
+            (
+                "uuid",
+                Arc::new(StringArray::from_iter_values(
+                    perm.iter().map(|&i| uuid[customers[i] as usize].as_str()),
+                )),
+            ),
+        ];
+        for (kind, array) in ids {
+            out.push((format!("{kind}_{order}"), batch(array, &days, &amounts)));
+        }
+    }
+    out
 }
 
 /// A group with short timings (each routine takes milliseconds) and `rows` elements per iteration.
@@ -227,10 +295,22 @@ fn bench_keys(c: &mut Criterion) {
     let d = data();
     let mut out = Vec::with_capacity(d.days.len());
     let mut g = group(c, "keys", d.rows());
-    for (name, kind, array) in [
-        ("intern_array/int64", KeyKind::Int, d.int_batch.column(0)),
-        ("intern_array/utf8", KeyKind::Str, d.str_batch.column(0)),
-    ] {
+    let mut cases = vec![
+        (
+            "intern_array/int64".to_string(),
+            KeyKind::Int,
+            d.int_batch.column(0),
+        ),
+        (
+            "intern_array/utf8".to_string(),
+            KeyKind::Str,
+            d.str_batch.column(0),
+        ),
+    ];
+    for (name, log) in d.logs.iter().filter(|(n, _)| !n.starts_with("int")) {
+        cases.push((format!("intern_array/{name}"), KeyKind::Str, log.column(0)));
+    }
+    for (name, kind, array) in cases {
         g.bench_function(name, |b| {
             b.iter_batched(
                 || Keys::new(kind),
@@ -250,7 +330,12 @@ fn bench_keys(c: &mut Criterion) {
 fn bench_ingest(c: &mut Criterion) {
     let d = data();
     let mut g = group(c, "ingest", d.rows());
-    for (name, batch) in [("int_ids", &d.int_batch), ("str_ids", &d.str_batch)] {
+    let mut cases = vec![
+        ("int_ids".to_string(), &d.int_batch),
+        ("str_ids".to_string(), &d.str_batch),
+    ];
+    cases.extend(d.logs.iter().map(|(n, b)| (n.clone(), b)));
+    for (name, batch) in cases {
         g.bench_function(name, |b| {
             b.iter_batched(|| (), |()| run_ingest(batch), BatchSize::LargeInput)
         });
@@ -319,7 +404,12 @@ fn bench_customer_value(c: &mut Criterion) {
     let d = data();
     let (opts, cv) = (pass_options(), CvOptions::default());
     let mut g = group(c, "customer_value", d.rows());
-    for (name, batch) in [("int_ids", &d.int_batch), ("str_ids", &d.str_batch)] {
+    let mut cases = vec![
+        ("int_ids".to_string(), &d.int_batch),
+        ("str_ids".to_string(), &d.str_batch),
+    ];
+    cases.extend(d.logs.iter().map(|(n, b)| (n.clone(), b)));
+    for (name, batch) in cases {
         g.bench_function(name, |b| {
             b.iter_batched(
                 || (),

@@ -6,7 +6,7 @@
 //! again with no hashing; the first key out of order turns them hashed
 //! ([`Remap::Table`]) or, after many sorted keys, keeps those as a sorted front
 //! ([`strings`]). Sparse integers and other strings are hash interned, strings
-//! in 16 hash partitions interned in parallel (id = `local << 4 | partition`).
+//! in 256 hash partitions interned in parallel (id = `local << 8 | partition`).
 //! Ids need not be contiguous: an id without lines is simply a customer that
 //! is never seen. The original keys are kept to build the output column with
 //! the input's type (CV7) and to name customers in messages; [`order`] ranks
@@ -33,9 +33,12 @@ const CHUNK: usize = 1 << 16;
 /// Partitions of the lines: all lines of a customer share one, so partitions
 /// are grouped and segmented independently (radix-partitioned aggregation).
 pub const PARTITIONS: usize = 64;
-/// String hash partitions (a power of two).
-const PARTS: usize = 16;
-const PART_BITS: u32 = 4;
+/// String hash partitions (a power of two), each interned by one task in a
+/// table small enough to stay in cache (1M keys: ~100 kB a table). They are
+/// not the partitions of the lines: those follow the id like any other
+/// (`id mod PARTITIONS`).
+const PARTS: usize = 256;
+const PART_BITS: u32 = 8;
 
 /// What kind of key a column holds, decided once from the schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,14 +98,14 @@ pub enum Keys {
     /// String keys met in strictly increasing byte order so far: id = rank,
     /// one arena, no table (its `table` stays empty).
     StrSorted(StrPart),
-    /// String keys in hash partitions (id = `base + (local << 4 | partition)`),
+    /// String keys in hash partitions (id = `base + (local << 8 | partition)`),
     /// after a `front` of keys met in increasing order (ids below `base`, in
     /// rank order, looked up by binary search; from `FRONT_MIN`, 2^20, keys).
     Str {
         parts: Vec<StrPart>,
         hasher: DefaultHashBuilder,
         front: StrPart,
-        /// `front.len()` rounded up to a multiple of the 16 string partitions; 0 without a front.
+        /// `front.len()` rounded up to a multiple of the 256 string partitions; 0 without a front.
         base: u32,
     },
 }
@@ -158,18 +161,14 @@ impl Keys {
     }
 
     /// [`Keys::partition`] as a small copyable value, for hot loops (no enum match per
-    /// row): an integer range by its key `lo + id` modulo [`PARTITIONS`], strings by
-    /// their hash partition (the id's low bits), hashed integers by the id modulo
-    /// [`PARTITIONS`].
+    /// row): an integer range by its key `lo + id` modulo [`PARTITIONS`], other keys
+    /// by the id modulo [`PARTITIONS`] (for hashed strings, the low bits of their
+    /// hash partition).
     pub fn partitioner(&self) -> Partitioner {
         match self {
             Keys::IntRange { lo, .. } => Partitioner {
                 offset: lo.rem_euclid(PARTITIONS as i64) as u32,
                 mask: (PARTITIONS - 1) as u32,
-            },
-            Keys::Str { .. } | Keys::StrSorted(_) => Partitioner {
-                offset: 0,
-                mask: (PARTS - 1) as u32,
             },
             _ => Partitioner {
                 offset: 0,
@@ -182,26 +181,17 @@ impl Keys {
     /// have distinct indexes, all below [`Keys::locals`].
     #[inline]
     pub fn local(&self, id: u32) -> usize {
-        match self {
-            Keys::Str { .. } | Keys::StrSorted(_) => (id >> PART_BITS) as usize,
-            _ => id as usize / PARTITIONS,
-        }
+        id as usize / PARTITIONS
     }
 
     /// One more than the largest [`Keys::local`].
     pub fn locals(&self) -> usize {
-        match self {
-            Keys::Str { .. } | Keys::StrSorted(_) => (self.len() >> PART_BITS) + 1,
-            _ => self.len() / PARTITIONS + 1,
-        }
+        self.len() / PARTITIONS + 1
     }
 
-    /// How many partitions can hold lines (strings use 16 of them).
+    /// How many partitions can hold lines (all of them, for every key kind).
     pub fn partitions_used(&self) -> usize {
-        match self {
-            Keys::Str { .. } | Keys::StrSorted(_) => PARTS,
-            _ => PARTITIONS,
-        }
+        PARTITIONS
     }
 
     /// True when no id was handed out.
@@ -320,7 +310,11 @@ mod tests {
         for id in (0..5000).chain([u32::MAX - 3, u32::MAX - 1]) {
             let key_mod = (lo + i64::from(id)).rem_euclid(PARTITIONS as i64) as usize;
             assert_eq!(r.partition(id), key_mod, "range, id {id}");
-            assert_eq!(s.partition(id), id as usize % PARTS, "strings, id {id}");
+            assert_eq!(
+                s.partition(id),
+                id as usize % PARTITIONS,
+                "strings, id {id}"
+            );
             assert_eq!(u.partition(id), id as usize % PARTITIONS, "hashed, id {id}");
         }
     }

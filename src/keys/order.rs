@@ -51,16 +51,17 @@ impl Keys {
         let hashed: Vec<u32> = (front.len() as u32..self.len() as u32)
             .filter(|&id| id >= *base && self.exists_str(parts, id - base))
             .collect();
-        // Sort on the first 8 bytes as a big-endian integer (same order as
-        // the bytes), comparing whole keys only when those are equal.
+        // Sort on the first 16 bytes as a big-endian integer (same order as
+        // the bytes; ids such as "CUST-0012345" share their first 8), comparing
+        // whole keys only when those are equal.
         let prefix = |id: u32| {
             let k = self.str_key(id);
-            let mut b = [0u8; 8];
-            let n = k.len().min(8);
+            let mut b = [0u8; 16];
+            let n = k.len().min(16);
             b[..n].copy_from_slice(&k[..n]);
-            u64::from_be_bytes(b)
+            u128::from_be_bytes(b)
         };
-        let mut keyed: Vec<(u64, u32)> = hashed.par_iter().map(|&id| (prefix(id), id)).collect();
+        let mut keyed: Vec<(u128, u32)> = hashed.par_iter().map(|&id| (prefix(id), id)).collect();
         keyed.par_sort_unstable_by(|a, b| {
             a.0.cmp(&b.0)
                 .then_with(|| self.str_key(a.1).cmp(self.str_key(b.1)))

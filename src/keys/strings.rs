@@ -3,7 +3,7 @@
 //! first key out of order either hashes the few keys held again
 //! ([`Remap::Table`]) or, from [`FRONT_MIN`] keys on, keeps them as a sorted
 //! front searched by bisection, with their ids (`Keys::Str`). Other keys are
-//! hash interned in 16 partitions, one task each.
+//! hash interned in 256 partitions, one task each ([`intern_strs`]).
 
 use std::hash::BuildHasher;
 
@@ -48,13 +48,76 @@ macro_rules! with_strings {
     };
 }
 
+/// A key of at most [`SHORT_MAX`] bytes packed into two words: its bytes,
+/// zero padded, and its length in the last byte, so two short keys are equal
+/// exactly when their packed forms are (Arrow's string view inlines short
+/// strings the same way). Short keys are hashed and compared as integers,
+/// never as bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Short(u64, u64);
+
+/// The longest key that is packed into a [`Short`].
+const SHORT_MAX: usize = 15;
+
+/// The little-endian word of `s[at..at + 8]`.
+#[inline]
+fn word(s: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// The little-endian half word of `s[at..at + 4]`.
+#[inline]
+fn half(s: &[u8], at: usize) -> u64 {
+    u64::from(u32::from_le_bytes(
+        s[at..at + 4].try_into().expect("4 bytes"),
+    ))
+}
+
+impl Short {
+    /// The packed form of `s`, when it is short. Overlapping word loads, no
+    /// loop over the bytes (but for keys under 4 bytes).
+    #[inline]
+    fn pack(s: &[u8]) -> Option<Short> {
+        let n = s.len();
+        let (lo, hi) = match n {
+            0..=3 => (s.iter().rev().fold(0, |v, &b| v << 8 | u64::from(b)), 0),
+            // The bytes from 4 on come from the half word ending at n, shifted down.
+            4..=7 => (half(s, 0) | (half(s, n - 4) >> (8 * (8 - n))) << 32, 0),
+            8 => (word(s, 0), 0),
+            9..=SHORT_MAX => (word(s, 0), word(s, n - 8) >> (8 * (16 - n))),
+            _ => return None,
+        };
+        Some(Short(lo, hi | (n as u64) << 56))
+    }
+
+    /// The key's bytes (the first `len` of the array).
+    #[inline]
+    fn unpack(self) -> ([u8; 16], usize) {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&self.0.to_le_bytes());
+        b[8..].copy_from_slice(&self.1.to_le_bytes());
+        (b, (self.1 >> 56) as usize)
+    }
+}
+
+/// The string partition of a key's hash: bits that neither hashbrown's bucket
+/// index (the low bits) nor its control tag (the top 7 bits) uses, so the keys
+/// of one partition still spread over all buckets of its table.
+#[inline]
+fn part_of_hash(h: u64) -> usize {
+    (h >> 32) as usize & (PARTS - 1)
+}
+
 /// One hash partition of string keys, stored once in a byte arena (private fields).
 #[derive(Debug, Default)]
 pub struct StrPart {
     bytes: Vec<u8>,
     offsets: Vec<usize>,
-    /// (hash, local id): the hash is kept so that growing the table never hashes a string again.
-    table: HashTable<(u64, u32)>,
+    /// Short keys: (packed key, local id).
+    short: HashTable<(Short, u32)>,
+    /// Longer keys: (hash, local id); the hash is kept so that growing the
+    /// table never hashes a string again.
+    long: HashTable<(u64, u32)>,
 }
 
 impl StrPart {
@@ -62,19 +125,40 @@ impl StrPart {
         &self.bytes[self.offsets[local as usize]..self.offsets[local as usize + 1]]
     }
 
-    fn intern(&mut self, hash: u64, s: &[u8]) -> u32 {
+    /// Appends the bytes of a new key; returns its local id.
+    fn push(&mut self, s: &[u8]) -> u32 {
         if self.offsets.is_empty() {
             self.offsets.push(0);
-        }
-        let (bytes, offsets) = (&self.bytes, &self.offsets);
-        let at = |i: u32| &bytes[offsets[i as usize]..offsets[i as usize + 1]];
-        if let Some(&(_, found)) = self.table.find(hash, |&(h, i)| h == hash && at(i) == s) {
-            return found;
         }
         let id = (self.offsets.len() - 1) as u32;
         self.bytes.extend_from_slice(s);
         self.offsets.push(self.bytes.len());
-        self.table.insert_unique(hash, (hash, id), |&(h, _)| h);
+        id
+    }
+
+    /// The local id of the short key `key` (hash `hash`), new or not.
+    #[inline]
+    fn intern_short(&mut self, hasher: &DefaultHashBuilder, hash: u64, key: Short) -> u32 {
+        if let Some(&(_, found)) = self.short.find(hash, |e| e.0 == key) {
+            return found;
+        }
+        let (bytes, len) = key.unpack();
+        let id = self.push(&bytes[..len]);
+        self.short
+            .insert_unique(hash, (key, id), |e| hasher.hash_one(e.0));
+        id
+    }
+
+    /// The local id of the long key `s` (hash `hash`), new or not.
+    #[inline]
+    fn intern_long(&mut self, hash: u64, s: &[u8]) -> u32 {
+        let (bytes, offsets) = (&self.bytes, &self.offsets);
+        let at = |i: u32| &bytes[offsets[i as usize]..offsets[i as usize + 1]];
+        if let Some(&(_, found)) = self.long.find(hash, |&(h, i)| h == hash && same(at(i), s)) {
+            return found;
+        }
+        let id = self.push(s);
+        self.long.insert_unique(hash, (hash, id), |e| e.0);
         id
     }
 
@@ -318,17 +402,60 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     if n != b.len() {
         return false;
     }
-    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
     match n {
         0..=7 => a.iter().zip(b).all(|(x, y)| x == y),
         // Two overlapping words cover 8 to 16 bytes.
         8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
-        _ => a == b,
+        // Words from the start, then the word that ends the key (overlapping).
+        _ => {
+            let mut at = 0;
+            while at + 8 < n {
+                if word(a, at) != word(b, at) {
+                    return false;
+                }
+                at += 8;
+            }
+            word(a, n - 8) == word(b, n - 8)
+        }
     }
 }
 
-/// Interns the strings `get(0..out.len())` into the hash partitions, in parallel:
-/// one task per partition, each owning its arena and table.
+/// The rows of one chunk, radix-partitioned by their key's hash (one hash per
+/// row, reused for the partition and the table lookup): what the partition's
+/// task needs, written sequentially, so that it interns from a buffer in row
+/// order instead of reading the column again.
+struct ChunkRows {
+    /// The chunk's first row.
+    start: usize,
+    /// Per partition: (hash, packed short key, row in chunk).
+    short: Vec<Vec<(u64, Short, u32)>>,
+    /// Per partition: (hash, row in chunk, end of its bytes in `long_bytes`)
+    /// of the longer keys.
+    long: Vec<Vec<(u64, u32, usize)>>,
+    /// Per partition: the bytes of its longer keys, one after the other, so
+    /// that the partition's task reads them in sequence, not scattered over
+    /// the column.
+    long_bytes: Vec<Vec<u8>>,
+    /// Rows whose key equals the row before's: they copy its id at the end.
+    repeats: Vec<u32>,
+}
+
+/// Rows partitioned, then interned, before the next ones. Large enough that
+/// each partition's task makes many lookups in its table while the table is
+/// in cache (a table of 1M keys in 64 partitions is ~400 kB; one lookup per
+/// cache miss would cost more than all the rest of a row), small enough that
+/// the chunk buffers (32 bytes a row) are reused from block to block instead
+/// of passing every row through fresh memory (page faults). Two chunks in
+/// tests, so that they cross blocks.
+const BLOCK: usize = 64 * CHUNK;
+
+/// Interns the strings `get(0..out.len())` into the hash partitions, in
+/// parallel, block by block ([`BLOCK`]), each in three steps: every chunk of
+/// rows hashes each key once and writes the row to its partition's buffer
+/// ([`ChunkRows::fill`]); one task per partition, owning its arena and
+/// tables, interns the buffered rows in row order (short keys as integers,
+/// [`Short`]); repeats copy the id of the row before. A key of the sorted
+/// front gets its id in step one.
 fn intern_strs<'a>(
     parts: &mut [StrPart],
     hasher: &DefaultHashBuilder,
@@ -337,76 +464,146 @@ fn intern_strs<'a>(
     get: impl Fn(usize) -> &'a [u8] + Sync,
     out: &mut [u32],
 ) -> Result<()> {
-    // Hash in parallel, bucket the rows of each chunk by partition, then let
-    // one task per partition intern its rows in row order. A row with the same
-    // key as the row before (rows often come grouped by customer) is neither
-    // hashed nor interned: it copies that row's id at the end. A key of the
-    // sorted front gets its id there and then.
-    type Chunk = (Vec<u64>, Vec<Vec<u32>>, Vec<u32>);
-    let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
     let out_ptr = Ptr::of_slice(out);
-    let chunks: Vec<Chunk> = (0..out.len())
-        .into_par_iter()
-        .step_by(CHUNK)
-        .map(|start| {
-            let end = (start + CHUNK).min(out.len());
-            let mut hashes = vec![0u64; end - start];
-            let mut rows: Vec<Vec<u32>> = vec![Vec::new(); PARTS];
-            let mut repeats = Vec::new();
-            for i in start..end {
-                let j = i - start;
-                if is_null(i) {
-                    continue;
-                }
-                let key = get(i);
-                if i > start && !is_null(i - 1) && get(i - 1) == key {
-                    repeats.push(j as u32);
-                    continue;
-                }
-                if let Some(id) = find_sorted(front, key) {
-                    // SAFETY: this chunk's task alone writes its rows; `out` outlives it.
-                    unsafe { *out_ptr.get().add(i) = id };
-                    continue;
-                }
-                let h = hasher.hash_one(key);
-                hashes[j] = h;
-                rows[(h as usize) & (PARTS - 1)].push(j as u32);
+    let n = out.len();
+    let mut chunks: Vec<ChunkRows> = (0..BLOCK / CHUNK).map(|_| ChunkRows::new()).collect();
+    for block in (0..n).step_by(BLOCK) {
+        chunks.par_iter_mut().enumerate().for_each(|(k, c)| {
+            let start = (block + k * CHUNK).min(n);
+            c.fill(
+                hasher,
+                front,
+                nulls,
+                &get,
+                start..(start + CHUNK).min(n),
+                out_ptr,
+            );
+        });
+        intern_chunks(parts, hasher, base, &chunks, out_ptr)?;
+        chunks.par_iter().for_each(|c| {
+            for &j in &c.repeats {
+                let i = c.start + j as usize;
+                // SAFETY: rows i and i - 1 are rows of this chunk, whose ids were written
+                // above; this task alone touches them; `out` outlives the scope. Repeats
+                // are in row order, so a run of them copies its first row's id.
+                unsafe { *out_ptr.get().add(i) = *out_ptr.get().add(i - 1) };
             }
-            (hashes, rows, repeats)
-        })
-        .collect();
+        });
+    }
+    Ok(())
+}
+
+/// Step two of [`intern_strs`]: one task per partition interns the buffered
+/// rows of `chunks` and writes their ids to `out`.
+fn intern_chunks(
+    parts: &mut [StrPart],
+    hasher: &DefaultHashBuilder,
+    base: u32,
+    chunks: &[ChunkRows],
+    out: Ptr<u32>,
+) -> Result<()> {
+    let limit = (NULL_ID - base) >> PART_BITS;
     parts
         .par_iter_mut()
         .enumerate()
         .try_for_each(|(p, part)| -> Result<()> {
-            for (c, (hashes, rows, _)) in chunks.iter().enumerate() {
-                for &j in &rows[p] {
-                    let i = c * CHUNK + j as usize;
-                    let local = part.intern(hashes[j as usize], get(i));
-                    if local >= ((NULL_ID - base) >> PART_BITS) {
-                        return Err(Keys::too_many());
-                    }
-                    // SAFETY: row i belongs to partition p only, so no other task writes out[i];
-                    // `out` has `i + 1` elements at least and outlives this scope.
-                    unsafe { *out_ptr.get().add(i) = base + (local << PART_BITS | p as u32) };
+            let id = |local: u32| -> Result<u32> {
+                if local >= limit {
+                    return Err(Keys::too_many());
+                }
+                Ok(base + (local << PART_BITS | p as u32))
+            };
+            for c in chunks {
+                for &(h, key, j) in &c.short[p] {
+                    let local = part.intern_short(hasher, h, key);
+                    // SAFETY: the row belongs to partition p only, so no other task writes
+                    // its slot; `out` has a slot for every row and outlives this scope.
+                    unsafe { *out.get().add(c.start + j as usize) = id(local)? };
+                }
+                let mut from = 0;
+                for &(h, j, end) in &c.long[p] {
+                    let key = &c.long_bytes[p][from..end];
+                    from = end;
+                    let local = part.intern_long(h, key);
+                    // SAFETY: as above.
+                    unsafe { *out.get().add(c.start + j as usize) = id(local)? };
                 }
             }
             Ok(())
-        })?;
-    // Repeats in row order, so a run of them copies its first row's id.
-    out.par_chunks_mut(CHUNK)
-        .zip(&chunks)
-        .for_each(|(o, (_, _, repeats))| {
-            for &j in repeats {
-                o[j as usize] = o[j as usize - 1];
+        })
+}
+
+impl ChunkRows {
+    fn new() -> Self {
+        let per_part = CHUNK / PARTS + CHUNK / PARTS / 4;
+        ChunkRows {
+            start: 0,
+            short: (0..PARTS).map(|_| Vec::with_capacity(per_part)).collect(),
+            long: (0..PARTS).map(|_| Vec::new()).collect(),
+            long_bytes: (0..PARTS).map(|_| Vec::new()).collect(),
+            repeats: Vec::new(),
+        }
+    }
+
+    /// Step one of [`intern_strs`] over `rows` (one chunk, maybe empty): each
+    /// row is skipped (null), a repeat of the row before, found in the sorted
+    /// `front` (its id written to `out` at once) or hashed and buffered for
+    /// its partition.
+    fn fill<'a>(
+        &mut self,
+        hasher: &DefaultHashBuilder,
+        front: &StrPart,
+        nulls: &Option<arrow_buffer::NullBuffer>,
+        get: &(impl Fn(usize) -> &'a [u8] + Sync),
+        rows: std::ops::Range<usize>,
+        out: Ptr<u32>,
+    ) {
+        self.short.iter_mut().for_each(Vec::clear);
+        self.long.iter_mut().for_each(Vec::clear);
+        self.long_bytes.iter_mut().for_each(Vec::clear);
+        self.repeats.clear();
+        self.start = rows.start;
+        let is_null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
+        let has_front = front.len() > 0;
+        let mut prev: Option<&[u8]> = None;
+        for i in rows {
+            let j = (i - self.start) as u32;
+            if is_null(i) {
+                prev = None;
+                continue;
             }
-        });
-    Ok(())
+            let key = get(i);
+            if prev.is_some_and(|p| same(p, key)) {
+                self.repeats.push(j);
+                continue;
+            }
+            prev = Some(key);
+            if has_front {
+                if let Some(id) = find_sorted(front, key) {
+                    // SAFETY: this chunk's task alone writes its rows; `out` outlives it.
+                    unsafe { *out.get().add(i) = id };
+                    continue;
+                }
+            }
+            match Short::pack(key) {
+                Some(short) => {
+                    let h = hasher.hash_one(short);
+                    self.short[part_of_hash(h)].push((h, short, j));
+                }
+                None => {
+                    let h = hasher.hash_one(key);
+                    let p = part_of_hash(h);
+                    self.long_bytes[p].extend_from_slice(key);
+                    self.long[p].push((h, j, self.long_bytes[p].len()));
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::KeyKind;
+    use super::super::{KeyKind, PARTITIONS};
     use super::*;
     use arrow_array::StringArray;
 
@@ -439,7 +636,7 @@ mod tests {
         assert!(matches!(k, Keys::Str { .. }));
         assert_eq!(out[0], 7);
         assert_eq!(out[5], n as u32 - 1);
-        assert!(out[1] >= n as u32 && out[1] % PARTS as u32 == k.partition(out[1]) as u32);
+        assert!(out[1] >= n as u32 && out[1] as usize % PARTITIONS == k.partition(out[1]));
         assert_eq!((out[1], out[1]), (out[2], out[6]));
         for (id, s) in ids.iter().chain(&out).zip(sorted.iter().chain(&later)) {
             assert_eq!(k.display(*id), format!("'{s}'"));
@@ -531,10 +728,92 @@ mod tests {
     }
 
     #[test]
+    fn short_keys_pack_exactly() {
+        // Every length up to SHORT_MAX, bytes including NUL and 0xFF: two keys pack equal
+        // exactly when their bytes are equal, and unpack to their bytes.
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(3);
+        let alphabet = [0u8, 1, b'a', b'b', 0xFF];
+        let mut keys: Vec<Vec<u8>> = vec![vec![], vec![0], vec![0, 0]];
+        for n in 0..=SHORT_MAX + 2 {
+            for _ in 0..40 {
+                keys.push((0..n).map(|_| alphabet[rng.random_range(0..5)]).collect());
+            }
+        }
+        for a in &keys {
+            let pa = Short::pack(a);
+            assert_eq!(pa.is_some(), a.len() <= SHORT_MAX, "{a:?}");
+            let Some(pa) = pa else { continue };
+            let (bytes, len) = pa.unpack();
+            assert_eq!(&bytes[..len], &a[..]);
+            for b in &keys {
+                if let Some(pb) = Short::pack(b) {
+                    assert_eq!(pa == pb, a == b, "{a:?} {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn random_keys_intern_like_a_map() {
+        // Random byte keys of 0 to 40 bytes (short and long, shared prefixes, NUL bytes),
+        // repeated, with nulls, in arrays that cross chunks and blocks: every key keeps one
+        // id, distinct keys get distinct ids, and ids name their keys (the plain map).
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(5);
+        let pool: Vec<String> = (0..20_000)
+            .map(|i| {
+                let n = rng.random_range(0..=40);
+                let mut k = format!("{i:05}\0");
+                k.extend((0..n).map(|_| ['a', 'b', '\0', 'é'][rng.random_range(0..4)]));
+                k
+            })
+            .collect();
+        let n = 3 * CHUNK + 11;
+        let mut rows: Vec<Option<&str>> = Vec::with_capacity(n);
+        while rows.len() < n {
+            let key = (rng.random_range(0..50) != 0)
+                .then(|| pool[rng.random_range(0..pool.len())].as_str());
+            for _ in 0..rng.random_range(1..4) {
+                rows.push(key);
+            }
+        }
+        rows.truncate(n);
+        // A key out of order first, so that the interner is hashed from the start.
+        let mut k = Keys::new(KeyKind::Str);
+        k.intern_array(&StringArray::from(vec!["b", "a"]), 0, &mut vec![])
+            .unwrap();
+        let mut map: std::collections::HashMap<&str, u32> = Default::default();
+        let mut at = 0;
+        for size in [7, CHUNK - 3, 2 * CHUNK + 5, n] {
+            let end = (at + size).min(n);
+            let mut out = vec![];
+            let r = k.intern_array(&StringArray::from(rows[at..end].to_vec()), at, &mut out);
+            assert_eq!(r.unwrap(), Remap::None);
+            for (row, id) in rows[at..end].iter().zip(out) {
+                match row {
+                    None => assert_eq!(id, NULL_ID),
+                    Some(s) => {
+                        assert_eq!(*map.entry(s).or_insert(id), id, "{s:?}");
+                        assert_eq!(k.str_key(id), s.as_bytes());
+                    }
+                }
+            }
+            at = end;
+        }
+        let distinct: std::collections::HashSet<u32> = map.values().copied().collect();
+        assert_eq!(distinct.len(), map.len(), "distinct keys, distinct ids");
+    }
+
+    #[test]
     fn short_key_equality() {
         let keys = [
             "",
             "a",
+            "abcdefghijklmnopqrstuvwxyz0123456789",
+            "abcdefghijklmnopqrstuvwxyz0123456788",
+            "bbcdefghijklmnopqrstuvwxyz0123456789",
+            "abcdefghijklmnopqrstuvwxyz012345678",
             "b",
             "ab",
             "abcdefg",
