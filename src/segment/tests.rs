@@ -49,13 +49,9 @@ fn run_chunked(
     run_ingested(ingest_rows(rows, o.pass.as_of, chunk, None), o)
 }
 
-/// Ingests (customer, date, amount) rows in record batches of `chunk` rows.
-fn ingest_rows(
-    rows: &[(i64, &str, f64)],
-    as_of: Option<i32>,
-    chunk: usize,
-    memory_limit: Option<u64>,
-) -> Ingested {
+/// (customer, date, amount) rows as one record batch of columns `c`, `d`, `a`,
+/// with the names of those columns.
+fn batch_of(rows: &[(i64, &str, f64)]) -> (Arc<Schema>, RecordBatch, ColumnNames) {
     let schema = Arc::new(Schema::new(vec![
         Field::new("c", DataType::Int64, false),
         Field::new("d", DataType::Date32, false),
@@ -76,6 +72,27 @@ fn ingest_rows(
         amount: "a".into(),
         order: None,
     };
+    (schema, batch, names)
+}
+
+/// `batch` in record batches of `chunk` rows.
+fn slices(
+    batch: &RecordBatch,
+    chunk: usize,
+) -> impl Iterator<Item = std::result::Result<RecordBatch, arrow_schema::ArrowError>> + '_ {
+    (0..batch.num_rows())
+        .step_by(chunk)
+        .map(move |s| Ok(batch.slice(s, chunk.min(batch.num_rows() - s))))
+}
+
+/// Ingests (customer, date, amount) rows in record batches of `chunk` rows.
+fn ingest_rows(
+    rows: &[(i64, &str, f64)],
+    as_of: Option<i32>,
+    chunk: usize,
+    memory_limit: Option<u64>,
+) -> Ingested {
+    let (schema, batch, names) = batch_of(rows);
     let io = IngestOptions {
         as_of,
         spill: crate::store::SpillOptions {
@@ -84,10 +101,7 @@ fn ingest_rows(
         },
         ..Default::default()
     };
-    let batches = (0..batch.num_rows())
-        .step_by(chunk)
-        .map(|s| Ok(batch.slice(s, chunk.min(batch.num_rows() - s))));
-    ingest(batches, &schema, &names, &io, &Cancel::new()).unwrap()
+    ingest(slices(&batch, chunk), &schema, &names, &io, &Cancel::new()).unwrap()
 }
 
 /// The segmentation of ingested rows, as [`run`] gives it.
@@ -453,4 +467,29 @@ fn i5_what_may_overflow_does_not_depend_on_row_order() {
 fn what_must_name_something() {
     let e = run_what(&[(1, "2025-01-01", 1.0)], "2026-01-01", &What::default());
     assert!(matches!(e, Err(CoreError::Config(m)) if m.contains("at least one")));
+}
+
+#[test]
+fn small_batches_are_gathered_with_their_row_numbers() {
+    // Batches far below GATHER (1024 rows in tests) are read as one window: the same
+    // segments, and a bad row named by the same row number, as with one batch.
+    let o = opts("2026-01-01");
+    let mut rows = grouped(0..400, 4);
+    assert_eq!(run_chunked(&rows, &o, 3), run(&rows, &o));
+    rows[1500].2 = f64::NAN;
+    let (schema, batch, names) = batch_of(&rows);
+    let message = |chunk: usize| {
+        let e = ingest(
+            slices(&batch, chunk),
+            &schema,
+            &names,
+            &Default::default(),
+            &Cancel::new(),
+        );
+        e.unwrap_err().to_string()
+    };
+    let whole = message(rows.len());
+    assert!(whole.contains("1500") || whole.contains("1501"), "{whole}");
+    assert_eq!(message(3), whole);
+    assert_eq!(message(700), whole);
 }

@@ -101,6 +101,10 @@ impl Store {
     /// spills when the lines held pass the budget. Returns the counts over
     /// the window's valid rows.
     pub fn append(&mut self, rows: &Rows, keys: &Keys) -> Result<Stats> {
+        if self.is_runs() && runs::comes_back_early(rows, keys.len()) {
+            // Not grouped by customer: hashed from here on, before the window is appended.
+            self.ungroup(keys);
+        }
         let stats = match &mut self.layout {
             Layout::Runs(runs) => {
                 let (stats, back) = runs.append(&mut self.mem, rows, keys.len());

@@ -66,6 +66,34 @@ impl Runs {
     }
 }
 
+/// Rows of a window looked at by [`comes_back_early`].
+const PROBE: usize = 1 << 16;
+
+/// Whether a customer comes back after its run ended within the first
+/// [`PROBE`] rows of the window (`ids`: ids handed out). A log by date or a
+/// shuffled table shows it within a few hundred rows: the store then turns
+/// hashed before the window is appended, instead of appending it in runs and
+/// moving every line again. Grouped input pays one bit test per run start of
+/// those rows.
+pub(super) fn comes_back_early(rows: &Rows, ids: usize) -> bool {
+    let n = rows.cids.len().min(PROBE);
+    let mut seen = vec![0u64; ids.div_ceil(64)];
+    let mut prev = NULL_ID;
+    for i in 0..n {
+        let c = rows.cids[i];
+        if c == prev || c == NULL_ID || !(rows.ok.is_empty() || rows.ok[i]) {
+            continue;
+        }
+        prev = c;
+        let (word, bit) = (c as usize / 64, 1u64 << (c % 64));
+        if seen[word] & bit != 0 {
+            return true;
+        }
+        seen[word] |= bit;
+    }
+    false
+}
+
 /// How a store in runs knows that no customer came back after its run ended.
 enum Seen {
     /// Every run so far started with a greater customer id than the run before
