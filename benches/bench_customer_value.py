@@ -56,6 +56,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from id_forms import ID_FORMS  # noqa: E402
+
 
 def contenders() -> Any:
     """The pandas/polars/DuckDB versions of the rules (``cv_contenders.py``, next to this
@@ -122,9 +124,12 @@ def load(rows: int, ids: str, order: str = "grouped", years: int = YEARS) -> Any
     Over other ``years`` than the calibrated 4, fewer customers (8 years: calibrated
     too; others: proportionally, about ``rows`` rows, not exactly)."""
     import custseg
+    import id_forms
 
     customers = customers_over(rows, years)
-    table = custseg.datasets.synthetic(customers=customers, years=years, seed=SEED, ids=ids)
+    made = "str" if ids == "str" else "int"
+    table = custseg.datasets.synthetic(customers=customers, years=years, seed=SEED, ids=made)
+    table = id_forms.with_id_form(table, ids)
     if order == "shuffled":
         import numpy as np
 
@@ -462,7 +467,7 @@ MEASURES = (
     f"{'best s':>8} {'Mrows/s':>8} {'peak RSS GiB':>12} {'load RSS GiB':>12} "
     f"{'input GiB':>9} {'ratio':>7}"
 )
-HEADER = f"{'rows':>6} {'ids':>4} {'contender':<9} {MEASURES}"
+HEADER = f"{'rows':>6} {'ids':>5} {'contender':<9} {MEASURES}"
 
 
 def measures_text(head: str, r: dict[str, Any]) -> str:
@@ -478,13 +483,17 @@ def measures_text(head: str, r: dict[str, Any]) -> str:
 
 
 def row_text(r: dict[str, Any]) -> str:
-    return measures_text(f"{r['rows_label']:>6} {r['ids']:>4} {r['contender']:<9}", r)
+    return measures_text(f"{r['rows_label']:>6} {r['ids']:>5} {r['contender']:<9}", r)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", default="1M,10M", help="comma-separated sizes: 100k,1M,10M,100M")
-    p.add_argument("--ids", default="int,str", help="comma-separated: int,str")
+    p.add_argument(
+        "--ids",
+        default="int,str",
+        help="comma-separated: int, str (C0000042), cust (CUST-0012345), uuid, email (id_forms.py)",
+    )
     p.add_argument("--contenders", default=",".join(ALL_CONTENDERS))
     p.add_argument(
         "--order",
@@ -513,8 +522,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [parse_rows(s) for s in args.rows.split(",") if s.strip()]
     id_kinds = [s.strip() for s in args.ids.split(",") if s.strip()]
     names = [s.strip() for s in args.contenders.split(",") if s.strip()]
-    for bad in [i for i in id_kinds if i not in ("int", "str")]:
-        p.error(f"unknown --ids {bad!r} (int, str)")
+    for bad in [i for i in id_kinds if i not in ID_FORMS]:
+        p.error(f"unknown --ids {bad!r} ({', '.join(ID_FORMS)})")
     for bad in [n for n in names if n not in ALL_CONTENDERS]:
         p.error(f"unknown contender {bad!r} ({', '.join(ALL_CONTENDERS)})")
     # custseg first: the ratio column divides by its time.
@@ -545,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"--pandas-max-rows {rows_label(pandas_max)} (too slow / too much memory)"
                     )
                     skipped.append(note)
-                    print(f"{rows_label(rows):>6} {ids:>4} {name:<9} skipped (see below)")
+                    print(f"{rows_label(rows):>6} {ids:>5} {name:<9} skipped (see below)")
                     continue
                 r = spawn(rows, ids, name, args)
                 r.setdefault("rows_label", rows_label(rows))
