@@ -397,6 +397,10 @@ impl<'a> Reader<'a> {
 
     fn finish(mut self) -> Result<Ingested> {
         let lines = self.store.finish()?;
+        self.ids.customers.end_of_input();
+        if let Some(o) = self.ids.orders.as_mut() {
+            o.end_of_input();
+        }
         self.clock.lap("finish");
         let stats = self.stats;
         Ok(Ingested {

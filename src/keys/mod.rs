@@ -23,7 +23,7 @@ use hashbrown::{DefaultHashBuilder, HashMap};
 use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
-pub use strings::StrPart;
+pub use strings::{Scratch, StrPart};
 
 /// Marks a row whose key is null.
 pub const NULL_ID: u32 = u32::MAX;
@@ -107,6 +107,8 @@ pub enum Keys {
         front: StrPart,
         /// `front.len()` rounded up to a multiple of the 256 string partitions; 0 without a front.
         base: u32,
+        /// Buffers reused by the next array interned.
+        scratch: Scratch,
     },
 }
 

@@ -176,6 +176,7 @@ impl Keys {
             hasher: DefaultHashBuilder::default(),
             front,
             base,
+            scratch: Scratch::default(),
         }
     }
 
@@ -200,10 +201,16 @@ impl Keys {
                 hasher,
                 front,
                 base,
+                scratch,
             } => {
                 let front = (&*front, *base);
                 with_strings!(array, |get| intern_strs(
-                    parts, hasher, front, &nulls, get, out
+                    (parts, scratch),
+                    hasher,
+                    front,
+                    &nulls,
+                    get,
+                    out
                 ))?;
                 Ok(Remap::None)
             }
@@ -230,10 +237,16 @@ impl Keys {
         }
         *self = Self::hashed_strs(StrPart::default());
         let mut table = vec![0; arena.len()];
-        if let Keys::Str { parts, hasher, .. } = self {
+        if let Keys::Str {
+            parts,
+            hasher,
+            scratch,
+            ..
+        } = self
+        {
             let no_front = (&StrPart::default(), 0);
             intern_strs(
-                parts,
+                (parts, scratch),
                 hasher,
                 no_front,
                 &None,
@@ -440,6 +453,28 @@ struct ChunkRows {
     repeats: Vec<u32>,
 }
 
+/// The chunk buffers of [`intern_strs`], kept from window to window (a window
+/// of the input is often a 64k-row batch of a Parquet file: fresh buffers for
+/// each would pass through fresh memory every time); freed by
+/// [`Keys::end_of_input`].
+#[derive(Default)]
+pub struct Scratch(Vec<ChunkRows>);
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scratch({} chunk buffers)", self.0.len())
+    }
+}
+
+impl Keys {
+    /// Frees the buffers kept for interning more rows (the input is read).
+    pub fn end_of_input(&mut self) {
+        if let Keys::Str { scratch, .. } = self {
+            *scratch = Scratch::default();
+        }
+    }
+}
+
 /// Rows partitioned, then interned, before the next ones. Large enough that
 /// each partition's task makes many lookups in its table while the table is
 /// in cache (a table of 1M keys in 64 partitions is ~400 kB; one lookup per
@@ -457,7 +492,7 @@ const BLOCK: usize = 64 * CHUNK;
 /// [`Short`]); repeats copy the id of the row before. A key of the sorted
 /// front gets its id in step one.
 fn intern_strs<'a>(
-    parts: &mut [StrPart],
+    (parts, scratch): (&mut [StrPart], &mut Scratch),
     hasher: &DefaultHashBuilder,
     (front, base): (&StrPart, u32),
     nulls: &Option<arrow_buffer::NullBuffer>,
@@ -466,7 +501,10 @@ fn intern_strs<'a>(
 ) -> Result<()> {
     let out_ptr = Ptr::of_slice(out);
     let n = out.len();
-    let mut chunks: Vec<ChunkRows> = (0..BLOCK / CHUNK).map(|_| ChunkRows::new()).collect();
+    let chunks = &mut scratch.0;
+    if chunks.is_empty() {
+        chunks.extend((0..BLOCK / CHUNK).map(|_| ChunkRows::new()));
+    }
     for block in (0..n).step_by(BLOCK) {
         chunks.par_iter_mut().enumerate().for_each(|(k, c)| {
             let start = (block + k * CHUNK).min(n);
@@ -479,7 +517,7 @@ fn intern_strs<'a>(
                 out_ptr,
             );
         });
-        intern_chunks(parts, hasher, base, &chunks, out_ptr)?;
+        intern_chunks(parts, hasher, base, chunks, out_ptr)?;
         chunks.par_iter().for_each(|c| {
             for &j in &c.repeats {
                 let i = c.start + j as usize;
@@ -534,11 +572,11 @@ fn intern_chunks(
 }
 
 impl ChunkRows {
+    /// Empty buffers: they grow to what the first blocks need, then are reused.
     fn new() -> Self {
-        let per_part = CHUNK / PARTS + CHUNK / PARTS / 4;
         ChunkRows {
             start: 0,
-            short: (0..PARTS).map(|_| Vec::with_capacity(per_part)).collect(),
+            short: (0..PARTS).map(|_| Vec::new()).collect(),
             long: (0..PARTS).map(|_| Vec::new()).collect(),
             long_bytes: (0..PARTS).map(|_| Vec::new()).collect(),
             repeats: Vec::new(),
