@@ -467,6 +467,8 @@ def run_variant(
             print(row_text(r), flush=True)
     if not whats:
         return results
+    if args.data_dir:
+        Path(args.data_dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="shapes_", dir=args.data_dir) as tmp:
         combo = {**base, "data_dir": tmp, "what": ",".join(whats)}
         combo["input"] = ",".join(opts["input"])
