@@ -27,7 +27,7 @@ use rayon::prelude::*;
 
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
-use crate::keys::{key_kind, KeyKind, Keys, NULL_ID};
+use crate::keys::{key_kind, KeyKind, Keys, NULL_ID, PARTITIONS};
 use crate::lines::{Rows, Stats};
 use crate::store::{SpillOptions, Store, Stored};
 use crate::timings::Phases;
@@ -123,6 +123,7 @@ where
     let mut reader = Reader::new(cols, names, opts);
     let mut gathered = Gathered::default();
     for batch in batches {
+        cancel.check()?;
         let batch = batch.map_err(CoreError::reading)?;
         let batch = batch.project(&used).map_err(CoreError::reading)?;
         reader.clock.lap("next batch");
@@ -276,9 +277,9 @@ impl<'a> Reader<'a> {
             cids: Vec::new(),
             oids: Vec::new(),
         };
-        let used = ids.customers.partitions_used();
-        let reserve = opts.rows_hint.map_or(0, |n| n / used + n / used / 16);
-        let store = Store::new(ids.orders.is_some(), used, reserve, opts.spill.clone());
+        let per_part = |n: usize| n / PARTITIONS + n / PARTITIONS / 16;
+        let reserve = opts.rows_hint.map_or(0, per_part);
+        let store = Store::new(ids.orders.is_some(), reserve, opts.spill.clone());
         Reader {
             cols,
             names,

@@ -191,11 +191,6 @@ impl Keys {
         self.len() / PARTITIONS + 1
     }
 
-    /// How many partitions can hold lines (all of them, for every key kind).
-    pub fn partitions_used(&self) -> usize {
-        PARTITIONS
-    }
-
     /// True when no id was handed out.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

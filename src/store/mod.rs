@@ -46,8 +46,7 @@ pub struct Store {
     /// The lines held in memory, per partition.
     mem: Vec<Part>,
     layout: Layout,
-    /// Hash partitions that can hold lines, and lines reserved in each when hashed.
-    used: usize,
+    /// Lines reserved in each partition when hashed.
     reserve: usize,
     has_orders: bool,
     opts: SpillOptions,
@@ -65,16 +64,15 @@ enum Layout {
 
 impl Store {
     /// An empty store in runs, for lines with order ids when `has_orders`;
-    /// when it turns hashed, `reserve` lines are reserved in each of the first
-    /// `used` partitions (never more than the budget holds).
-    pub fn new(has_orders: bool, used: usize, reserve: usize, opts: SpillOptions) -> Self {
+    /// when it turns hashed, `reserve` lines are reserved in each partition
+    /// (never more than the budget holds).
+    pub fn new(has_orders: bool, reserve: usize, opts: SpillOptions) -> Self {
         let reserve = opts.memory_limit.map_or(reserve, |m| {
-            reserve.min(m as usize / line_bytes(has_orders) / used.max(1) + 1)
+            reserve.min(m as usize / line_bytes(has_orders) / PARTITIONS + 1)
         });
         Store {
             mem: Vec::new(),
             layout: Layout::Runs(Runs::new()),
-            used,
             reserve,
             has_orders,
             opts,
@@ -86,8 +84,8 @@ impl Store {
 
     /// An empty hashed store (see [`Store::new`]).
     #[cfg(test)]
-    fn hashed(has_orders: bool, used: usize, reserve: usize, opts: SpillOptions) -> Self {
-        let mut s = Self::new(has_orders, used, reserve, opts);
+    fn hashed(has_orders: bool, reserve: usize, opts: SpillOptions) -> Self {
+        let mut s = Self::new(has_orders, reserve, opts);
         s.take_all();
         s
     }
@@ -120,13 +118,10 @@ impl Store {
         Ok(stats)
     }
 
-    /// Empty hashed partitions, with room for at least `reserve` lines in each used one.
+    /// Empty hashed partitions, with room for at least `reserve` lines in each.
     fn hashed_parts(&self) -> Vec<Part> {
         (0..PARTITIONS)
-            .map(|p| {
-                let cap = if p < self.used { self.reserve } else { 0 };
-                Part::with_capacity(self.has_orders, cap)
-            })
+            .map(|_| Part::with_capacity(self.has_orders, self.reserve))
             .collect()
     }
 
@@ -290,7 +285,7 @@ mod tests {
             memory_limit: Some(0),
             dir: Some(dir.path().to_path_buf()),
         };
-        let mut s = Store::hashed(true, PARTITIONS, 4, opts);
+        let mut s = Store::hashed(true, 4, opts);
         s.mem[3].lines.push(line(3, 10, -5));
         s.mem[3].orders.as_mut().unwrap().push(7);
         s.check_budget(&Keys::new(KeyKind::UInt)).unwrap();
@@ -318,7 +313,7 @@ mod tests {
             memory_limit: Some(0),
             dir: None,
         };
-        let mut s = Store::hashed(false, PARTITIONS, 0, opts);
+        let mut s = Store::hashed(false, 0, opts);
         for c in 0..200u32 {
             s.mem[c as usize % PARTITIONS]
                 .lines
@@ -356,7 +351,7 @@ mod tests {
             memory_limit: Some(0),
             dir: Some("/nonexistent/custseg".into()),
         };
-        let mut s = Store::hashed(false, PARTITIONS, 0, opts);
+        let mut s = Store::hashed(false, 0, opts);
         s.mem[0].lines.push(line(0, 0, 1));
         let e = s.check_budget(&Keys::new(KeyKind::UInt)).unwrap_err();
         assert!(
