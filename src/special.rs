@@ -51,13 +51,22 @@ pub(crate) fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
 /// finite at c = a + b - 1 = 0. The terms shrink from the start for the
 /// BG/NBD arguments (a, b small, c growing with the frequency), so the series
 /// converges in a few dozen terms for the usual horizons. NaN when z is
-/// outside [0, 1), c <= -1, or the series has not converged after a million
-/// terms.
+/// outside [0, 1), c <= -1, the series has not converged after a million
+/// terms, or its terms cancel so much that fewer than 9 digits of the sum
+/// are sure ([`LOST_DIGITS`]: with a large negative a, as at r >> a + b in
+/// BG/NBD, the terms alternate and grow far beyond the sum; found by the
+/// fuzzer, which had 1e89-sized terms give a sum of -3.5e73).
 pub fn hyp2f1_dm1_c(a: f64, b: f64, c: f64, z: f64) -> f64 {
     let mut out = [0.0];
     hyp2f1_dm1_c_many(a, b, c, &[z], &mut out);
     out[0]
 }
+
+/// The sum of a series of magnitudes `m` (the sum of its terms' absolute
+/// values) carries a rounding error of about `m` times the machine epsilon
+/// times the terms added; a sum below `m / LOST_DIGITS` has fewer than 9
+/// digits left (10^7 x 2^-52 x a few hundred terms), and is refused.
+const LOST_DIGITS: f64 = 1e7;
 
 /// [`hyp2f1_dm1_c`] at several z at once (`out[k]` for `zs[k]`): the
 /// coefficients, which do not depend on z, are computed once for all.
@@ -80,6 +89,8 @@ pub fn hyp2f1_dm1_c_many(a: f64, b: f64, c: f64, zs: &[f64], out: &mut [f64]) {
     // Per z: z^n, and whether its sum is final.
     let mut zn: Vec<f64> = zs.to_vec();
     let mut done: Vec<bool> = out.iter().map(|o| o.is_nan() || *o == 0.0).collect();
+    // Per z: the sum of the terms' absolute values, for the cancellation check.
+    let mut magnitude: Vec<f64> = out.iter().map(|o| o.abs()).collect();
     let mut coef = a; // (a)_n (b)_(n-1) / ((c + 1)_(n-1) n!) at n = 1
     for n in 1..MAX_TERMS {
         let n = n as f64;
@@ -92,6 +103,7 @@ pub fn hyp2f1_dm1_c_many(a: f64, b: f64, c: f64, zs: &[f64], out: &mut [f64]) {
             }
             zn[k] *= zs[k];
             let term = coef * zn[k];
+            magnitude[k] += term.abs();
             let next = out[k] + term;
             // A zero term (a polynomial) or one below the sum's last bit while the terms
             // shrink ends the series; the ratio of later terms tends to z < 1, so the rest
@@ -108,11 +120,11 @@ pub fn hyp2f1_dm1_c_many(a: f64, b: f64, c: f64, zs: &[f64], out: &mut [f64]) {
             }
         }
         if pending == 0 {
-            return;
+            break;
         }
     }
-    for (o, d) in out.iter_mut().zip(done) {
-        if !d {
+    for ((o, d), m) in out.iter_mut().zip(done).zip(magnitude) {
+        if !d || m > LOST_DIGITS * o.abs() {
             *o = f64::NAN;
         }
     }

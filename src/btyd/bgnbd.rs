@@ -4,7 +4,9 @@
 use rayon::prelude::*;
 
 use super::fit::minimise;
-use super::{check_penalizer, chunked_sum, weighted_unique, Distinct, Fit};
+use super::{
+    bg_names, check_penalizer, chunked_sum, finite, fitted, weighted_unique, Distinct, Fit,
+};
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
 use crate::special::{digamma, hyp2f1_dm1_c_many, ln_gamma};
@@ -165,9 +167,12 @@ impl BgRows {
     }
 }
 
-/// Total BG/NBD log-likelihood of the rows at `p` (the columns must be checked).
-pub fn bg_log_likelihood(p: &BgParams, d: BgData<'_>) -> f64 {
-    BgRows::new(d).loglik(p).0
+/// Total BG/NBD log-likelihood of the rows at `p` (the columns must be
+/// checked): a finite number, or an error naming the parameters (CLV4).
+pub fn bg_log_likelihood(p: &BgParams, d: BgData<'_>) -> Result<f64> {
+    check_bg_params(p)?;
+    let ll = vec![BgRows::new(d).loglik(p).0];
+    Ok(finite(ll, "the log-likelihood", &bg_names(p))?[0])
 }
 
 /// Fits the BG/NBD model by maximum likelihood (CLV4). The columns must be checked ([`check_bgnbd`]).
@@ -194,6 +199,7 @@ pub fn fit_bgnbd(d: BgData<'_>, penalizer: f64, cancel: &Cancel) -> Result<Fit<4
     let (mut params, converged, iterations) =
         minimise(&loglik, d.x.len(), penalizer, weights, cancel)?;
     params[1] /= scale;
+    fitted("BG/NBD", &bg_names(&params))?;
     drop(scaled);
     let log_likelihood = rows.loglik(&params).0;
     Ok(Fit {
@@ -218,10 +224,11 @@ pub(super) fn check_bg_params(p: &BgParams) -> Result<()> {
 /// a / (b + x - 1) ((alpha + T) / (alpha + tx))^(r + x).
 pub fn bg_p_alive(p: &BgParams, d: BgData<'_>) -> Result<Vec<f64>> {
     check_bg_params(p)?;
-    Ok((0..d.x.len())
+    let alive = (0..d.x.len())
         .into_par_iter()
         .map(|i| 1.0 / (1.0 + bg_odds(p, d.x[i], d.tx[i], d.t[i])))
-        .collect())
+        .collect();
+    finite(alive, "P(alive)", &bg_names(p))
 }
 
 /// E[Y(t) | x, tx, T]: expected purchases in the next `t` time units.
@@ -273,7 +280,17 @@ pub(super) fn bg_numerators(p: &BgParams, x: f64, t_cal: f64, ts: &[f64], out: &
             } else {
                 (eps * l).exp_m1() / eps
             };
-            *o = -c * q - (eps * l).exp() * *o;
+            let (u, v) = (-c * q, (eps * l).exp() * *o);
+            *o = u - v;
+            // The numerator is >= 0: below zero by more than rounding, the
+            // evaluation failed (NaN, reported by the caller).
+            if *o < 0.0 {
+                *o = if -*o <= 1e-12 * (u.abs() + v.abs()) {
+                    0.0
+                } else {
+                    f64::NAN
+                };
+            }
         }
     }
 }
@@ -319,15 +336,25 @@ pub fn bg_conditional_expected(p: &BgParams, d: BgData<'_>, t: f64) -> Result<Ve
         bg_numerators(p, x, tc, &[t], &mut n);
         n[0]
     });
-    Ok((0..d.x.len())
+    let expected = (0..d.x.len())
         .into_par_iter()
         .map(|i| nums[group[i] as usize] / (1.0 + bg_odds(p, d.x[i], d.tx[i], d.t[i])))
-        .collect())
+        .collect();
+    finite(
+        expected,
+        "the conditional expected purchases",
+        &[&bg_names(p)[..], &[("t", t)]].concat(),
+    )
 }
 
 /// E[X(t)]: expected purchases of a new customer in `t` time units (CLV4).
 pub fn bg_population_expected(p: &BgParams, t: f64) -> Result<f64> {
     check_bg_params(p)?;
     check_t(t, "t")?;
-    Ok(bg_conditional_one(p, 0.0, 0.0, 0.0, t))
+    let e = vec![bg_conditional_one(p, 0.0, 0.0, 0.0, t)];
+    Ok(finite(
+        e,
+        "the expected purchases of a new customer",
+        &[&bg_names(p)[..], &[("t", t)]].concat(),
+    )?[0])
 }

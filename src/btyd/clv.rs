@@ -8,6 +8,7 @@ use super::bgnbd::{
 };
 use super::gamma_gamma::{gg_expected_spend, GgParams};
 use super::summary::Unit;
+use super::{bg_names, finite};
 use crate::error::{CoreError, Result};
 
 /// Days in a month of the horizon: the calendar average, 365.25 / 12
@@ -93,7 +94,9 @@ pub fn predictive_clv(
             (e / alive, expected_spend[i] * (disc / alive))
         })
         .collect();
-    let (expected_purchases, clv) = rows.into_iter().unzip();
+    let (expected_purchases, clv): (Vec<f64>, Vec<f64>) = rows.into_iter().unzip();
+    let expected_purchases = finite(expected_purchases, "the expected purchases", &bg_names(bg))?;
+    let clv = finite(clv, "the CLV", &bg_names(bg))?;
     Ok(Clv {
         expected_purchases,
         p_alive,

@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use super::fit::minimise;
-use super::{check_penalizer, chunked_sum, weighted_unique, Distinct, Fit};
+use super::{check_penalizer, chunked_sum, finite, fitted, weighted_unique, Distinct, Fit};
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
 use crate::special::{digamma, ln_gamma};
@@ -91,8 +91,16 @@ pub(super) fn gg_loglik(params: &GgParams, rows: &GgRows) -> (f64, [f64; 3]) {
 }
 
 /// Total Gamma-Gamma log-likelihood of the repeat rows at `params` (the columns must be checked).
-pub fn gg_log_likelihood(params: &GgParams, x: &[f64], m: &[f64]) -> f64 {
-    gg_loglik(params, &GgRows::new(x, m)).0
+/// A finite number, or an error naming the parameters (CLV4).
+pub fn gg_log_likelihood(params: &GgParams, x: &[f64], m: &[f64]) -> Result<f64> {
+    let [p, q, v] = *params;
+    if params.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        return Err(CoreError::Config(format!(
+            "Gamma-Gamma parameters must be finite and > 0, got p={p}, q={q}, v={v} (CLV4)"
+        )));
+    }
+    let ll = vec![gg_loglik(params, &GgRows::new(x, m)).0];
+    Ok(finite(ll, "the log-likelihood", &[("p", p), ("q", q), ("v", v)])?[0])
 }
 
 /// Fits the Gamma-Gamma model on the repeat customers (CLV4). The columns must be checked ([`check_gamma_gamma`]).
@@ -116,6 +124,8 @@ pub fn fit_gamma_gamma(x: &[f64], m: &[f64], penalizer: f64, cancel: &Cancel) ->
     let (mut params, converged, iterations) =
         minimise(&loglik, n as usize, penalizer, weights, cancel)?;
     params[2] /= scale;
+    let [p, q, v] = params;
+    fitted("Gamma-Gamma", &[("p", p), ("q", q), ("v", v)])?;
     drop(scaled);
     let log_likelihood = gg_loglik(&params, &rows).0;
     Ok(Fit {
@@ -147,12 +157,13 @@ pub(super) fn check_gg_params(p: &GgParams) -> Result<()> {
 pub fn gg_expected_spend(params: &GgParams, x: &[f64], m: &[f64]) -> Result<Vec<f64>> {
     check_gg_params(params)?;
     let [p, q, v] = *params;
-    Ok((0..x.len())
+    let spend = (0..x.len())
         .into_par_iter()
         .map(|i| {
             let xv = x[i];
             let xm = if xv > 0.0 { xv * m[i] } else { 0.0 };
             p * (v + xm) / (p * xv + q - 1.0)
         })
-        .collect())
+        .collect();
+    finite(spend, "the expected spend", &[("p", p), ("q", q), ("v", v)])
 }

@@ -147,7 +147,7 @@ pub fn bgnbd_log_likelihood(
 ) -> PyResult<f64> {
     let bg = Bg::new(&frequency, &recency, &t, names)?;
     bg.check()?;
-    Ok(btyd::bg_log_likelihood(&params, bg.data()))
+    Ok(btyd::bg_log_likelihood(&params, bg.data())?)
 }
 
 /// P(alive) per row.
@@ -226,7 +226,7 @@ pub fn gg_log_likelihood(
     names: (String, String),
 ) -> PyResult<f64> {
     let (x, m) = gg_columns(&frequency, &monetary_value, names)?;
-    Ok(btyd::gg_log_likelihood(&params, x.values(), m.values()))
+    Ok(btyd::gg_log_likelihood(&params, x.values(), m.values())?)
 }
 
 /// Expected spend per purchase per row.
