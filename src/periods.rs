@@ -165,7 +165,15 @@ impl Periods {
     /// (a start before the first explicit boundary begins at the first period).
     pub fn starts_between(&self, start: i32, end: i32) -> Vec<i32> {
         let mut out = vec![];
-        let mut i = self.index(start).unwrap_or_default();
+        let mut i = match (self.index(start), self) {
+            (Some(i), _) => i,
+            (None, Periods::Boundaries(_)) => 0,
+            // A day off chrono's calendar: from its first day, or nothing after its
+            // last (found by the fuzzer: from a day past the end, the loop walked
+            // every month from 2000 to the year 262143 before it stopped).
+            (None, Periods::Regular { .. }) if start > day_of(NaiveDate::MAX) => return out,
+            (None, Periods::Regular { .. }) => self.index(day_of(NaiveDate::MIN)).unwrap_or(0),
+        };
         while let Some(d) = self.start(i) {
             if d > end {
                 break;
@@ -281,6 +289,17 @@ mod tests {
 
     fn d(s: &str) -> i32 {
         parse_day(s).unwrap()
+    }
+
+    #[test]
+    fn starts_between_days_off_the_calendar_are_found_at_once() {
+        let p = Periods::monthly().unwrap();
+        let (lo, hi) = (day_of(NaiveDate::MIN), day_of(NaiveDate::MAX));
+        // Before the fix the first call walked 3 million months before it ended.
+        assert!(p.starts_between(hi + 10, hi + 20).is_empty());
+        assert!(p.starts_between(lo - 20, lo - 10).is_empty());
+        let from_min = p.starts_between(lo - 20, lo + 40);
+        assert!(!from_min.is_empty() && from_min.iter().all(|&s| s >= lo));
     }
 
     #[test]
