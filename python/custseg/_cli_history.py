@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from custseg._cli_io import open_data, write_output
+from custseg._cli_io import open_data
+from custseg._cli_report import write_output
 
 
 def add_commands(

@@ -1,9 +1,65 @@
-"""What the command line prints after a run: the segment tables (customers
-and value shares per label, counted in the core) and the report line."""
+"""What the command line writes and prints after a run: the output file,
+written atomically (issue 18), the segment tables (customers and value shares
+per label, counted in the core) and the report line."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
+
+from custseg._cli_io import format_of
+
+
+def write_output(table: Any, out: str) -> None:
+    """Writes ``table`` to ``out``, by its suffix, atomically (issue 18): into a
+    temporary file of the same folder (``.NAME.custseg-tmp-XXXX``, which an
+    input folder skips), renamed over ``out`` once complete, so an error, Ctrl-C
+    or SIGTERM leaves an earlier ``out`` as it was and no partial file."""
+    path = Path(os.path.realpath(out))  # through a link, as a plain write would
+    kind = format_of(out, None)
+    if path.exists() and not path.is_file():
+        return _write(table, str(path), kind)  # /dev/null, a pipe: nothing to rename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.custseg-tmp-", dir=path.parent)
+    try:
+        os.close(fd)
+        os.chmod(tmp, _mode(path))
+        _write(table, tmp, kind)
+        os.replace(tmp, path)
+    except BaseException:  # KeyboardInterrupt and SIGTERM too (cli.main)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return None
+
+
+def _mode(path: Path) -> int:
+    """The permissions a plain write would give: the old file's, or the umask's."""
+    if path.exists():
+        return path.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _write(table: Any, out: str, kind: str) -> None:
+    import pyarrow.csv as pcsv
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    if kind == "csv":
+        plain = table
+        for i, f in enumerate(table.schema):
+            if str(f.type).startswith("dictionary"):
+                plain = plain.set_column(i, f.name, table.column(i).cast("string"))
+        pcsv.write_csv(plain, out)
+    elif kind == "ipc":
+        feather.write_feather(table, out)
+    else:
+        pq.write_table(table, out)
 
 
 def print_cv_summary(cv: Any, report: Any, seconds: float) -> None:

@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from custseg import _core
+from custseg._files import naming_the_file
 from custseg._frames import Family, to_family
 from custseg._input import as_day, prepare, rows_hint
 from custseg._memory import memory_limit_bytes
 from custseg._options import ClvOptions, Columns, CvOptions, RfmOptions, RunOptions
+from custseg._signals import sigterm_cleans_up
 from custseg.report import Report
 
 Periods = _core.Periods
@@ -78,11 +80,12 @@ def run(
         rep._log(log_as)
         return (sdf, rep) if return_report else sdf
     stream, family, names, customer_dtype = prepare(data, columns)
-    table, report = _core.segment(
-        stream,
-        **_core_args(stream, names, options, periods, what, cv, rfm, clv),
-        summary=summary,
-    )
+    with sigterm_cleans_up(), naming_the_file(stream):
+        table, report = _core.segment(
+            stream,
+            **_core_args(stream, names, options, periods, what, cv, rfm, clv),
+            summary=summary,
+        )
     rep = Report._from_core(report)
     rep._log(log_as)
     out = to_family(table, family, dtypes={names["customer"]: customer_dtype})
@@ -137,7 +140,8 @@ def run_history(
     ``steps``. Returns the core's history, the input's family, the column
     names and the pandas dtype of the customer column."""
     stream, family, names, customer_dtype = prepare(data, columns)
-    h = _core.history(
-        stream, **_core_args(stream, names, options, periods, what, cv, rfm, clv), **bounds
-    )
+    with sigterm_cleans_up(), naming_the_file(stream):
+        h = _core.history(
+            stream, **_core_args(stream, names, options, periods, what, cv, rfm, clv), **bounds
+        )
     return h, family, names, customer_dtype

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from custseg._files import FileStream
 from custseg._frames import Family, family_of, is_a
 from custseg.errors import ColumnNotFoundError, ConfigError, UnsupportedTypeError
 
@@ -168,7 +169,7 @@ def _prepare(data: Any, names: dict[str, Any]) -> tuple[Any, Family, dict[str, s
         return data.select(wanted), "arrow", names
     if is_a(data, "pyarrow.dataset", "Dataset"):
         cols = wanted if all(c in data.schema.names for c in wanted) else None
-        return data.scanner(columns=cols).to_reader(), "arrow", names
+        return _dataset_stream(data, cols), "arrow", names
     if is_a(data, "duckdb", "DuckDBPyRelation"):
         return data.select(*[f'"{c}"' for c in wanted]), "arrow", names
     if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
@@ -178,6 +179,16 @@ def _prepare(data: Any, names: dict[str, Any]) -> tuple[Any, Family, dict[str, s
         "DataFrame, a polars LazyFrame, a pyarrow Table/RecordBatchReader/Dataset, a DuckDB "
         "relation, any object with __arrow_c_stream__, or the columns one by one"
     )
+
+
+def _dataset_stream(data: Any, columns: list[str] | None) -> Any:
+    """A pyarrow dataset's needed columns (all when one is missing); a dataset of
+    files as a FileStream, so that a file that cannot be read is named (issue 18)."""
+    import pyarrow.dataset as ds
+
+    if isinstance(data, ds.FileSystemDataset):
+        return FileStream(data, columns)
+    return data.scanner(columns=columns).to_reader()
 
 
 def _names_only(columns: list[str]) -> pa.Table:

@@ -2,25 +2,64 @@
 ``custseg clv INPUT... -o OUT``, ``custseg history INPUT... -o OUT`` and ``custseg migration
 INPUT... -o OUT`` (API: command line).
 
-Bad input gives a one-line error on stderr and exit code 2.
+Bad input, a bad input file included, gives a one-line error on stderr and
+exit code 2 (``-v`` adds the exception chain); Ctrl-C exits with 130 and
+SIGTERM with 143, through the same clean path: spill files removed, an earlier
+output left as it was, no partial output (issue 18).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 import time
+import traceback
+from collections.abc import Iterator
 from typing import Any
 
 from custseg._cli_history import add_commands as _add_history_commands
-from custseg._cli_io import open_data, read_segments, with_progress, write_output
-from custseg._cli_report import print_clv_summary, print_cv_summary, print_rfm_summary
+from custseg._cli_io import explain, open_data, read_segments, with_progress
+from custseg._cli_report import (
+    print_clv_summary,
+    print_cv_summary,
+    print_rfm_summary,
+    write_output,
+)
 
 __all__ = ["main", "parser", "with_progress"]
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler stopping the job) raised as an interrupt, so it takes
+    Ctrl-C's clean path: the core cancels the run and removes its spill files,
+    and the output's temporary file is removed (issue 18)."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` while the command runs (in the main
+    thread only, where Python runs signal handlers); the old handler after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def _periods(args: argparse.Namespace) -> Any:
@@ -331,16 +370,24 @@ def main(argv: list[str] | None = None) -> int:
 
     import custseg as cs
 
-    try:
-        if args.command in ("history", "migration"):
-            return int(args.func(args, _cv_kwargs(args, as_of=False)))
-        return int(args.func(args))
-    except (cs.CustsegError, FileNotFoundError, pa.ArrowException, OSError) as e:
-        print(f"custseg: error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("custseg: interrupted", file=sys.stderr)
-        return 130
+    with _sigterm_as_interrupt():
+        try:
+            if args.command in ("history", "migration"):
+                return int(args.func(args, _cv_kwargs(args, as_of=False)))
+            return int(args.func(args))
+        except (cs.CustsegError, pa.ArrowException, OSError) as e:
+            message, detail = explain(args, e)
+            first, *more = message.splitlines() or [""]  # one line, whatever pyarrow says
+            print(f"custseg: error: {first}" + (" (more with -v)" if more else ""), file=sys.stderr)
+            if args.verbose:  # the chain (pyarrow's own error, say) for a bug report
+                traceback.print_exception(detail, file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except Terminated:
+            print("custseg: terminated", file=sys.stderr)
+            return EXIT_TERMINATED
+        except KeyboardInterrupt:
+            print("custseg: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -13,8 +13,10 @@ import numpy as np
 import pyarrow as pa
 
 from custseg import _core
+from custseg._files import naming_the_file
 from custseg._frames import as_table, categories, labels, to_family
 from custseg._input import as_day, prepare
+from custseg._signals import sigterm_cleans_up
 from custseg.errors import ColumnNotFoundError, ConfigError
 
 logger = logging.getLogger("custseg")
@@ -158,16 +160,17 @@ def profile(
     roles = {"customer": customer, "date": date, "amount": amount}
     roles.update({f"by {i}": b for i, b in enumerate(by_names)})
     stream, family, _, _ = prepare(data, roles)
-    table, report = _core.profile(
-        stream,
-        (seg.column(customer).combine_chunks(), pa.array(codes, pa.uint32())),
-        columns=(customer, date, amount),
-        by=by_names,
-        categories=len(parts[0]),
-        as_of=as_day(as_of),
-        on_invalid=on_invalid,
-        threads=threads,
-    )
+    with sigterm_cleans_up(), naming_the_file(stream):  # issue 18
+        table, report = _core.profile(
+            stream,
+            (seg.column(customer).combine_chunks(), pa.array(codes, pa.uint32())),
+            columns=(customer, date, amount),
+            by=by_names,
+            categories=len(parts[0]),
+            as_of=as_day(as_of),
+            on_invalid=on_invalid,
+            threads=threads,
+        )
     out = _labelled(table, seg_names, cats, parts, by_names)
     rep = ProfileReport(**{**report, "rows_dropped": dict(report["rows_dropped"])})
     logger.info("profile: %s", rep)
