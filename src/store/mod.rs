@@ -27,6 +27,7 @@ mod hashed;
 mod remap;
 mod runs;
 mod spill;
+mod stale;
 
 pub use spill::{SpillOptions, Spilled};
 
@@ -176,7 +177,8 @@ impl Store {
     fn flush(&mut self) -> Result<()> {
         debug_assert!(!self.is_runs(), "spill files are per hash partition");
         if self.spill.is_none() {
-            self.spill = Some(Spill::create(self.opts.dir.as_deref())?);
+            let limit = self.opts.memory_limit.unwrap_or(u64::MAX);
+            self.spill = Some(Spill::create(self.opts.dir.as_deref(), limit)?);
         }
         let spill = self.spill.as_mut().expect("made above");
         self.spilled_bytes += spill.write(&mut self.mem, self.shift)?;

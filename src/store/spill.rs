@@ -39,6 +39,14 @@ const HEADER: usize = 16;
 /// Lines decoded per read.
 const READ_LINES: usize = 1 << 16;
 
+/// The write buffer of each spill file: an eighth of the memory budget over
+/// the partitions, from 64 KiB (fewer, larger writes) to 1 MiB, so that the
+/// 64 buffers add at most an eighth of a budget of 32 MiB or more to it
+/// (issue 18: memory that holds; 1 MiB each was 64 MiB whatever the budget).
+pub(super) fn buffer_bytes(limit: u64) -> usize {
+    (limit / 8 / PARTITIONS as u64).clamp(64 << 10, 1 << 20) as usize
+}
+
 /// Bytes of one line, without or with an order id.
 pub(super) fn line_bytes(has_orders: bool) -> usize {
     LINE_BYTES + if has_orders { ORDER_BYTES } else { 0 }
@@ -49,48 +57,61 @@ pub(super) fn line_bytes(has_orders: bool) -> usize {
 pub(super) struct Spill {
     dir: tempfile::TempDir,
     writers: Vec<BufWriter<File>>,
+    /// Bytes written so far, for the message of a full disk.
+    written: u64,
 }
 
 impl Spill {
-    /// A fresh folder under `dir` (default: `TMPDIR`) with an empty file per partition.
-    pub(super) fn create(dir: Option<&Path>) -> Result<Spill> {
+    /// A fresh folder under `dir` (default: `TMPDIR`) with an empty file per
+    /// partition, each written through a buffer of [`buffer_bytes`]`(limit)`.
+    pub(super) fn create(dir: Option<&Path>, limit: u64) -> Result<Spill> {
+        let capacity = buffer_bytes(limit);
         let base = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
+        super::stale::remove_stale(&base);
         let dir = tempfile::Builder::new()
-            .prefix("custseg-spill-")
+            .prefix(&super::stale::prefix())
             .tempdir_in(&base)
             .map_err(|e| spill_error(&base, &e))?;
         let writers = (0..PARTITIONS)
             .map(|p| {
                 let path = part_path(dir.path(), p);
                 File::create(&path)
-                    .map(|f| BufWriter::with_capacity(1 << 20, f))
+                    .map(|f| BufWriter::with_capacity(capacity, f))
                     .map_err(|e| spill_error(&path, &e))
             })
             .collect::<Result<_>>()?;
-        Ok(Spill { dir, writers })
+        Ok(Spill {
+            dir,
+            writers,
+            written: 0,
+        })
     }
 
     /// Writes every partition's lines to its file as one block, in parallel,
     /// and clears them; returns the bytes written.
     pub(super) fn write(&mut self, mem: &mut [Part], shift: (u32, u32)) -> Result<u64> {
-        let dir = self.dir.path().to_path_buf();
-        mem.par_iter_mut()
+        let needed: u64 = mem.iter().map(block_bytes).sum();
+        let (dir, written) = (self.dir.path().to_path_buf(), self.written);
+        let n = mem
+            .par_iter_mut()
             .zip(self.writers.par_iter_mut())
-            .enumerate()
-            .map(|(p, (part, w))| -> Result<u64> {
-                let n = write_block(w, part, shift)
-                    .map_err(|e| spill_error(&part_path(&dir, p), &e))?;
+            .map(|(part, w)| -> std::io::Result<u64> {
+                let n = write_block(w, part, shift)?;
                 part.clear();
                 Ok(n)
             })
-            .sum::<Result<u64>>()
+            .sum::<std::io::Result<u64>>()
+            .map_err(|e| write_error(&dir, &e, needed, written))?;
+        self.written += n;
+        Ok(n)
     }
 
     /// Closes the files (flushing them), to be read back.
     pub(super) fn finish(self, has_orders: bool, shift: (u32, u32)) -> Result<Spilled> {
-        for (p, w) in self.writers.into_iter().enumerate() {
+        for w in self.writers {
+            // The last buffered bytes are written here: a full disk can show only now.
             w.into_inner()
-                .map_err(|e| spill_error(&part_path(self.dir.path(), p), e.error()))?;
+                .map_err(|e| write_error(self.dir.path(), e.error(), 0, self.written))?;
         }
         Ok(Spilled {
             dir: self.dir,
@@ -166,6 +187,35 @@ impl Spilled {
 
 fn part_path(dir: &Path, p: usize) -> PathBuf {
     dir.join(format!("part-{p:02}.bin"))
+}
+
+/// The error of a failed write to the spill folder `dir` (issue 18: a full
+/// disk names the folder and the bytes needed, and the caller's drop of the
+/// [`Spill`] removes the files): `needed` bytes were being written after
+/// `written` (some of them buffered, not yet on disk).
+fn write_error(dir: &Path, e: &std::io::Error, needed: u64, written: u64) -> CoreError {
+    let folder = dir.parent().unwrap_or(dir);
+    let message = if e.kind() == std::io::ErrorKind::StorageFull {
+        format!(
+            "the disk is full ({e}): {written} bytes of lines were written and {needed} more \
+             were needed for this window; the run needs about 16 bytes (20 with order ids) per \
+             valid row"
+        )
+    } else {
+        format!("{e} (writing {needed} bytes after {written})")
+    };
+    CoreError::Spill {
+        path: folder.display().to_string(),
+        message,
+    }
+}
+
+/// The bytes [`write_block`] writes for `part`.
+fn block_bytes(part: &Part) -> u64 {
+    match part.lines.len() {
+        0 => 0,
+        n => (HEADER + n * line_bytes(part.orders.is_some())) as u64,
+    }
 }
 
 pub(super) fn spill_error(path: &Path, e: &std::io::Error) -> CoreError {
