@@ -2,7 +2,7 @@
 ``customer_value`` stays under the documented bound (docs/reliability.md;
 benches/bench_memory.py says how each term is made up) for rows grouped by
 customer, by date and shuffled: 12M rows (192 MB of lines), 500k customers,
-L = 64 MB, each run in its own process, the rows from a generator. The same
+L = 64 MB, each run in its own process (peak: VmHWM), the rows from a generator. The same
 rows without a limit go above the bound: the test fails if the limit is not
 kept.
 """
