@@ -63,13 +63,32 @@ def _columns_of(data: Any) -> list[str] | None:
         return None
 
 
+# What converting a pandas column can raise: pyarrow's errors, and from object
+# columns Python's own (an int of 2**63 or more: OverflowError; a zoned
+# Timestamp whose local day is before year 1: NotImplementedError). Found by
+# the API fuzz harness (issue 18); each becomes an error naming the column.
+_CONVERSION_ERRORS = (
+    pa.ArrowInvalid,
+    pa.ArrowTypeError,
+    pa.ArrowNotImplementedError,
+    OverflowError,
+    NotImplementedError,
+)
+
+
 def from_pandas_column(s: Any) -> pa.Array:
     """One pandas column as Arrow. NaN in a numpy float column stays NaN (an
     invalid amount, I4) instead of becoming null as in ``Table.from_pandas``;
-    numpy numeric columns are not copied."""
-    if isinstance(s.dtype, np.dtype) and s.dtype.kind == "f":
-        return pa.array(s.to_numpy(), from_pandas=False)
-    return pa.Array.from_pandas(s)
+    numpy numeric columns are not copied. A column that cannot be converted is
+    an UnsupportedTypeError naming it (I4)."""
+    try:
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind == "f":
+            return pa.array(s.to_numpy(), from_pandas=False)
+        return pa.Array.from_pandas(s)
+    except _CONVERSION_ERRORS as e:
+        raise UnsupportedTypeError(
+            f"column '{s.name}' cannot be read as Arrow: {e} (rule I4)"
+        ) from None
 
 
 def _from_arrays(arrays: dict[str, Any]) -> tuple[pa.Table, Family]:
@@ -156,10 +175,7 @@ def _prepare(data: Any, names: dict[str, Any]) -> tuple[Any, Family, dict[str, s
 
     if is_a(data, "pandas", "DataFrame"):
         sub = data[wanted]
-        try:
-            table = pa.table({str(c): from_pandas_column(sub[c]) for c in sub.columns})
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
-            raise UnsupportedTypeError(f"a column cannot be read as Arrow: {e} (rule I4)") from None
+        table = pa.table({str(c): from_pandas_column(sub[c]) for c in sub.columns})
         return table, "pandas", names
     if is_a(data, "polars", "DataFrame"):
         return data.select(wanted), "polars", names

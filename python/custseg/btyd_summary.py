@@ -9,6 +9,7 @@ from typing import Any
 
 from custseg._engine import run, run_options
 from custseg._frames import meta, with_meta
+from custseg.errors import ConfigError
 
 UNIT_KEY = "custseg.unit"
 """The key of the time unit in the summary's metadata (Arrow schema metadata, pandas attrs)."""
@@ -78,13 +79,21 @@ def rfm_summary(
         ),
         periods=None,
         what=[],
-        summary=unit,
+        summary=_unit(unit),
         return_report=return_report,
         log_as="rfm_summary",
     )
     out, rep = result if return_report else (result, None)
     out = with_meta(out, UNIT_KEY, unit)
     return (out, rep) if return_report else out
+
+
+def _unit(unit: Any) -> str:
+    """The time unit, checked before the run: the core's message for a missing
+    one would be about segmentations (found by the API fuzz harness)."""
+    if not isinstance(unit, str):
+        raise ConfigError(f'unit must be "W" (weeks) or "D" (days), got {unit!r} (CLV4)')
+    return unit
 
 
 def unit_of(s: Any) -> str | None:
