@@ -795,3 +795,20 @@ def test_missing_column_is_reported_whatever_the_other_columns_hold():
     )
     with pytest.raises(cs.ColumnNotFoundError, match=r"'amount'.*'weird'"):
         cs.customer_value(df)
+
+
+@pytest.mark.parametrize(
+    "call, option, value",
+    [
+        (cs.rfm, "bins", 2.5),
+        (cs.customer_value, "on_invalid", None),
+        (cs.customer_value, "threads", "2"),
+        (cs.clv, "lifetime_years", "x"),
+    ],
+)
+def test_an_option_of_the_wrong_type_is_named(call, option, value):
+    """Found by the API fuzz harness (issue 18): pyo3's "failed to extract field
+    RfmArgs.bins" becomes "option bins: <why>"."""
+    tx = cs.datasets.synthetic(customers=50, years=2, seed=1)
+    with pytest.raises(TypeError, match=rf"^option {option}: "):
+        call(tx, **{option: value})

@@ -3,9 +3,11 @@ column names, ``as_of``, the report and the output family (API.md)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from custseg import _core
@@ -25,6 +27,24 @@ called with ``run``'s arguments, returns (Spark DataFrame, report)."""
 SPARK_HISTORY_RUNNER: Any = None
 """The same for a history (CV8), called by ``custseg.history``."""
 SPARK_MISSING = "a PySpark DataFrame: call custseg.spark.<function> (pip install 'custseg[spark]')"
+
+
+_FIELD = re.compile(r"failed to extract field \w+\.(\w+)")
+
+
+@contextlib.contextmanager
+def options_named() -> Iterator[None]:
+    """An option of the wrong type names the option: pyo3 says "failed to
+    extract field RfmArgs.bins" and puts the reason in ``__cause__`` (found by
+    the API fuzz harness, issue 18); this gives "bins: 'float' object cannot be
+    interpreted as an integer"."""
+    try:
+        yield
+    except TypeError as e:
+        m = _FIELD.search(str(e))
+        if m is None or e.__cause__ is None:
+            raise
+        raise TypeError(f"option {m.group(1)}: {e.__cause__}") from e
 
 
 def is_spark(data: Any) -> bool:
@@ -80,7 +100,7 @@ def run(
         rep._log(log_as)
         return (sdf, rep) if return_report else sdf
     stream, family, names, customer_dtype = prepare(data, columns)
-    with sigterm_cleans_up(), naming_the_file(stream):
+    with sigterm_cleans_up(), naming_the_file(stream), options_named():
         table, report = _core.segment(
             stream,
             **_core_args(stream, names, options, periods, what, cv, rfm, clv),
@@ -140,7 +160,7 @@ def run_history(
     ``steps``. Returns the core's history, the input's family, the column
     names and the pandas dtype of the customer column."""
     stream, family, names, customer_dtype = prepare(data, columns)
-    with sigterm_cleans_up(), naming_the_file(stream):
+    with sigterm_cleans_up(), naming_the_file(stream), options_named():
         h = _core.history(
             stream, **_core_args(stream, names, options, periods, what, cv, rfm, clv), **bounds
         )
