@@ -3,8 +3,8 @@
 
     python3 tasks.py demo    # set up .venv, build custseg (release), run `custseg demo`
     python3 tasks.py test    # set up, build once, run every check and test (what CI runs):
-                             # cargo fmt/clippy, the core's tests without pyo3, ruff,
-                             # stubtest, pytest (doctests, notebooks)
+                             # cargo fmt/clippy, the core's tests without pyo3, the fuzz
+                             # corpora and valgrind (issue 18), ruff, stubtest, pytest
     python3 tasks.py bench   # benchmark programs (see README)
     python3 tasks.py dev     # fast incremental build for the inner loop
     python3 tasks.py wheel   # the release wheel in target/wheels, to pip install anywhere
@@ -121,6 +121,12 @@ def test() -> None:
     sh("cargo", "clippy", "--no-default-features", "--all-targets", "--", "-D", "warnings")
     sh("cargo", "clippy", "--all-targets", "--", "-D", "warnings")
     sh("cargo", "test", "-q", "--no-default-features")
+    # Issue 18: the fuzz corpora replayed and each target run on new inputs for
+    # a few seconds (fuzz/README.md); the unsafe blocks' tests under valgrind.
+    sh("cargo", "clippy", "-p", "custseg-fuzz", "--all-targets", "--", "-D", "warnings")
+    sh("cargo", "test", "-q", "--no-default-features", "-p", "custseg-fuzz")
+    check_valgrind()
+    sh("bash", "scripts/memcheck.sh")
     install_wheel()
     py_paths = [
         p
@@ -135,14 +141,29 @@ def test() -> None:
     sh(PY, "-m", "pytest", "-q", "tests", "--doctest-modules", "--pyargs", "custseg")
 
 
+def need(tool: str, why: str, install: str) -> None:
+    """Stops with what to install when a program the tests need is not on PATH."""
+    if shutil.which(tool) is None:
+        sys.exit(f"{why} and `{tool}` is not on PATH: install it ({install}), then run again")
+
+
 def check_java() -> None:
     """The Spark tests (custseg.spark, issue 16) start a local Spark, which needs Java."""
-    if shutil.which("java") is None:
-        sys.exit(
-            "the Spark tests need a Java runtime (Java 17) and `java` is not on PATH: install one "
-            "(Debian/Ubuntu: `sudo apt install openjdk-17-jre-headless`; macOS: `brew install "
-            "openjdk@17`), or set JAVA_HOME and put $JAVA_HOME/bin on PATH, then run again"
-        )
+    need(
+        "java",
+        "the Spark tests need a Java runtime (Java 17)",
+        "Debian/Ubuntu: `sudo apt install openjdk-17-jre-headless`; macOS: `brew install "
+        "openjdk@17`; or set JAVA_HOME and put $JAVA_HOME/bin on PATH",
+    )
+
+
+def check_valgrind() -> None:
+    """scripts/memcheck.sh runs the core's unsafe code under valgrind (issue 18)."""
+    need(
+        "valgrind",
+        "the memory-safety check needs valgrind",
+        "Debian/Ubuntu: `sudo apt install valgrind`; Fedora: `sudo dnf install valgrind`",
+    )
 
 
 def dev() -> None:

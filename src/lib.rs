@@ -18,6 +18,9 @@
 
 // mimalloc gives freed memory back to the system promptly and scales with
 // rayon's threads; glibc's per-thread arenas keep tens of MB each between runs.
+// Not with the `system-allocator` feature (scripts/memcheck.sh): valgrind
+// checks the system allocator's blocks, and cannot see inside mimalloc's pages.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

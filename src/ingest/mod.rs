@@ -13,7 +13,7 @@
 mod convert;
 mod invalid;
 mod rows;
-mod text;
+pub mod text;
 
 pub use convert::min_max_day;
 pub use invalid::{OnInvalid, Reason};
@@ -99,8 +99,15 @@ const WINDOW: usize = 1 << 22;
 /// many rows before they are read: a Parquet or IPC file comes in batches of
 /// 64k rows, too few to keep every core busy through the steps of a window,
 /// and each step has a fixed cost per window. Gathering copies only the
-/// columns read. (Smaller in tests, so that they read both ways.)
-const GATHER: usize = if cfg!(test) { 1 << 10 } else { 1 << 20 };
+/// columns read. (Smaller in tests and far smaller under the fuzzers, so that
+/// small inputs read both ways.)
+const GATHER: usize = if cfg!(fuzzing) {
+    1 << 4
+} else if cfg!(test) {
+    1 << 10
+} else {
+    1 << 20
+};
 /// Rows per parallel conversion task.
 const CHUNK: usize = 1 << 16;
 

@@ -12,7 +12,7 @@ use crate::periods::day_of;
 
 /// Why a text could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum TextError {
+pub enum TextError {
     /// Not a date (or a number) in the accepted form.
     Unparsable,
     /// A number outside the fixed-point range (I6).
@@ -23,7 +23,7 @@ pub(super) enum TextError {
 /// `2024-03-01 14:30:15.25`, with `Z` or an offset such as `+01:00`): I1, a
 /// timestamp counts on its calendar day in its own zone, which is the date as
 /// written. Surrounding white space is ignored.
-pub(super) fn parse_day(text: &str) -> Result<i32, TextError> {
+pub fn parse_day(text: &str) -> Result<i32, TextError> {
     let s = text.trim().as_bytes();
     if s.len() < 10 || s[4] != b'-' || s[7] != b'-' {
         return Err(TextError::Unparsable);
@@ -89,7 +89,7 @@ fn check_time(s: &[u8]) -> Result<(), TextError> {
 /// more than six decimals are rounded half away from zero, as for decimal
 /// columns (I6). Surrounding white space is ignored; no exponent, no
 /// thousands separator, no decimal comma.
-pub(super) fn parse_amount(text: &str) -> Result<i64, TextError> {
+pub fn parse_amount(text: &str) -> Result<i64, TextError> {
     let s = text.trim().as_bytes();
     let (negative, s) = match s.first() {
         Some(b'-') => (true, &s[1..]),

@@ -21,7 +21,14 @@ use crate::scatter::Ptr;
 /// (binary search, ids kept) rather than hashing them all ([`Remap::Table`]):
 /// by then the input is mostly sorted, and hashing millions of keys again
 /// would cost more than the searches of the keys that follow.
-pub(super) const FRONT_MIN: usize = if cfg!(test) { 1 << 10 } else { 1 << 20 };
+/// (Smaller in tests and under the fuzzers, whose inputs are small.)
+pub(super) const FRONT_MIN: usize = if cfg!(fuzzing) {
+    1 << 4
+} else if cfg!(test) {
+    1 << 10
+} else {
+    1 << 20
+};
 
 /// Runs `$body` with `$get` bound to `|i| row i's bytes` of the string
 /// column `$array` (utf8, large utf8 or string view), monomorphised per layout.
