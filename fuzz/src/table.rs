@@ -31,6 +31,12 @@ pub enum CustomerType {
     DictInt32Int64,
     /// Refused (I4): a clear error, whatever the rows.
     Float64,
+    /// Cast from the 64-bit ids (values that do not fit become nulls).
+    Int8,
+    Int16,
+    UInt16,
+    UInt32,
+    DictInt16LargeUtf8,
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -47,6 +53,10 @@ pub enum DateType {
     Text,
     /// Refused: a clear error.
     Int32,
+    LargeText,
+    ViewText,
+    SecondTokyo,
+    MicroMinus3,
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -61,6 +71,22 @@ pub enum AmountType {
     Text,
     /// Refused: a clear error.
     Boolean,
+    /// Cast from the float, integer, decimal or text amounts.
+    Float16,
+    Int8,
+    Int16,
+    UInt64,
+    Decimal32 {
+        scale: u8,
+    },
+    Decimal64 {
+        scale: u8,
+    },
+    Decimal256 {
+        scale: u8,
+    },
+    LargeText,
+    ViewText,
 }
 
 /// One input row: `None` is a null; `odd` picks unusual values (huge ids,
@@ -176,6 +202,11 @@ fn customer_type(t: CustomerType) -> DataType {
         DictInt8Utf8 => dict(DataType::Int8, DataType::Utf8),
         DictInt32Int64 => dict(DataType::Int32, DataType::Int64),
         Float64 => DataType::Float64,
+        Int8 => DataType::Int8,
+        Int16 => DataType::Int16,
+        UInt16 => DataType::UInt16,
+        UInt32 => DataType::UInt32,
+        DictInt16LargeUtf8 => dict(DataType::Int16, DataType::LargeUtf8),
     }
 }
 
@@ -194,6 +225,10 @@ fn date_type(t: DateType) -> DataType {
         MilliAmsterdam => DataType::Timestamp(U::Millisecond, Some("Europe/Amsterdam".into())),
         Text => DataType::Utf8,
         Int32 => DataType::Int32,
+        LargeText => DataType::LargeUtf8,
+        ViewText => DataType::Utf8View,
+        SecondTokyo => DataType::Timestamp(U::Second, Some("Asia/Tokyo".into())),
+        MicroMinus3 => DataType::Timestamp(U::Microsecond, Some("-03:00".into())),
     }
 }
 
@@ -206,7 +241,21 @@ fn amount_type(t: AmountType) -> DataType {
         AmountType::Decimal { scale } => DataType::Decimal128(38, (scale % 12) as i8),
         AmountType::Text => DataType::Utf8,
         AmountType::Boolean => DataType::Boolean,
+        AmountType::Float16 => DataType::Float16,
+        AmountType::Int8 => DataType::Int8,
+        AmountType::Int16 => DataType::Int16,
+        AmountType::UInt64 => DataType::UInt64,
+        AmountType::Decimal32 { scale } => DataType::Decimal32(9, (scale % 6) as i8),
+        AmountType::Decimal64 { scale } => DataType::Decimal64(18, (scale % 9) as i8),
+        AmountType::Decimal256 { scale } => DataType::Decimal256(76, (scale % 20) as i8),
+        AmountType::LargeText => DataType::LargeUtf8,
+        AmountType::ViewText => DataType::Utf8View,
     }
+}
+
+/// `array` cast to `to` (values that do not fit become nulls: Arrow's safe cast).
+fn cast_to(array: ArrayRef, to: &DataType) -> ArrayRef {
+    arrow_cast::cast(&array, to).expect("a cast Arrow supports")
 }
 
 /// A customer's integer id: small, or huge and sparse when `odd` says so.
@@ -272,6 +321,10 @@ fn customers(t: CustomerType, rows: &[Row]) -> ArrayRef {
         Float64 => Arc::new(Float64Array::from_iter(
             rows.iter().map(|r| r.customer.map(f64::from)),
         )),
+        Int8 | Int16 | UInt16 | UInt32 => {
+            cast_to(Arc::new(Int64Array::from_iter(ints())), &customer_type(t))
+        }
+        DictInt16LargeUtf8 => cast_to(Arc::new(StringArray::from_iter(strs())), &customer_type(t)),
     }
 }
 
@@ -314,6 +367,11 @@ fn dates(t: DateType, rows: &[Row]) -> ArrayRef {
         ),
         Text => Arc::new(StringArray::from_iter(rows.iter().map(date_text))),
         Int32 => Arc::new(Int32Array::from_iter(days())),
+        LargeText | ViewText => cast_to(dates(Text, rows), &date_type(t)),
+        SecondTokyo => Arc::new(TimestampSecondArray::from_iter(ts(1)).with_timezone("Asia/Tokyo")),
+        MicroMinus3 => {
+            Arc::new(TimestampMicrosecondArray::from_iter(ts(1_000_000)).with_timezone("-03:00"))
+        }
     }
 }
 
@@ -372,6 +430,19 @@ fn amounts(t: AmountType, rows: &[Row]) -> ArrayRef {
         AmountType::Boolean => Arc::new(BooleanArray::from_iter(
             cents().map(|v| v.map(|(a, _)| a > 0)),
         )),
+        AmountType::Float16 => cast_to(amounts(AmountType::Float64, rows), &amount_type(t)),
+        AmountType::Int8 | AmountType::Int16 | AmountType::UInt64 => {
+            cast_to(amounts(AmountType::Int64, rows), &amount_type(t))
+        }
+        AmountType::Decimal32 { scale }
+        | AmountType::Decimal64 { scale }
+        | AmountType::Decimal256 { scale } => cast_to(
+            amounts(AmountType::Decimal { scale }, rows),
+            &amount_type(t),
+        ),
+        AmountType::LargeText | AmountType::ViewText => {
+            cast_to(amounts(AmountType::Text, rows), &amount_type(t))
+        }
     }
 }
 
