@@ -36,8 +36,8 @@ _FIELD = re.compile(r"failed to extract field \w+\.(\w+)")
 def options_named() -> Iterator[None]:
     """An option of the wrong type names the option: pyo3 says "failed to
     extract field RfmArgs.bins" and puts the reason in ``__cause__`` (found by
-    the API fuzz harness, issue 18); this gives "bins: 'float' object cannot be
-    interpreted as an integer"."""
+    the API fuzz harness, issue 18); this gives "option bins: 'float' object
+    cannot be interpreted as an integer"."""
     try:
         yield
     except TypeError as e:

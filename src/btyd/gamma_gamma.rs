@@ -4,7 +4,9 @@
 use rayon::prelude::*;
 
 use super::fit::minimise;
-use super::{check_penalizer, chunked_sum, finite, fitted, weighted_unique, Distinct, Fit};
+use super::{
+    check_penalizer, chunked_sum, finite, fitted, gg_names, weighted_unique, Distinct, Fit,
+};
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
 use crate::special::{digamma, ln_gamma};
@@ -93,14 +95,9 @@ pub(super) fn gg_loglik(params: &GgParams, rows: &GgRows) -> (f64, [f64; 3]) {
 /// Total Gamma-Gamma log-likelihood of the repeat rows at `params` (the columns must be checked).
 /// A finite number, or an error naming the parameters (CLV4).
 pub fn gg_log_likelihood(params: &GgParams, x: &[f64], m: &[f64]) -> Result<f64> {
-    let [p, q, v] = *params;
-    if params.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
-        return Err(CoreError::Config(format!(
-            "Gamma-Gamma parameters must be finite and > 0, got p={p}, q={q}, v={v} (CLV4)"
-        )));
-    }
+    check_gg_positive(params)?;
     let ll = vec![gg_loglik(params, &GgRows::new(x, m)).0];
-    Ok(finite(ll, "the log-likelihood", &[("p", p), ("q", q), ("v", v)])?[0])
+    Ok(finite(ll, "the log-likelihood", &gg_names(params))?[0])
 }
 
 /// Fits the Gamma-Gamma model on the repeat customers (CLV4). The columns must be checked ([`check_gamma_gamma`]).
@@ -124,8 +121,7 @@ pub fn fit_gamma_gamma(x: &[f64], m: &[f64], penalizer: f64, cancel: &Cancel) ->
     let (mut params, converged, iterations) =
         minimise(&loglik, n as usize, penalizer, weights, cancel)?;
     params[2] /= scale;
-    let [p, q, v] = params;
-    fitted("Gamma-Gamma", &[("p", p), ("q", q), ("v", v)])?;
+    fitted("Gamma-Gamma", &gg_names(&params))?;
     drop(scaled);
     let log_likelihood = gg_loglik(&params, &rows).0;
     Ok(Fit {
@@ -136,13 +132,20 @@ pub fn fit_gamma_gamma(x: &[f64], m: &[f64], penalizer: f64, cancel: &Cancel) ->
     })
 }
 
-pub(super) fn check_gg_params(p: &GgParams) -> Result<()> {
+/// The Gamma-Gamma parameters are finite and > 0 (the likelihood needs no more).
+fn check_gg_positive(p: &GgParams) -> Result<()> {
     if p.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
         return Err(CoreError::Config(format!(
             "Gamma-Gamma parameters must be finite and > 0, got p={}, q={}, v={} (CLV4)",
             p[0], p[1], p[2]
         )));
     }
+    Ok(())
+}
+
+/// [`check_gg_positive`], and q > 1 for the expected spend.
+pub(super) fn check_gg_params(p: &GgParams) -> Result<()> {
+    check_gg_positive(p)?;
     if p[1] <= 1.0 {
         return Err(CoreError::Config(format!(
             "the Gamma-Gamma expected spend needs q > 1 (the population mean p v / (q - 1) is infinite otherwise), got q={} (CLV4)",
@@ -165,5 +168,5 @@ pub fn gg_expected_spend(params: &GgParams, x: &[f64], m: &[f64]) -> Result<Vec<
             p * (v + xm) / (p * xv + q - 1.0)
         })
         .collect();
-    finite(spend, "the expected spend", &[("p", p), ("q", q), ("v", v)])
+    finite(spend, "the expected spend", &gg_names(params))
 }

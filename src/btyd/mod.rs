@@ -81,11 +81,7 @@ pub(super) fn finite(values: Vec<f64>, what: &str, params: &[(&str, f64)]) -> Re
              (outside the range where its series converge); refit with a penalizer or check the \
              parameters (CLV4)",
             values[i],
-            params
-                .iter()
-                .map(|(n, v)| format!("{n}={v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            pairs(params)
         ))),
     }
 }
@@ -100,17 +96,24 @@ pub(super) fn fitted(model: &str, params: &[(&str, f64)]) -> Result<()> {
     Err(CoreError::Config(format!(
         "the {model} fit ended at {}, not finite positive parameters: the summary's values \
          are too small or too large to fit (rescale the time unit or the money) (CLV4)",
-        params
-            .iter()
-            .map(|(n, v)| format!("{n}={v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        pairs(params)
     )))
+}
+
+/// `name=value, ...` for the messages of [`finite`] and [`fitted`].
+fn pairs(params: &[(&str, f64)]) -> String {
+    let text: Vec<String> = params.iter().map(|(n, v)| format!("{n}={v}")).collect();
+    text.join(", ")
 }
 
 /// The BG/NBD parameters as `name=value` pairs for [`finite`].
 pub(super) fn bg_names(p: &BgParams) -> [(&'static str, f64); 4] {
     [("r", p[0]), ("alpha", p[1]), ("a", p[2]), ("b", p[3])]
+}
+
+/// The Gamma-Gamma parameters as `name=value` pairs for [`finite`].
+pub(super) fn gg_names(p: &GgParams) -> [(&'static str, f64); 3] {
+    [("p", p[0]), ("q", p[1]), ("v", p[2])]
 }
 
 /// Checks a frequency column: finite whole numbers >= 0 (CLV4).
