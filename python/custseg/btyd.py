@@ -22,88 +22,17 @@ Example (the CDNOW figures of Fader, Hardie and Lee, in the tests):
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
 from custseg import _core
+from custseg._btyd_model import _check_t, _Model
 from custseg._frames import family_of, vector, with_columns
 from custseg._input import number_column, summary_frame
 from custseg.btyd_summary import unit_of
-from custseg.errors import ConfigError
 
 __all__ = ["BetaGeo", "GammaGamma", "predictive_clv"]
-
-
-def _check_t(t: Any) -> float:
-    if isinstance(t, bool) or not isinstance(t, (int, float, np.integer, np.floating)):
-        raise TypeError(f"t must be a number of time units, got {type(t).__name__}")
-    return float(t)
-
-
-# ---------------------------------------------------------------- models
-
-
-class _Model:
-    """What BetaGeo and GammaGamma share: options, fit results, the summary columns."""
-
-    _params: tuple[str, ...] = ()
-    _roles: tuple[str, ...] = ()
-
-    def __init__(self, penalizer: float = 0.0, *, threads: int | None = None) -> None:
-        self.penalizer = float(penalizer)
-        self.threads = threads
-        self.params: dict[str, float] | None = None
-        self.log_likelihood: float | None = None
-        self.converged: bool | None = None
-        self.iterations: int | None = None
-        self.unit: str | None = None
-        self._columns: tuple[str, ...] = self._roles
-
-    def __repr__(self) -> str:
-        name = type(self).__name__
-        if self.params is None:
-            return f"{name}(penalizer={self.penalizer}) (not fitted)"
-        p = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
-        ll = "" if self.log_likelihood is None else f", log_likelihood={self.log_likelihood:.2f}"
-        return f"{name}({p}{ll})"
-
-    def _args(self, s: Any, columns: Sequence[str | None]) -> tuple[Any, list[pa.Array], Any]:
-        """The summary frame, its model columns as float64 arrays, and their names."""
-        frame = summary_frame(s)
-        names = tuple(c or d for c, d in zip(columns, self._columns, strict=True))
-        arrays = [
-            number_column(frame, n, role, "the summary", "CLV4")
-            for n, role in zip(names, self._roles, strict=True)
-        ]
-        return frame, arrays, names
-
-    def _p(self) -> list[float]:
-        if self.params is None:
-            raise ConfigError(
-                f"the {type(self).__name__} model has no parameters yet: call .fit(summary) or "
-                f"build it with {type(self).__name__}.from_params(...) (CLV4)"
-            )
-        return [self.params[k] for k in self._params]
-
-    def _fitted(self, result: tuple[list[float], float, bool, int], frame: Any) -> None:
-        params, ll, converged, iterations = result
-        self.params = dict(zip(self._params, params, strict=True))
-        self.log_likelihood = ll
-        self.converged = converged
-        self.iterations = iterations
-        self.unit = unit_of(frame)
-        if not converged:
-            warnings.warn(
-                f"the {type(self).__name__} fit did not converge after {iterations} iterations "
-                f"(log-likelihood {ll:.6g}): the parameters may be unreliable; check the summary "
-                "(enough customers? repeat purchases?) or pass a small penalizer",
-                RuntimeWarning,
-                stacklevel=3,
-            )
 
 
 # ---------------------------------------------------------------- BG/NBD

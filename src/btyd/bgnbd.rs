@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::fit::minimise;
+use super::fit::{covariance, minimise};
 use super::{
     bg_names, check_penalizer, chunked_sum, finite, fitted, weighted_unique, Distinct, Fit,
 };
@@ -112,16 +112,16 @@ pub(super) fn bg_loglik(p: &BgParams, rows: &BgRows) -> (f64, [f64; 4]) {
 /// weight, sorted: fewer terms (summaries from daily data repeat a lot) and
 /// sums that do not depend on the row order (I5).
 pub(super) struct BgRows {
-    x: Vec<f64>,
-    tx: Vec<f64>,
-    t: Vec<f64>,
-    w: Vec<f64>,
+    pub(super) x: Vec<f64>,
+    pub(super) tx: Vec<f64>,
+    pub(super) t: Vec<f64>,
+    pub(super) w: Vec<f64>,
     /// The distinct frequencies, and the index of each row's.
-    distinct: Distinct,
+    pub(super) distinct: Distinct,
     /// The distinct T and recencies when they are few (from daily data): then
     /// ln(alpha + u) is computed once per value, not per row.
-    ts: Option<Distinct>,
-    txs: Option<Distinct>,
+    pub(super) ts: Option<Distinct>,
+    pub(super) txs: Option<Distinct>,
 }
 
 impl BgRows {
@@ -144,7 +144,7 @@ impl BgRows {
     }
 
     /// A copy with time multiplied by `scale` (same rows, weights and order).
-    fn rescaled(&self, scale: f64) -> BgRows {
+    pub(super) fn rescaled(&self, scale: f64) -> BgRows {
         let times = |d: &Option<Distinct>| {
             d.as_ref().map(|d| Distinct {
                 values: d.values.iter().map(|v| v * scale).collect(),
@@ -207,6 +207,7 @@ pub fn fit_bgnbd(d: BgData<'_>, penalizer: f64, cancel: &Cancel) -> Result<Fit<4
         log_likelihood,
         converged: converged && log_likelihood.is_finite(),
         iterations,
+        covariance: covariance(|p| rows.loglik(p).1, &params),
     })
 }
 

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::fit::minimise;
+use super::fit::{covariance, minimise};
 use super::{
     check_penalizer, chunked_sum, finite, fitted, gg_names, weighted_unique, Distinct, Fit,
 };
@@ -129,6 +129,7 @@ pub fn fit_gamma_gamma(x: &[f64], m: &[f64], penalizer: f64, cancel: &Cancel) ->
         log_likelihood,
         converged: converged && log_likelihood.is_finite(),
         iterations,
+        covariance: covariance(|p| gg_loglik(p, &rows).1, &params),
     })
 }
 

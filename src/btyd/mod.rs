@@ -188,6 +188,10 @@ pub struct Fit<const N: usize> {
     pub log_likelihood: f64,
     pub converged: bool,
     pub iterations: u64,
+    /// The covariance of the estimates: the inverse observed information of
+    /// the summed, unpenalised log-likelihood at `params` (all NaN when it is
+    /// not positive definite); its diagonal's square roots are the standard errors.
+    pub covariance: [[f64; N]; N],
 }
 
 /// The distinct values of a column (in the order they first appear) and, per

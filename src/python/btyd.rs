@@ -113,7 +113,13 @@ fn gg_columns(
     Ok((x, m))
 }
 
-type FitOut<const N: usize> = ([f64; N], f64, bool, u64);
+/// A fit for Python: (params, log-likelihood, converged, iterations, covariance).
+pub(super) type FitOut<const N: usize> = ([f64; N], f64, bool, u64, [[f64; N]; N]);
+
+/// The fields of a fit, in the order Python's `_Model._fitted` takes them.
+pub(super) fn fit_out<const N: usize>(f: btyd::Fit<N>) -> FitOut<N> {
+    (f.params, f.log_likelihood, f.converged, f.iterations, f.covariance)
+}
 
 /// Fits BG/NBD: (params (r, alpha, a, b), log-likelihood, converged, iterations).
 #[pyfunction]
@@ -131,7 +137,7 @@ pub fn bgnbd_fit(
     run(py, threads, |cancel| {
         bg.check()?;
         let f = btyd::fit_bgnbd(bg.data(), penalizer, cancel)?;
-        Ok((f.params, f.log_likelihood, f.converged, f.iterations))
+        Ok(fit_out(f))
     })
 }
 
@@ -212,7 +218,7 @@ pub fn gg_fit(
     let (x, m) = gg_columns(&frequency, &monetary_value, names)?;
     run(py, threads, |cancel| {
         let f = btyd::fit_gamma_gamma(x.values(), m.values(), penalizer, cancel)?;
-        Ok((f.params, f.log_likelihood, f.converged, f.iterations))
+        Ok(fit_out(f))
     })
 }
 
