@@ -148,3 +148,20 @@ def test_errors_without_a_fit(cs) -> None:
     for level in (0, 1, 1.5, -0.1, True, "0.9"):
         with pytest.raises(cs.ConfigError, match="level must be"):
             fitted.confidence_intervals(level=level)  # type: ignore[arg-type]
+
+
+def test_fit_at_the_edge_warns_and_stops(cs) -> None:
+    """A summary the BG/NBD does not describe: the likelihood rises toward
+    a, b -> infinity. The fit stops there (fast), not converged, and the
+    warning names the parameters that ran off."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(1)
+    n = 20_000
+    t = rng.uniform(1, 100, n)
+    x = rng.integers(0, 20, n).astype(float)
+    tx = np.where(x > 0, rng.uniform(0, 1, n) * t, 0.0)
+    with pytest.warns(RuntimeWarning, match=r"edge of the parameter space \(.*b="):
+        bg = cs.BetaGeo().fit(pa.table({"frequency": x, "recency": tx, "T": t}))
+    assert bg.converged is False
+    assert bg.params["a"] > 1e4 and bg.params["b"] > 1e5

@@ -90,10 +90,19 @@ class _Model:
         self.iterations = iterations
         self.unit = unit_of(frame)
         if not converged:
+            edge = {k: v for k, v in self.params.items() if not 1e-4 < v < 1e4}
+            why = (
+                "the likelihood keeps rising toward the edge of the parameter space ("
+                + ", ".join(f"{k}={v:.3g}" for k, v in edge.items())
+                + "): the summary does not identify the model's parameters (for BG/NBD, a and b "
+                "growing together mean one dropout probability for all customers)"
+                if edge
+                else "the parameters may be unreliable"
+            )
             warnings.warn(
                 f"the {type(self).__name__} fit did not converge after {iterations} iterations "
-                f"(log-likelihood {ll:.6g}): the parameters may be unreliable; check the summary "
-                "(enough customers? repeat purchases?) or pass a small penalizer",
+                f"(log-likelihood {ll:.6g}): {why}; check the summary (enough customers? "
+                "repeat purchases?), try another model, or pass a small penalizer",
                 RuntimeWarning,
                 stacklevel=3,
             )

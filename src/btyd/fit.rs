@@ -12,6 +12,17 @@ use super::CONVERGED_GRAD;
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
 
+/// A best point with a |log parameter| beyond this (e^14 = 1.2e6) ends the fit,
+/// not converged: the likelihood still rises toward the edge of the parameter
+/// space (a and b of BG/NBD growing together when the dropout probability is
+/// the same for all), the data do not identify the parameters, and following
+/// the ridge costs thousands of iterations for nothing.
+/// (In the rescaled units where the parameters start at 1.)
+const EDGE: f64 = 14.0;
+/// The gradient norm (of the mean objective, on log parameters) below which a
+/// point beyond [`EDGE`] is on such a ridge.
+const RIDGE_GRAD: f64 = 1e-3;
+
 /// An evaluated point: (log parameters, cost, gradient).
 type Evaluated = (Vec<f64>, f64, Vec<f64>);
 
@@ -30,6 +41,8 @@ struct Objective<'a, const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N])> {
     cancel: &'a Cancel,
     best: &'a Best,
     cache: Mutex<Option<Evaluated>>,
+    /// Evaluations of this objective: the count of a run that ends in an error (no state).
+    evaluations: &'a std::sync::atomic::AtomicU64,
 }
 
 impl<const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N])> Objective<'_, N, F> {
@@ -46,6 +59,8 @@ impl<const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N])> Objective<'_, N, F> {
         for (t, &f) in theta.iter_mut().zip(phi) {
             *t = f.exp();
         }
+        self.evaluations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (ll, g) = (self.loglik)(&theta);
         let w2 = |k: usize| self.weights[k] * self.weights[k];
         let pen: f64 = (0..N).map(|k| w2(k) * theta[k] * theta[k]).sum::<f64>() * self.penalizer;
@@ -61,11 +76,22 @@ impl<const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N])> Objective<'_, N, F> {
             let mut best = self.best.lock().unwrap();
             if best.as_ref().is_none_or(|b| cost < b.0) {
                 *best = Some((cost, phi.to_vec()));
+                // A wild first step of a line search may land far out with a lower cost
+                // but a steep slope; a ridge toward the edge is flat.
+                let flat = grad.iter().map(|v| v * v).sum::<f64>().sqrt() < RIDGE_GRAD;
+                if beyond(phi, EDGE) && flat {
+                    return Err(ArgminError::msg("edge")); // the run ends at this best point
+                }
             }
         }
         *self.cache.lock().unwrap() = Some((phi.to_vec(), cost, grad.clone()));
         Ok((cost, grad))
     }
+}
+
+/// Whether a log parameter of `phi` is beyond `limit` in size.
+fn beyond(phi: &[f64], limit: f64) -> bool {
+    phi.iter().any(|v| v.abs() > limit)
 }
 
 impl<const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N])> CostFunction for Objective<'_, N, F> {
@@ -97,6 +123,7 @@ pub(super) fn minimise<const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N]) + Syn
     cancel: &Cancel,
 ) -> Result<([f64; N], bool, u64)> {
     let best: Best = Mutex::new(None);
+    let evaluations = std::sync::atomic::AtomicU64::new(0);
     let objective = || Objective {
         loglik,
         n: n as f64,
@@ -105,6 +132,7 @@ pub(super) fn minimise<const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N]) + Syn
         cancel,
         best: &best,
         cache: Mutex::new(None),
+        evaluations: &evaluations,
     };
     let mut phi = vec![0.0; N];
     let mut iterations = 0;
@@ -124,13 +152,15 @@ pub(super) fn minimise<const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N]) + Syn
         cancel.check()?;
         // A line search that cannot improve ends a run with an error; the best point seen
         // and the gradient check below say where it stands.
-        if let Ok(r) = &res {
-            iterations += r.state().get_iter();
-        }
+        let evaluated = evaluations.swap(0, std::sync::atomic::Ordering::Relaxed);
+        iterations += res.as_ref().map_or(evaluated, |r| r.state().get_iter());
         let Some((_, at)) = best.lock().unwrap().clone() else {
             break; // nothing finite was ever seen
         };
         phi = at;
+        if res.as_ref().is_err_and(|e| e.to_string().contains("edge")) {
+            break; // converged stays false: the optimum is not inside the parameter space
+        }
         let (c, g) = objective()
             .eval(&phi)
             .map_err(|e| CoreError::Config(format!("optimiser: {e}")))?;

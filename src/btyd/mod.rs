@@ -28,6 +28,23 @@ pub use bgnbd::{
 pub use clv::{known_unit, predictive_clv, Clv, DAYS_PER_MONTH};
 pub use gamma_gamma::{fit_gamma_gamma, gg_expected_spend, gg_log_likelihood, GgParams};
 pub use summary::{check_no_orders, summary_columns, summary_fields, Unit};
+mod bgnbd_pmf;
+pub use bgnbd_pmf::{bg_probability_of_purchases, MAX_PURCHASES};
+pub use summary::{calibration_holdout, discrete_fields, discrete_summary, Period};
+mod bgbb;
+#[cfg(test)]
+mod bgbb_tests;
+mod mbgnbd;
+#[cfg(test)]
+mod mbgnbd_tests;
+pub use bgbb::{
+    bb_conditional_expected, bb_log_likelihood, bb_p_alive, bb_population_expected,
+    bb_probability_of_purchases, check_bgbb, fit_bgbb, BbData, BbNames, BbParams,
+};
+pub use mbgnbd::{
+    fit_mbgnbd, mbg_conditional_expected, mbg_log_likelihood, mbg_p_alive, mbg_population_expected,
+    mbg_probability_of_purchases, MbgParams,
+};
 
 use rayon::prelude::*;
 
@@ -187,6 +204,8 @@ pub struct Fit<const N: usize> {
     /// Total log-likelihood of the fitted rows at `params` (unpenalised).
     pub log_likelihood: f64,
     pub converged: bool,
+    /// BFGS iterations used (of a run stopped at the edge of the parameter
+    /// space, its likelihood evaluations).
     pub iterations: u64,
     /// The covariance of the estimates: the inverse observed information of
     /// the summed, unpenalised log-likelihood at `params` (all NaN when it is
@@ -279,3 +298,11 @@ pub(super) fn check_penalizer(penalizer: f64) -> Result<()> {
     }
     Ok(())
 }
+
+mod pareto_nbd;
+#[cfg(test)]
+mod pareto_nbd_tests;
+pub use pareto_nbd::{
+    fit_pareto_nbd, pn_conditional_expected, pn_log_likelihood, pn_p_alive, pn_population_expected,
+    pn_probability_of_purchases, PnParams, PN_MAX_PURCHASES,
+};

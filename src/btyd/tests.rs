@@ -218,3 +218,37 @@ fn bg_fit_standard_errors_on_cdnow() {
         assert!(close(*got, want, 1e-3), "{se:?}");
     }
 }
+
+/// A summary the model does not describe (frequencies uniform on 0..19,
+/// recency uniform in (0, T)): the likelihood rises toward a and b -> infinity
+/// together. The fit stops at the edge, not converged, after a few hundred
+/// evaluations, not thousands of iterations (it took minutes at 200k rows).
+#[test]
+fn bg_fit_stops_at_the_edge_of_the_parameter_space() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(1);
+    let n = 20_000;
+    let t: Vec<f64> = (0..n).map(|_| rng.random_range(1.0..100.0)).collect();
+    let x: Vec<f64> = (0..n)
+        .map(|_| f64::from(rng.random_range(0..20u8)))
+        .collect();
+    let tx: Vec<f64> = (0..n)
+        .map(|i| {
+            if x[i] > 0.0 {
+                rng.random_range(0.0..1.0) * t[i]
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let d = BgData {
+        x: &x,
+        tx: &tx,
+        t: &t,
+    };
+    let f = fit_bgnbd(d, 0.0, &Cancel::new()).unwrap();
+    assert!(!f.converged);
+    assert!(f.params[2] > 1e5 && f.params[3] > 1e5, "{:?}", f.params);
+    assert!(f.iterations < 1000, "{}", f.iterations);
+    assert!(f.log_likelihood.is_finite());
+}
