@@ -75,6 +75,7 @@ WHEEL_MUST_HOLD = (
     "custseg/_core.pyi",
     "custseg/data/cdnow_master.parquet",
     "custseg/data/cdnow_sample.parquet",
+    "custseg/data/donations.csv",
 )
 
 

@@ -88,3 +88,27 @@ def test_synthetic_extra_columns_follow_customer_value() -> None:
 
     assert share("PLATINA", "category", "premium") > share("BRONZE", "category", "premium") + 0.05
     assert share("PLATINA", "channel", "store") < share("BRONZE", "channel", "store") - 0.05
+
+
+@pytest.mark.parametrize("output", ["arrow", "pandas", "polars"])
+def test_donations_is_the_bgbb_summary(output: str) -> None:
+    """cs.datasets.donations(): the 22 patterns of the BG/BB paper's donations data
+    (11,104 donors, 24,615 repeat donations, six opportunities each), int64 columns
+    frequency, recency, n_periods, weights, in every family; the file is in the
+    package (the wheel must hold it, tasks.py WHEEL_MUST_HOLD)."""
+    from pathlib import Path
+
+    assert (Path(cs.__file__).parent / "data" / "donations.csv").is_file()
+    t = pa.table(cs.datasets.donations(output=output))
+    assert t.schema == pa.schema(
+        [(c, pa.int64()) for c in ("frequency", "recency", "n_periods", "weights")]
+    )
+    rows = t.to_pylist()
+    assert len(rows) == 22
+    assert sum(r["weights"] for r in rows) == 11_104
+    assert sum(r["frequency"] * r["weights"] for r in rows) == 24_615
+    assert {r["n_periods"] for r in rows} == {6}
+    assert all(r["frequency"] <= r["recency"] <= 6 for r in rows if r["frequency"] > 0)
+    assert rows[0] == {"frequency": 0, "recency": 0, "n_periods": 6, "weights": 3464}
+    with pytest.raises(cs.ConfigError, match="output"):
+        cs.datasets.donations(output="excel")  # type: ignore[arg-type]

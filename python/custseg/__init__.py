@@ -20,6 +20,7 @@ import warnings as _warnings
 
 from custseg import _core, datasets
 from custseg._core import Periods
+from custseg.bgbb import BetaGeoBetaBinom
 from custseg.btyd import BetaGeo, GammaGamma, predictive_clv
 from custseg.btyd_summary import rfm_summary
 from custseg.clv import CLV_QUADRANTS, CLV_TENURE_QUADRANTS, CLV_TIERS, clv
@@ -43,7 +44,17 @@ from custseg.errors import (
     UnsupportedTypeError,
 )
 from custseg.history import customer_value_history, segment_history
+from custseg.holdout import calibration_holdout
+from custseg.mbgnbd import ModifiedBetaGeo
 from custseg.migration import migration, migration_matrix
+from custseg.model_checks import (
+    frequency_recency_matrix,
+    holdout_accuracy,
+    holdout_by_frequency,
+    period_transactions,
+    tracking,
+)
+from custseg.pareto_nbd import ParetoNBD
 from custseg.performance import segment_performance
 from custseg.playbook import playbook
 from custseg.profile import ProfileReport, profile
@@ -64,6 +75,7 @@ __all__ = [
     "AmountRangeError",
     "AsOfError",
     "BetaGeo",
+    "BetaGeoBetaBinom",
     "ColumnNotFoundError",
     "Concentration",
     "ConfigError",
@@ -74,6 +86,8 @@ __all__ = [
     "InvalidAmountError",
     "InvalidDateError",
     "InvalidValueError",
+    "ModifiedBetaGeo",
+    "ParetoNBD",
     "NullValueError",
     "Periods",
     "PeriodsError",
@@ -81,6 +95,7 @@ __all__ = [
     "RFM_RULES",
     "Report",
     "UnsupportedTypeError",
+    "calibration_holdout",
     "clv",
     "cohorts",
     "concentration",
@@ -88,8 +103,12 @@ __all__ = [
     "customer_value",
     "customer_value_history",
     "datasets",
+    "frequency_recency_matrix",
+    "holdout_accuracy",
+    "holdout_by_frequency",
     "migration",
     "migration_matrix",
+    "period_transactions",
     "playbook",
     "predictive_clv",
     "profile",
@@ -99,6 +118,7 @@ __all__ = [
     "segment_history",
     "segment_performance",
     "segment_summary",
+    "tracking",
 ]
 
 

@@ -94,8 +94,10 @@ class _Model:
             why = (
                 "the likelihood keeps rising toward the edge of the parameter space ("
                 + ", ".join(f"{k}={v:.3g}" for k, v in edge.items())
-                + "): the summary does not identify the model's parameters (for BG/NBD, a and b "
-                "growing together mean one dropout probability for all customers)"
+                + "): the summary does not identify the model's parameters (the two "
+                "parameters of a gamma or beta mixture growing together mean one rate or "
+                "probability for all customers, e.g. a and b of BG/NBD: one dropout "
+                "probability)"
                 if edge
                 else "the parameters may be unreliable"
             )

@@ -179,6 +179,7 @@ def bgnbd_conditional_expected(
     threads: int | None = None,
 ) -> Any: ...
 def bgnbd_population_expected(params: list[float], t: float) -> float: ...
+def bgnbd_probability_of_purchases(params: list[float], t: float, n_max: int) -> list[float]: ...
 def gg_fit(
     frequency: Any,
     monetary_value: Any,
@@ -212,6 +213,143 @@ def predictive_clv(
     unit: str | None,
     threads: int | None = None,
 ) -> list[Any]: ...
+def discrete_summary(
+    data: Any,
+    *,
+    columns: Columns,
+    run: RunOptions,
+    periods: Periods,
+    what: list[str],
+    cv: CvOptions,
+    rfm: RfmOptions,
+    clv: ClvOptions,
+    unit: str,
+) -> tuple[Any, dict[str, Any]]: ...
+def calibration_holdout(
+    data: Any,
+    *,
+    columns: Columns,
+    run: RunOptions,
+    periods: Periods,
+    what: list[str],
+    cv: CvOptions,
+    rfm: RfmOptions,
+    clv: ClvOptions,
+    unit: str,
+    cut: int,
+) -> tuple[Any, dict[str, Any]]: ...
+
+_Fit = tuple[list[float], float, bool, int, list[list[float]]]
+_BbNames = tuple[str, str, str, str | None]
+
+def mbgnbd_fit(
+    frequency: Any,
+    recency: Any,
+    t: Any,
+    *,
+    names: _Names3,
+    penalizer: float = 0.0,
+    threads: int | None = None,
+) -> _Fit: ...
+def mbgnbd_log_likelihood(
+    params: list[float], frequency: Any, recency: Any, t: Any, *, names: _Names3
+) -> float: ...
+def mbgnbd_p_alive(
+    params: list[float],
+    frequency: Any,
+    recency: Any,
+    t: Any,
+    *,
+    names: _Names3,
+    threads: int | None = None,
+) -> Any: ...
+def mbgnbd_conditional_expected(
+    params: list[float],
+    frequency: Any,
+    recency: Any,
+    t: Any,
+    *,
+    names: _Names3,
+    horizon: float,
+    threads: int | None = None,
+) -> Any: ...
+def mbgnbd_population_expected(params: list[float], t: float) -> float: ...
+def mbgnbd_probability_of_purchases(params: list[float], t: float, n_max: int) -> list[float]: ...
+def bgbb_fit(
+    frequency: Any,
+    recency: Any,
+    n_periods: Any,
+    weights: Any | None,
+    *,
+    names: _BbNames,
+    penalizer: float = 0.0,
+    threads: int | None = None,
+) -> _Fit: ...
+def bgbb_log_likelihood(
+    params: list[float],
+    frequency: Any,
+    recency: Any,
+    n_periods: Any,
+    weights: Any | None,
+    *,
+    names: _BbNames,
+) -> float: ...
+def bgbb_p_alive(
+    params: list[float],
+    frequency: Any,
+    recency: Any,
+    n_periods: Any,
+    *,
+    names: _BbNames,
+    threads: int | None = None,
+) -> Any: ...
+def bgbb_conditional_expected(
+    params: list[float],
+    frequency: Any,
+    recency: Any,
+    n_periods: Any,
+    *,
+    names: _BbNames,
+    n_star: float,
+    threads: int | None = None,
+) -> Any: ...
+def bgbb_population_expected(params: list[float], n: float) -> float: ...
+def bgbb_probability_of_purchases(params: list[float], n: float, n_max: int) -> list[float]: ...
+def pareto_fit(
+    frequency: Any,
+    recency: Any,
+    t: Any,
+    *,
+    names: _Names3,
+    penalizer: float = 0.0,
+    threads: int | None = None,
+) -> tuple[list[float], float, bool, int, list[list[float]]]: ...
+def pareto_log_likelihood(
+    params: list[float], frequency: Any, recency: Any, t: Any, *, names: _Names3
+) -> float: ...
+def pareto_p_alive(
+    params: list[float],
+    frequency: Any,
+    recency: Any,
+    t: Any,
+    *,
+    names: _Names3,
+    threads: int | None = None,
+) -> Any: ...
+def pareto_conditional_expected(
+    params: list[float],
+    frequency: Any,
+    recency: Any,
+    t: Any,
+    *,
+    names: _Names3,
+    horizon: float,
+    threads: int | None = None,
+) -> Any: ...
+def pareto_population_expected(params: list[float], t: float) -> float: ...
+def pareto_probability_of_purchases(
+    params: list[float], t: float, n_max: int, *, threads: int | None = None
+) -> list[float]: ...
 
 class CustsegError(ValueError): ...
 class ColumnNotFoundError(CustsegError): ...

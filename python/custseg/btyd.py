@@ -165,6 +165,31 @@ class BetaGeo(_Model):
         """E[X(t)]: expected purchases of a new customer in its first ``t`` time units."""
         return _core.bgnbd_population_expected(self._p(), _check_t(t))
 
+    def probability_of_purchases(self, t: float, n_max: int) -> np.ndarray:
+        """P(X(t) = x) for x = 0..``n_max``: the probability that a customer
+        makes exactly x repeat purchases in the first ``t`` time units after
+        the first purchase (Fader, Hardie and Lee 2005, "Counting Your
+        Customers the Easy Way", eq. 8; CLV4). The last entry is
+        P(X(t) = n_max), not a tail: the entries add up to 1 only as n_max
+        grows. Evaluated in the core in log space (a float64 numpy array of
+        ``n_max + 1`` entries).
+
+        Example:
+            >>> import custseg as cs
+            >>> bg = cs.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+            >>> p = bg.probability_of_purchases(39, 2)
+            >>> [round(float(v), 4) for v in p]
+            [0.5738, 0.1994, 0.0854]
+            >>> round(float(bg.probability_of_purchases(39, 2_000).sum()), 12)
+            1.0
+        """
+        from custseg.errors import ConfigError  # local: the module's imports are the fits'
+
+        if isinstance(n_max, bool) or not isinstance(n_max, (int, np.integer)) or n_max < 0:
+            raise ConfigError(f"n_max must be a whole number >= 0, got {n_max!r} (CLV4)")
+        p = _core.bgnbd_probability_of_purchases(self._p(), _check_t(t), int(n_max))
+        return np.asarray(p, dtype=np.float64)
+
 
 # ---------------------------------------------------------------- Gamma-Gamma
 

@@ -20,6 +20,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from custseg._frames import as_table
+from custseg._plot_btyd import frequency_recency_matrix as frequency_recency_matrix
+from custseg._plot_btyd import holdout_accuracy as holdout_accuracy
+from custseg._plot_btyd import holdout_by_frequency as holdout_by_frequency
+from custseg._plot_btyd import period_transactions as period_transactions
+from custseg._plot_btyd import tracking_cumulative as tracking_cumulative
+from custseg._plot_btyd import tracking_incremental as tracking_incremental
 from custseg._plot_history import cohort_triangle as cohort_triangle
 from custseg._plot_history import migration_heatmap as migration_heatmap
 from custseg._plot_history import segments_over_time as segments_over_time

@@ -35,7 +35,7 @@ pub use options::Options;
 pub use report::{resolve_as_of, resolve_as_of_days, Report};
 pub use segmented::Segmented;
 pub use timeline::{is_purchase, CustomerDays, Day, DayTotal};
-pub use walk::{Extra, Facts, Need, Step};
+pub use walk::{Extra, Facts, Holdout, Need, Step};
 
 use crate::cancel::Cancel;
 use crate::error::Result;
@@ -51,11 +51,41 @@ pub fn run(
     need: Need,
     cancel: &Cancel,
 ) -> Result<(Segmented, Report, Keys)> {
+    run_split(ing, opts, need, None, cancel)
+}
+
+/// CLV4's calibration/holdout run: [`run`] whose facts are those of the days
+/// before `cut` (the calibration end, exclusive) and whose [`Holdout`] facts
+/// are those of the days from `cut` to `as_of` (the observation end,
+/// exclusive), from the same one pass. Customers without a purchase event
+/// before `cut` are not in the result (the report counts them among those
+/// without a purchase).
+pub fn run_holdout(
+    ing: Ingested,
+    opts: &Options,
+    need: Need,
+    cut: i32,
+    cancel: &Cancel,
+) -> Result<(Segmented, Report, Keys)> {
+    run_split(ing, opts, need, Some(cut), cancel)
+}
+
+/// [`run`], split at `cut` when given ([`run_holdout`]).
+fn run_split(
+    ing: Ingested,
+    opts: &Options,
+    need: Need,
+    cut: Option<i32>,
+    cancel: &Cancel,
+) -> Result<(Segmented, Report, Keys)> {
     opts.validate()?;
     let mut report = Report::of_ingestion(&ing, opts.as_of)?;
     let seg = match (report.as_of, ing.days) {
         (Some(as_of), Some((lo, hi))) => {
-            let walker = walk::Walker::new(opts, lo, as_of)?;
+            let mut walker = walk::Walker::new(opts, lo, as_of)?;
+            if let Some(cut) = cut {
+                walker = walker.with_holdout(cut);
+            }
             let (seg, seen) = pass::pass(ing.lines, &ing.customers, &walker, need, hi, cancel)?;
             report.customers_seen = seen;
             seg

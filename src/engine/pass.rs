@@ -64,8 +64,20 @@ fn facts_of_part(
     let mut scratch = CustomerDays::default();
     let mut facts = Vec::with_capacity(kept);
     let mut extras = Vec::with_capacity(if need.extras { kept } else { 0 });
+    let split = walker.has_holdout();
+    let mut holdout = Vec::with_capacity(if split { kept } else { 0 });
     let chunks = each_customer(&mut part, keys, cancel, |c, chunk, orders| {
-        if let Some((f, x)) = walker.customer(need, c, chunk, orders, &mut scratch)? {
+        let found = if split {
+            walker
+                .customer_split(need, c, chunk, orders, &mut scratch)?
+                .map(|(f, x, h)| {
+                    holdout.push(h);
+                    (f, x)
+                })
+        } else {
+            walker.customer(need, c, chunk, orders, &mut scratch)?
+        };
+        if let Some((f, x)) = found {
             facts.push(f);
             if need.extras {
                 extras.push(x);
@@ -77,6 +89,7 @@ fn facts_of_part(
         facts,
         extras,
         steps: Vec::new(),
+        holdout,
     };
     Ok((part, seen.unwrap_or(chunks)))
 }

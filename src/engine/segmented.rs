@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use super::walk::{Extra, Facts, Step};
+use super::walk::{Extra, Facts, Holdout, Step};
 use crate::keys::Keys;
 
 /// The facts of every customer with a purchase event, in customer key order:
@@ -18,18 +18,22 @@ pub struct Segmented {
     /// The activity since the previous boundary of a history (CV8), aligned
     /// with `parts` when asked for, else empty.
     steps: Vec<Vec<Step>>,
+    /// The holdout facts of a calibration/holdout run (CLV4), aligned with
+    /// `parts` when asked for, else empty.
+    holdout: Vec<Vec<Holdout>>,
     len: usize,
     /// The run's `as_of` (I3).
     pub as_of: i32,
 }
 
-/// The per-customer results of one partition of a pass, aligned (`extras`
-/// and `steps` empty when not asked for).
+/// The per-customer results of one partition of a pass, aligned (`extras`,
+/// `steps` and `holdout` empty when not asked for).
 #[derive(Debug, Default)]
 pub(crate) struct PartFacts {
     pub facts: Vec<Facts>,
     pub extras: Vec<Extra>,
     pub steps: Vec<Step>,
+    pub holdout: Vec<Holdout>,
 }
 
 /// Facts per piece of [`Segmented::pieces`] at most.
@@ -40,15 +44,18 @@ impl Segmented {
         parts: Vec<Vec<Facts>>,
         extras: Vec<Vec<Extra>>,
         steps: Vec<Vec<Step>>,
+        holdout: Vec<Vec<Holdout>>,
         as_of: i32,
     ) -> Self {
         debug_assert!(extras.is_empty() || extras.len() == parts.len());
         debug_assert!(steps.is_empty() || steps.len() == parts.len());
+        debug_assert!(holdout.is_empty() || holdout.len() == parts.len());
         let len = parts.iter().map(Vec::len).sum();
         Segmented {
             parts,
             extras,
             steps,
+            holdout,
             len,
             as_of,
         }
@@ -57,7 +64,7 @@ impl Segmented {
     /// The facts and [`Extra`] facts of customers in the order given, as of
     /// `as_of` (a run in pieces reads them back from a table of facts).
     pub fn from_facts(facts: Vec<Facts>, extras: Vec<Extra>, as_of: i32) -> Self {
-        Segmented::new(vec![facts], vec![extras], Vec::new(), as_of)
+        Segmented::new(vec![facts], vec![extras], Vec::new(), Vec::new(), as_of)
     }
 
     /// The number of customers.
@@ -73,18 +80,21 @@ impl Segmented {
     pub(crate) fn in_key_order(parts: Vec<PartFacts>, keys: &Keys, as_of: i32) -> Self {
         let extras = parts.iter().any(|p| !p.extras.is_empty());
         let steps = parts.iter().any(|p| !p.steps.is_empty());
+        let holdout = parts.iter().any(|p| !p.holdout.is_empty());
         let slices: Vec<&[Facts]> = parts.iter().map(|p| &p.facts[..]).collect();
         if keys.id_is_rank() && ascending(&slices, |f| f.customer) {
             drop(slices);
-            let (mut f, mut x, mut s) = (vec![], vec![], vec![]);
+            let (mut f, mut x, mut s, mut h) = (vec![], vec![], vec![], vec![]);
             for p in parts {
                 f.push(p.facts);
                 x.push(p.extras);
                 s.push(p.steps);
+                h.push(p.holdout);
             }
             x.retain(|_| extras);
             s.retain(|_| steps);
-            return Segmented::new(f, x, s, as_of);
+            h.retain(|_| holdout);
+            return Segmented::new(f, x, s, h, as_of);
         }
         let order = keys.key_order_in(&slices, |f| f.customer);
         drop(slices);
@@ -107,7 +117,12 @@ impl Segmented {
         } else {
             Vec::new()
         };
-        Segmented::new(vec![facts], more, stepped, as_of)
+        let held = if parts.iter().any(|p| !p.holdout.is_empty()) {
+            vec![gather(order, &parts, |p| &p.holdout)]
+        } else {
+            Vec::new()
+        };
+        Segmented::new(vec![facts], more, stepped, held, as_of)
     }
 
     /// True when there are no customers.
@@ -185,6 +200,11 @@ impl Segmented {
     /// Every customer's [`Step`], in key order (empty when not asked for).
     pub fn steps(&self) -> impl Iterator<Item = &Step> {
         self.steps.iter().flatten()
+    }
+
+    /// Every customer's [`Holdout`] facts, in key order (empty when not asked for).
+    pub fn holdout(&self) -> impl Iterator<Item = &Holdout> {
+        self.holdout.iter().flatten()
     }
 
     /// The customer ids in key order.

@@ -1,9 +1,9 @@
 //! The facts of one customer, computed in one walk over its timeline: the one
 //! place where CV1 (k), CV3 (the monetary window), CV5 (sales-only), the
 //! purchase counts (CV4's n, R1's frequency), first and last purchase (CV7,
-//! R1, CLV1), the CLV1 churn facts, the CLV3 loyalty counts and the CLV4
-//! repeat value are written. The rule modules turn these facts into labels,
-//! scores and columns.
+//! R1, CLV1), the CLV1 churn facts, the CLV3 loyalty counts, the CLV4
+//! repeat value and CLV4's holdout window ([`Holdout`]) are written. The rule
+//! modules turn these facts into labels, scores and columns.
 
 use crate::error::{CoreError, Result};
 use crate::lines::Line;
@@ -59,6 +59,16 @@ pub struct Step {
     pub net: i64,
 }
 
+/// CLV4's calibration/holdout split: a customer's purchase events (I2) in the
+/// holdout window `[cut, as_of)` and the net money of those event days (the
+/// days of the window that are no purchase event are left out, as the
+/// summary's repeat value leaves them out).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Holdout {
+    pub events: u32,
+    pub value: i64,
+}
+
 /// Which facts a pass computes besides each customer's first and last
 /// purchase (always there).
 #[derive(Debug, Clone, Copy)]
@@ -85,6 +95,9 @@ pub(crate) enum Walk {
 pub(crate) struct Walker<'a> {
     pub(super) opts: &'a Options,
     as_of: i32,
+    /// CLV4's calibration end (exclusive): days from it to `as_of` are the
+    /// holdout window; `as_of` itself when the run has none.
+    cut: i32,
     pub(super) table: DayTable,
     /// CV5: sales months, by month number.
     pub(super) sales: [bool; 13],
@@ -114,14 +127,78 @@ impl<'a> Walker<'a> {
         Ok(Walker {
             opts,
             as_of,
+            cut: as_of,
             table,
             sales,
         })
     }
 
+    /// The walker of a calibration/holdout run (CLV4): the facts are those of
+    /// the days before `cut`, the days from `cut` to `as_of` make the
+    /// [`Holdout`] facts (`cut` is clamped into the run's days).
+    pub(crate) fn with_holdout(mut self, cut: i32) -> Self {
+        self.cut = cut.min(self.as_of);
+        self
+    }
+
+    /// Whether the run splits the days into calibration and holdout (CLV4).
+    pub(crate) fn has_holdout(&self) -> bool {
+        self.cut < self.as_of
+    }
+
     /// The run's `as_of`.
     pub(crate) fn as_of(&self) -> i32 {
         self.as_of
+    }
+
+    /// [`Walker::customer`] for a calibration/holdout run (CLV4): the facts
+    /// of the days before the cut (exactly those of a run whose `as_of` is the
+    /// cut: the same walk over the same days), and the [`Holdout`] facts of
+    /// the days from the cut on; `None` without a purchase event before the
+    /// cut (a customer whose first purchase is in the holdout window).
+    ///
+    /// The CV and CLV facts count ages and periods from the run's `as_of`, not
+    /// from the cut: a split run asks for the [`Extra`] facts alone. CLV4's
+    /// summaries refuse an order column, so `orders` is `None` there (with
+    /// orders, an order's total would span the cut).
+    pub(crate) fn customer_split(
+        &self,
+        need: Need,
+        customer: u32,
+        lines: &mut [Line],
+        orders: Option<&[u32]>,
+        scratch: &mut CustomerDays,
+    ) -> std::result::Result<Option<(Facts, Extra, Holdout)>, Overflow> {
+        // The split needs the days in order: lines one per day in day order are
+        // walked as they are, others summed per day first (as in `customer`).
+        if orders.is_none() && lines.windows(2).all(|w| w[0].day < w[1].day) {
+            return self.split(need, customer, lines);
+        }
+        scratch.fill(lines, orders, self.opts.count_zero_days)?;
+        self.split(need, customer, &scratch.days)
+    }
+
+    /// [`Walker::customer_split`] over days in strictly ascending order.
+    fn split(
+        &self,
+        need: Need,
+        customer: u32,
+        days: &[impl DayTotal],
+    ) -> std::result::Result<Option<(Facts, Extra, Holdout)>, Overflow> {
+        let (before, after) = days.split_at(days.partition_point(|d| d.day() < self.cut));
+        let (facts, extra) = match self.walk_for(need, customer, before)? {
+            Walk::Customer(facts, extra) => (facts, extra),
+            Walk::NoEvent => return Ok(None),
+            Walk::Unordered => unreachable!("the days of a split ascend"),
+        };
+        let zero = self.opts.count_zero_days;
+        let (mut events, mut value) = (0u32, 0i128);
+        for d in after.iter().filter(|d| d.has_event(zero)) {
+            events += d.events();
+            value += i128::from(d.amount());
+        }
+        let value = fit(value)?; // only the window's total must fit (I6)
+        Ok(Some((facts, extra, Holdout { events, value })))
     }
 
     /// The facts of one customer from its lines (before `as_of`), or `None`
@@ -508,6 +585,120 @@ pub(super) mod tests {
             walked_as_lines > 1000,
             "the fast layout was tried {walked_as_lines} times"
         );
+    }
+
+    #[test]
+    fn a_split_walk_gives_the_calibration_facts_and_the_holdout_window() {
+        // CLV4's calibration/holdout split: the facts equal those of a walker whose
+        // as_of is the cut over the lines before it; the holdout facts are the purchase
+        // events (I2) from the cut to as_of and the net of those event days, computed
+        // plainly from the days; overflow errors (I6) where a used sum leaves the range.
+        let extras = Need {
+            cv: false,
+            extras: true,
+            clv: false,
+        };
+        let mut rng = SmallRng::seed_from_u64(23);
+        let lo = parse_day("2020-01-01").unwrap();
+        let (mut split_customers, mut with_holdout_events) = (0, 0);
+        for round in 0..4000 {
+            let as_of = lo + rng.random_range(2..900);
+            let cut = lo + rng.random_range(1..as_of - lo);
+            let opts = Options {
+                as_of: Some(as_of),
+                count_zero_days: rng.random_bool(0.5),
+                ..Default::default()
+            };
+            let (lines, _) = random_lines(&mut rng, lo, as_of);
+            let mut all = CustomerDays::default();
+            let want = all
+                .fill(&mut lines.clone(), None, opts.count_zero_days)
+                .and_then(|()| {
+                    let mut before: Vec<Line> =
+                        lines.iter().filter(|l| l.day < cut).copied().collect();
+                    let at_cut = Walker::new(&opts, lo, cut).unwrap();
+                    let mut scratch = CustomerDays::default();
+                    let Some((f, x)) =
+                        at_cut.customer(extras, 7, &mut before, None, &mut scratch)?
+                    else {
+                        return Ok(None);
+                    };
+                    let held: Vec<&Day> = all
+                        .days
+                        .iter()
+                        .filter(|d| d.day >= cut && d.events > 0)
+                        .collect();
+                    let events = held.iter().map(|d| d.events).sum();
+                    let value = fit(held.iter().map(|d| i128::from(d.net)).sum())?;
+                    Ok(Some((f, x, Holdout { events, value })))
+                });
+            let w = Walker::new(&opts, lo, as_of).unwrap().with_holdout(cut);
+            assert!(w.has_holdout());
+            let mut scratch = CustomerDays::default();
+            let got = w.customer_split(extras, 7, &mut lines.clone(), None, &mut scratch);
+            assert_eq!(got, want, "round {round}: cut {cut}, {lines:?}");
+            if let Ok(Some((_, _, h))) = got {
+                split_customers += 1;
+                with_holdout_events += usize::from(h.events > 0);
+            }
+        }
+        assert!(split_customers > 1000 && with_holdout_events > 500);
+        // No holdout: a walker whose cut is as_of (or after it) splits nothing.
+        let opts = Options::default();
+        assert!(!Walker::new(&opts, 0, 100).unwrap().has_holdout());
+        assert!(!Walker::new(&opts, 0, 100)
+            .unwrap()
+            .with_holdout(200)
+            .has_holdout());
+    }
+
+    #[test]
+    fn a_split_walk_by_hand() {
+        // Days 10 (+5), 20 (0), 30 (-3), 40 (+7), 40 (+1), 50 (+2); cut 30, as_of 60:
+        // calibration events on 10 (and 20 with zero days); holdout events on 40 (8)
+        // and 50 (2): 2 events worth 10; day 30 nets below zero, no event.
+        let lines = [(10, 5), (20, 0), (30, -3), (40, 7), (40, 1), (50, 2)];
+        let lines: Vec<Line> = lines.iter().map(|&(d, a)| Line::new(1, d, a)).collect();
+        for zero in [false, true] {
+            let opts = Options {
+                count_zero_days: zero,
+                ..Default::default()
+            };
+            let w = Walker::new(&opts, 0, 60).unwrap().with_holdout(30);
+            let mut scratch = CustomerDays::default();
+            let need = Need {
+                cv: false,
+                extras: true,
+                clv: false,
+            };
+            let (f, x, h) = w
+                .customer_split(need, 1, &mut lines.clone(), None, &mut scratch)
+                .unwrap()
+                .unwrap();
+            assert_eq!((f.first, f.last), (10, if zero { 20 } else { 10 }));
+            assert_eq!(
+                (x.events, x.net, x.repeat_value),
+                (1 + u32::from(zero), 5, 0)
+            );
+            assert_eq!(
+                h,
+                Holdout {
+                    events: 2,
+                    value: 10
+                }
+            );
+        }
+        // A first purchase in the holdout only: not a customer of the table.
+        let opts = Options::default();
+        let w = Walker::new(&opts, 0, 60).unwrap().with_holdout(30);
+        let mut late = vec![Line::new(1, 10, -4), Line::new(1, 45, 9)];
+        let need = Need {
+            cv: false,
+            extras: true,
+            clv: false,
+        };
+        let got = w.customer_split(need, 1, &mut late, None, &mut CustomerDays::default());
+        assert_eq!(got, Ok(None));
     }
 
     #[test]

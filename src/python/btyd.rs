@@ -16,7 +16,11 @@ use crate::error::CoreError;
 use crate::python::runtime::run;
 
 /// A float64 column without nulls, or the error naming it (I4).
-fn column(a: &PyArray, name: &str, role: &'static str) -> Result<Float64Array, CoreError> {
+pub(super) fn column(
+    a: &PyArray,
+    name: &str,
+    role: &'static str,
+) -> Result<Float64Array, CoreError> {
     let arr = a.array();
     if arr.data_type() != &DataType::Float64 {
         return Err(CoreError::UnsupportedType {
@@ -37,7 +41,7 @@ fn column(a: &PyArray, name: &str, role: &'static str) -> Result<Float64Array, C
     Ok(arr.as_primitive::<Float64Type>().clone())
 }
 
-fn same_length(cols: &[&Float64Array]) -> Result<(), CoreError> {
+pub(super) fn same_length(cols: &[&Float64Array]) -> Result<(), CoreError> {
     if cols.windows(2).any(|w| w[0].len() != w[1].len()) {
         return Err(CoreError::Config(
             "the summary columns must have the same length".into(),
@@ -46,13 +50,13 @@ fn same_length(cols: &[&Float64Array]) -> Result<(), CoreError> {
     Ok(())
 }
 
-fn out(py: Python<'_>, v: Vec<f64>) -> PyResult<Bound<'_, PyAny>> {
+pub(super) fn out(py: Python<'_>, v: Vec<f64>) -> PyResult<Bound<'_, PyAny>> {
     let array = PyArray::from_array_ref(Arc::new(Float64Array::from(v)));
     py.import("pyarrow")?.getattr("array")?.call1((array,))
 }
 
 /// The three BG/NBD columns, checked (CLV4), and their names.
-struct Bg {
+pub(super) struct Bg {
     x: Float64Array,
     tx: Float64Array,
     t: Float64Array,
@@ -60,7 +64,7 @@ struct Bg {
 }
 
 impl Bg {
-    fn new(
+    pub(super) fn new(
         frequency: &PyArray,
         recency: &PyArray,
         t: &PyArray,
@@ -78,7 +82,7 @@ impl Bg {
         same_length(&[&x, &tx, &t])?;
         Ok(Bg { x, tx, t, names })
     }
-    fn check(&self) -> Result<(), CoreError> {
+    pub(super) fn check(&self) -> Result<(), CoreError> {
         btyd::check_bgnbd(
             self.x.values(),
             self.tx.values(),
@@ -86,7 +90,7 @@ impl Bg {
             &self.names,
         )
     }
-    fn data(&self) -> BgData<'_> {
+    pub(super) fn data(&self) -> BgData<'_> {
         BgData {
             x: self.x.values(),
             tx: self.tx.values(),
@@ -118,7 +122,13 @@ pub(super) type FitOut<const N: usize> = ([f64; N], f64, bool, u64, [[f64; N]; N
 
 /// The fields of a fit, in the order Python's `_Model._fitted` takes them.
 pub(super) fn fit_out<const N: usize>(f: btyd::Fit<N>) -> FitOut<N> {
-    (f.params, f.log_likelihood, f.converged, f.iterations, f.covariance)
+    (
+        f.params,
+        f.log_likelihood,
+        f.converged,
+        f.iterations,
+        f.covariance,
+    )
 }
 
 /// Fits BG/NBD: (params (r, alpha, a, b), log-likelihood, converged, iterations).

@@ -8,6 +8,9 @@
 
 pub mod analyses;
 pub mod btyd;
+pub mod btyd_checks;
+pub mod btyd_family;
+pub mod btyd_pareto;
 pub mod distributed;
 pub mod errors;
 pub mod history;
@@ -15,6 +18,7 @@ pub mod output;
 pub mod periods;
 pub mod runtime;
 pub mod segment;
+pub mod summary;
 pub mod synthetic;
 pub mod tables;
 
@@ -70,6 +74,51 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(btyd::gg_log_likelihood, m)?)?;
     m.add_function(wrap_pyfunction!(btyd::gg_expected_spend, m)?)?;
     m.add_function(wrap_pyfunction!(btyd::predictive_clv, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        btyd_checks::bgnbd_probability_of_purchases,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(summary::discrete_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(summary::calibration_holdout, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_family::mbgnbd_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_family::mbgnbd_log_likelihood, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_family::mbgnbd_p_alive, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        btyd_family::mbgnbd_conditional_expected,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(
+        btyd_family::mbgnbd_population_expected,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(
+        btyd_family::mbgnbd_probability_of_purchases,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(btyd_family::bgbb_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_family::bgbb_log_likelihood, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_family::bgbb_p_alive, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_family::bgbb_conditional_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_family::bgbb_population_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        btyd_family::bgbb_probability_of_purchases,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(btyd_pareto::pareto_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_pareto::pareto_log_likelihood, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_pareto::pareto_p_alive, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        btyd_pareto::pareto_conditional_expected,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(
+        btyd_pareto::pareto_population_expected,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(
+        btyd_pareto::pareto_probability_of_purchases,
+        m
+    )?)?;
     m.add_function(wrap_pyfunction!(runtime::_after_fork_in_child, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_internal_error_for_tests, m)?)?;
     errors::register(m)?;
