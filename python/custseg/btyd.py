@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from custseg import _core
-from custseg._btyd_model import _check_t, _Model
+from custseg._btyd_count import CountModel
+from custseg._btyd_model import _Model
 from custseg._frames import family_of, vector, with_columns
 from custseg._input import number_column, summary_frame
 from custseg.btyd_summary import unit_of
@@ -38,7 +39,7 @@ __all__ = ["BetaGeo", "GammaGamma", "predictive_clv"]
 # ---------------------------------------------------------------- BG/NBD
 
 
-class BetaGeo(_Model):
+class BetaGeo(CountModel):
     """The BG/NBD model (Fader, Hardie and Lee 2005) of repeat purchases and
     P(alive), fitted by maximum likelihood on a BTYD summary (CLV4).
 
@@ -59,136 +60,38 @@ class BetaGeo(_Model):
         iterations: BFGS iterations used.
         unit: the summary's time unit (``"W"``, ``"D"``) when it carried one.
 
+    Predictions (Fader, Hardie and Lee 2005, "Counting Your Customers the Easy Way"):
+
+    - ``p_alive``: 1 / (1 + odds), odds 0 when x = 0, else
+      a / (b + x - 1) ((alpha + T) / (alpha + recency))^(r + x);
+    - ``conditional_expected_purchases``: E[Y(t) | x, tx, T] =
+      (a + b + x - 1) / (a - 1) [1 - ((alpha + T) / (alpha + T + t))^(r + x)
+      2F1(r + x, b + x; a + b + x - 1; t / (alpha + T + t))] P(alive), by
+      Euler's transformation into a series that converges fast for large
+      frequencies and stays exact near a = 1;
+    - ``expected_purchases_population``: E[X(t)], the same at x = 0, T = 0;
+    - ``probability_of_purchases``: P(X(t) = x) of eq. 8 in log space.
+
     Example:
         >>> import custseg as cs
         >>> bg = cs.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
         >>> round(bg.expected_purchases_population(39), 4)
         1.1967
+        >>> [round(float(v), 4) for v in bg.probability_of_purchases(39, 2)]
+        [0.5738, 0.1994, 0.0854]
+        >>> round(float(bg.probability_of_purchases(39, 2_000).sum()), 12)
+        1.0
     """
 
     _params = ("r", "alpha", "a", "b")
-    _roles = ("frequency", "recency", "T")
+    _core_name = "bgnbd"
 
     @classmethod
     def from_params(
         cls, *, r: float, alpha: float, a: float, b: float, unit: str | None = None
     ) -> BetaGeo:
         """A model with the given parameters (for predictions), not fitted."""
-        m = cls()
-        m.params = {"r": float(r), "alpha": float(alpha), "a": float(a), "b": float(b)}
-        m.unit = unit
-        return m
-
-    def fit(
-        self, s: Any, *, frequency: str = "frequency", recency: str = "recency", T: str = "T"
-    ) -> BetaGeo:
-        """Fits r, alpha, a, b by maximum likelihood on the summary ``s``
-        (from :func:`rfm_summary`, or any frame with the three columns, e.g.
-        a ``lifetimes`` summary). Returns ``self``.
-
-        Raises :class:`custseg.InvalidValueError` naming the column and row
-        for an impossible row (negative or fractional frequency, recency > T,
-        negative or non-finite values) and :class:`custseg.NullValueError`
-        for a null."""
-        self._columns = (frequency, recency, T)
-        frame, cols, names = self._args(s, self._columns)
-        self._fitted(
-            _core.bgnbd_fit(*cols, names=names, penalizer=self.penalizer, threads=self.threads),
-            frame,
-        )
-        return self
-
-    def log_likelihood_of(
-        self,
-        s: Any,
-        *,
-        frequency: str | None = None,
-        recency: str | None = None,
-        T: str | None = None,
-    ) -> float:
-        """Total log-likelihood of the rows of ``s`` under the model's parameters."""
-        _, cols, names = self._args(s, (frequency, recency, T))
-        return _core.bgnbd_log_likelihood(self._p(), *cols, names=names)
-
-    def conditional_expected_purchases(
-        self,
-        t: float,
-        s: Any,
-        *,
-        frequency: str | None = None,
-        recency: str | None = None,
-        T: str | None = None,
-    ) -> Any:
-        """Expected purchases of each customer of ``s`` in the next ``t`` time
-        units, given their history: E[Y(t) | frequency, recency, T]. A pandas
-        Series (with the summary's index), polars Series or pyarrow Array."""
-        frame, cols, names = self._args(s, (frequency, recency, T))
-        v = _core.bgnbd_conditional_expected(
-            self._p(), *cols, names=names, horizon=_check_t(t), threads=self.threads
-        )
-        return vector(v, family_of(frame), "expected_purchases", getattr(frame, "index", None))
-
-    def p_alive(
-        self,
-        s: Any,
-        *,
-        frequency: str | None = None,
-        recency: str | None = None,
-        T: str | None = None,
-    ) -> Any:
-        """P(alive) of each customer of ``s`` at the end of the calibration
-        period (1 for customers without repeat purchases)."""
-        frame, cols, names = self._args(s, (frequency, recency, T))
-        v = _core.bgnbd_p_alive(self._p(), *cols, names=names, threads=self.threads)
-        return vector(v, family_of(frame), "p_alive", getattr(frame, "index", None))
-
-    def expected_purchases(
-        self,
-        t: float,
-        s: Any,
-        *,
-        frequency: str | None = None,
-        recency: str | None = None,
-        T: str | None = None,
-    ) -> Any:
-        """``s`` with two columns added: ``expected_purchases`` (in the next
-        ``t`` time units, see :meth:`conditional_expected_purchases`) and
-        ``p_alive``."""
-        frame, cols, names = self._args(s, (frequency, recency, T))
-        e = _core.bgnbd_conditional_expected(
-            self._p(), *cols, names=names, horizon=_check_t(t), threads=self.threads
-        )
-        a = _core.bgnbd_p_alive(self._p(), *cols, names=names, threads=self.threads)
-        return with_columns(frame, {"expected_purchases": e, "p_alive": a})
-
-    def expected_purchases_population(self, t: float) -> float:
-        """E[X(t)]: expected purchases of a new customer in its first ``t`` time units."""
-        return _core.bgnbd_population_expected(self._p(), _check_t(t))
-
-    def probability_of_purchases(self, t: float, n_max: int) -> np.ndarray:
-        """P(X(t) = x) for x = 0..``n_max``: the probability that a customer
-        makes exactly x repeat purchases in the first ``t`` time units after
-        the first purchase (Fader, Hardie and Lee 2005, "Counting Your
-        Customers the Easy Way", eq. 8; CLV4). The last entry is
-        P(X(t) = n_max), not a tail: the entries add up to 1 only as n_max
-        grows. Evaluated in the core in log space (a float64 numpy array of
-        ``n_max + 1`` entries).
-
-        Example:
-            >>> import custseg as cs
-            >>> bg = cs.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-            >>> p = bg.probability_of_purchases(39, 2)
-            >>> [round(float(v), 4) for v in p]
-            [0.5738, 0.1994, 0.0854]
-            >>> round(float(bg.probability_of_purchases(39, 2_000).sum()), 12)
-            1.0
-        """
-        from custseg.errors import ConfigError  # local: the module's imports are the fits'
-
-        if isinstance(n_max, bool) or not isinstance(n_max, (int, np.integer)) or n_max < 0:
-            raise ConfigError(f"n_max must be a whole number >= 0, got {n_max!r} (CLV4)")
-        p = _core.bgnbd_probability_of_purchases(self._p(), _check_t(t), int(n_max))
-        return np.asarray(p, dtype=np.float64)
+        return cls()._with_params({"r": r, "alpha": alpha, "a": a, "b": b}, unit)
 
 
 # ---------------------------------------------------------------- Gamma-Gamma

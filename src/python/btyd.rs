@@ -1,6 +1,9 @@
-//! Bindings of [`crate::btyd`]: BG/NBD and Gamma-Gamma fits and predictions
-//! (CLV4). Columns arrive as Arrow float64 arrays (the Python layer casts
-//! them); results go back as pyarrow arrays.
+//! Bindings of [`crate::btyd`] (CLV4): what every BTYD binding shares (the
+//! checked columns, the runs without the GIL that hand back a fit or a
+//! column), the Gamma-Gamma fit and predictions, and predictive CLV. The
+//! count models on (frequency, recency, T) are bound in [`super::btyd_count`],
+//! BG/BB in [`super::btyd_family`]. Columns arrive as Arrow float64 arrays
+//! (the Python layer casts them); results go back as pyarrow arrays.
 
 use std::sync::Arc;
 
@@ -12,15 +15,12 @@ use pyo3::prelude::*;
 use pyo3_arrow::PyArray;
 
 use crate::btyd::{self, BgData, BgParams, GgParams, Names};
-use crate::error::CoreError;
+use crate::cancel::Cancel;
+use crate::error::{CoreError, Result};
 use crate::python::runtime::run;
 
 /// A float64 column without nulls, or the error naming it (I4).
-pub(super) fn column(
-    a: &PyArray,
-    name: &str,
-    role: &'static str,
-) -> Result<Float64Array, CoreError> {
+pub(super) fn column(a: &PyArray, name: &str, role: &'static str) -> Result<Float64Array> {
     let arr = a.array();
     if arr.data_type() != &DataType::Float64 {
         return Err(CoreError::UnsupportedType {
@@ -41,7 +41,7 @@ pub(super) fn column(
     Ok(arr.as_primitive::<Float64Type>().clone())
 }
 
-pub(super) fn same_length(cols: &[&Float64Array]) -> Result<(), CoreError> {
+pub(super) fn same_length(cols: &[&Float64Array]) -> Result<()> {
     if cols.windows(2).any(|w| w[0].len() != w[1].len()) {
         return Err(CoreError::Config(
             "the summary columns must have the same length".into(),
@@ -54,6 +54,29 @@ pub(super) fn out(py: Python<'_>, v: Vec<f64>) -> PyResult<Bound<'_, PyAny>> {
     let array = PyArray::from_array_ref(Arc::new(Float64Array::from(v)));
     py.import("pyarrow")?.getattr("array")?.call1((array,))
 }
+
+/// Runs `f` as [`run`] does (without the GIL, on `threads` threads) and hands
+/// its value per row back as a pyarrow array.
+pub(super) fn run_column<'py>(
+    py: Python<'py>,
+    threads: Option<i64>,
+    f: impl FnOnce(&Cancel) -> Result<Vec<f64>> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    let v = run(py, threads, f)?;
+    out(py, v)
+}
+
+/// Runs the fit `f` as [`run`] does and hands back its fields ([`fit_out`]).
+pub(super) fn run_fit<const N: usize>(
+    py: Python<'_>,
+    threads: Option<i64>,
+    f: impl FnOnce(&Cancel) -> Result<btyd::Fit<N>> + Send,
+) -> PyResult<FitOut<N>> {
+    run(py, threads, |cancel| f(cancel).map(fit_out))
+}
+
+/// The names of the frequency, recency and T columns as Python passes them.
+pub(super) type BgColumnNames = (String, String, String);
 
 /// The three BG/NBD columns, checked (CLV4), and their names.
 pub(super) struct Bg {
@@ -68,8 +91,8 @@ impl Bg {
         frequency: &PyArray,
         recency: &PyArray,
         t: &PyArray,
-        names: (String, String, String),
-    ) -> Result<Bg, CoreError> {
+        names: BgColumnNames,
+    ) -> Result<Bg> {
         let names = Names {
             frequency: names.0,
             recency: names.1,
@@ -82,20 +105,15 @@ impl Bg {
         same_length(&[&x, &tx, &t])?;
         Ok(Bg { x, tx, t, names })
     }
-    pub(super) fn check(&self) -> Result<(), CoreError> {
-        btyd::check_bgnbd(
-            self.x.values(),
-            self.tx.values(),
-            self.t.values(),
-            &self.names,
-        )
-    }
-    pub(super) fn data(&self) -> BgData<'_> {
-        BgData {
+    /// The columns, once checked ([`btyd::check_bgnbd`]): a model's data.
+    pub(super) fn checked(&self) -> Result<BgData<'_>> {
+        let d = BgData {
             x: self.x.values(),
             tx: self.tx.values(),
             t: self.t.values(),
-        }
+        };
+        btyd::check_bgnbd(d.x, d.tx, d.t, &self.names)?;
+        Ok(d)
     }
 }
 
@@ -104,7 +122,7 @@ fn gg_columns(
     frequency: &PyArray,
     monetary_value: &PyArray,
     names: (String, String),
-) -> Result<(Float64Array, Float64Array), CoreError> {
+) -> Result<(Float64Array, Float64Array)> {
     let names = Names {
         frequency: names.0,
         monetary_value: names.1,
@@ -121,7 +139,7 @@ fn gg_columns(
 pub(super) type FitOut<const N: usize> = ([f64; N], f64, bool, u64, [[f64; N]; N]);
 
 /// The fields of a fit, in the order Python's `_Model._fitted` takes them.
-pub(super) fn fit_out<const N: usize>(f: btyd::Fit<N>) -> FitOut<N> {
+fn fit_out<const N: usize>(f: btyd::Fit<N>) -> FitOut<N> {
     (
         f.params,
         f.log_likelihood,
@@ -129,89 +147,6 @@ pub(super) fn fit_out<const N: usize>(f: btyd::Fit<N>) -> FitOut<N> {
         f.iterations,
         f.covariance,
     )
-}
-
-/// Fits BG/NBD: (params (r, alpha, a, b), log-likelihood, converged, iterations).
-#[pyfunction]
-#[pyo3(signature = (frequency, recency, t, *, names, penalizer=0.0, threads=None))]
-pub fn bgnbd_fit(
-    py: Python<'_>,
-    frequency: PyArray,
-    recency: PyArray,
-    t: PyArray,
-    names: (String, String, String),
-    penalizer: f64,
-    threads: Option<i64>,
-) -> PyResult<FitOut<4>> {
-    let bg = Bg::new(&frequency, &recency, &t, names)?;
-    run(py, threads, |cancel| {
-        bg.check()?;
-        let f = btyd::fit_bgnbd(bg.data(), penalizer, cancel)?;
-        Ok(fit_out(f))
-    })
-}
-
-/// Total BG/NBD log-likelihood of the rows at `params`.
-#[pyfunction]
-#[pyo3(signature = (params, frequency, recency, t, *, names))]
-pub fn bgnbd_log_likelihood(
-    params: BgParams,
-    frequency: PyArray,
-    recency: PyArray,
-    t: PyArray,
-    names: (String, String, String),
-) -> PyResult<f64> {
-    let bg = Bg::new(&frequency, &recency, &t, names)?;
-    bg.check()?;
-    Ok(btyd::bg_log_likelihood(&params, bg.data())?)
-}
-
-/// P(alive) per row.
-#[pyfunction]
-#[pyo3(signature = (params, frequency, recency, t, *, names, threads=None))]
-pub fn bgnbd_p_alive<'py>(
-    py: Python<'py>,
-    params: BgParams,
-    frequency: PyArray,
-    recency: PyArray,
-    t: PyArray,
-    names: (String, String, String),
-    threads: Option<i64>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let bg = Bg::new(&frequency, &recency, &t, names)?;
-    let v = run(py, threads, |_| {
-        bg.check()?;
-        btyd::bg_p_alive(&params, bg.data())
-    })?;
-    out(py, v)
-}
-
-/// E[Y(horizon) | frequency, recency, T] per row.
-#[pyfunction]
-#[pyo3(signature = (params, frequency, recency, t, *, names, horizon, threads=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn bgnbd_conditional_expected<'py>(
-    py: Python<'py>,
-    params: BgParams,
-    frequency: PyArray,
-    recency: PyArray,
-    t: PyArray,
-    names: (String, String, String),
-    horizon: f64,
-    threads: Option<i64>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let bg = Bg::new(&frequency, &recency, &t, names)?;
-    let v = run(py, threads, |_| {
-        bg.check()?;
-        btyd::bg_conditional_expected(&params, bg.data(), horizon)
-    })?;
-    out(py, v)
-}
-
-/// E[X(t)] of a new customer.
-#[pyfunction]
-pub fn bgnbd_population_expected(params: BgParams, t: f64) -> PyResult<f64> {
-    Ok(btyd::bg_population_expected(&params, t)?)
 }
 
 /// Fits Gamma-Gamma on the repeat rows: (params (p, q, v), log-likelihood, converged, iterations).
@@ -226,9 +161,8 @@ pub fn gg_fit(
     threads: Option<i64>,
 ) -> PyResult<FitOut<3>> {
     let (x, m) = gg_columns(&frequency, &monetary_value, names)?;
-    run(py, threads, |cancel| {
-        let f = btyd::fit_gamma_gamma(x.values(), m.values(), penalizer, cancel)?;
-        Ok(fit_out(f))
+    run_fit(py, threads, |cancel| {
+        btyd::fit_gamma_gamma(x.values(), m.values(), penalizer, cancel)
     })
 }
 
@@ -257,10 +191,9 @@ pub fn gg_expected_spend<'py>(
     threads: Option<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (x, m) = gg_columns(&frequency, &monetary_value, names)?;
-    let v = run(py, threads, |_| {
+    run_column(py, threads, |_| {
         btyd::gg_expected_spend(&params, x.values(), m.values())
-    })?;
-    out(py, v)
+    })
 }
 
 /// Predictive CLV: (expected_purchases, p_alive, expected_spend, clv) per row.
@@ -291,11 +224,10 @@ pub fn predictive_clv<'py>(
     )?;
     let (_, m) = gg_columns(&frequency, &monetary_value, (names.0, names.3))?;
     let c = run(py, threads, |_| {
-        bg.check()?;
         btyd::predictive_clv(
             &bg_params,
             &gg_params,
-            bg.data(),
+            bg.checked()?,
             m.values(),
             months,
             discount_rate,

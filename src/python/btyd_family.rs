@@ -1,109 +1,15 @@
-//! Bindings of the other count models of [`crate::btyd`] (CLV4): MBG/NBD
-//! (Batislam, Denizel and Filiztekin 2007) on the BG/NBD summary columns, and
-//! BG/BB (Fader, Hardie and Shang 2010) on a discrete-time summary. Columns
-//! arrive as Arrow float64 arrays (the Python layer casts them); results go
-//! back as pyarrow arrays.
+//! Bindings of the BG/BB model of [`crate::btyd`] (Fader, Hardie and Shang
+//! 2010; CLV4) on a discrete-time summary; the count models on (frequency,
+//! recency, T) are in [`super::btyd_count`]. Columns arrive as Arrow float64
+//! arrays (the Python layer casts them); results go back as pyarrow arrays.
 
 use arrow_array::Float64Array;
 use pyo3::prelude::*;
 use pyo3_arrow::PyArray;
 
-use super::btyd::{column, fit_out, out, same_length, Bg, FitOut};
-use crate::btyd::{self, BbData, BbNames, BbParams, MbgParams};
-use crate::error::CoreError;
-use crate::python::runtime::run;
-
-/// Fits MBG/NBD: (params (r, alpha, a, b), log-likelihood, converged, iterations, covariance).
-#[pyfunction]
-#[pyo3(signature = (frequency, recency, t, *, names, penalizer=0.0, threads=None))]
-pub fn mbgnbd_fit(
-    py: Python<'_>,
-    frequency: PyArray,
-    recency: PyArray,
-    t: PyArray,
-    names: (String, String, String),
-    penalizer: f64,
-    threads: Option<i64>,
-) -> PyResult<FitOut<4>> {
-    let bg = Bg::new(&frequency, &recency, &t, names)?;
-    run(py, threads, |cancel| {
-        bg.check()?;
-        Ok(fit_out(btyd::fit_mbgnbd(bg.data(), penalizer, cancel)?))
-    })
-}
-
-/// Total MBG/NBD log-likelihood of the rows at `params`.
-#[pyfunction]
-#[pyo3(signature = (params, frequency, recency, t, *, names))]
-pub fn mbgnbd_log_likelihood(
-    params: MbgParams,
-    frequency: PyArray,
-    recency: PyArray,
-    t: PyArray,
-    names: (String, String, String),
-) -> PyResult<f64> {
-    let bg = Bg::new(&frequency, &recency, &t, names)?;
-    bg.check()?;
-    Ok(btyd::mbg_log_likelihood(&params, bg.data())?)
-}
-
-/// MBG/NBD P(alive) per row.
-#[pyfunction]
-#[pyo3(signature = (params, frequency, recency, t, *, names, threads=None))]
-pub fn mbgnbd_p_alive<'py>(
-    py: Python<'py>,
-    params: MbgParams,
-    frequency: PyArray,
-    recency: PyArray,
-    t: PyArray,
-    names: (String, String, String),
-    threads: Option<i64>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let bg = Bg::new(&frequency, &recency, &t, names)?;
-    let v = run(py, threads, |_| {
-        bg.check()?;
-        btyd::mbg_p_alive(&params, bg.data())
-    })?;
-    out(py, v)
-}
-
-/// MBG/NBD E[Y(horizon) | frequency, recency, T] per row.
-#[pyfunction]
-#[pyo3(signature = (params, frequency, recency, t, *, names, horizon, threads=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn mbgnbd_conditional_expected<'py>(
-    py: Python<'py>,
-    params: MbgParams,
-    frequency: PyArray,
-    recency: PyArray,
-    t: PyArray,
-    names: (String, String, String),
-    horizon: f64,
-    threads: Option<i64>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let bg = Bg::new(&frequency, &recency, &t, names)?;
-    let v = run(py, threads, |_| {
-        bg.check()?;
-        btyd::mbg_conditional_expected(&params, bg.data(), horizon)
-    })?;
-    out(py, v)
-}
-
-/// MBG/NBD E[X(t)] of a new customer.
-#[pyfunction]
-pub fn mbgnbd_population_expected(params: MbgParams, t: f64) -> PyResult<f64> {
-    Ok(btyd::mbg_population_expected(&params, t)?)
-}
-
-/// MBG/NBD P(X(t) = x) for x = 0..=n_max.
-#[pyfunction]
-pub fn mbgnbd_probability_of_purchases(
-    params: MbgParams,
-    t: f64,
-    n_max: usize,
-) -> PyResult<Vec<f64>> {
-    Ok(btyd::mbg_probability_of_purchases(&params, t, n_max)?)
-}
+use super::btyd::{column, run_column, run_fit, same_length, FitOut};
+use crate::btyd::{self, BbData, BbNames, BbParams};
+use crate::error::Result;
 
 /// The BG/BB columns (x, t_x, n and the optional weights), checked (CLV4).
 struct Bb {
@@ -113,20 +19,23 @@ struct Bb {
     w: Option<Float64Array>,
 }
 
+/// The names of the BG/BB columns as Python passes them (weights: its column or None).
+type BbColumnNames = (String, String, String, Option<String>);
+
 impl Bb {
-    /// `names`: frequency, recency, n_periods and weights columns.
+    /// `names`: of the frequency, recency, n_periods and weights columns.
     fn new(
         frequency: &PyArray,
         recency: &PyArray,
         n_periods: &PyArray,
         weights: Option<&PyArray>,
-        names: (String, String, String, String),
-    ) -> Result<Bb, CoreError> {
+        names: BbColumnNames,
+    ) -> Result<Bb> {
         let names = BbNames {
             frequency: names.0,
             recency: names.1,
             n_periods: names.2,
-            weights: names.3,
+            weights: names.3.unwrap_or_else(|| "weights".into()),
         };
         let x = column(frequency, &names.frequency, "frequency")?;
         let tx = column(recency, &names.recency, "recency")?;
@@ -152,18 +61,6 @@ impl Bb {
     }
 }
 
-/// The names of the BG/BB columns as Python passes them (weights: its column or None).
-type BbColumnNames = (String, String, String, Option<String>);
-
-fn bb_names(names: BbColumnNames) -> (String, String, String, String) {
-    (
-        names.0,
-        names.1,
-        names.2,
-        names.3.unwrap_or_else(|| "weights".into()),
-    )
-}
-
 /// Fits BG/BB: (params (alpha, beta, gamma, delta), log-likelihood, converged, iterations, covariance).
 #[pyfunction]
 #[pyo3(signature = (frequency, recency, n_periods, weights, *, names, penalizer=0.0, threads=None))]
@@ -178,15 +75,9 @@ pub fn bgbb_fit(
     penalizer: f64,
     threads: Option<i64>,
 ) -> PyResult<FitOut<4>> {
-    let bb = Bb::new(
-        &frequency,
-        &recency,
-        &n_periods,
-        weights.as_ref(),
-        bb_names(names),
-    )?;
-    run(py, threads, |cancel| {
-        Ok(fit_out(btyd::fit_bgbb(bb.data(), penalizer, cancel)?))
+    let bb = Bb::new(&frequency, &recency, &n_periods, weights.as_ref(), names)?;
+    run_fit(py, threads, |cancel| {
+        btyd::fit_bgbb(bb.data(), penalizer, cancel)
     })
 }
 
@@ -201,13 +92,7 @@ pub fn bgbb_log_likelihood(
     weights: Option<PyArray>,
     names: BbColumnNames,
 ) -> PyResult<f64> {
-    let bb = Bb::new(
-        &frequency,
-        &recency,
-        &n_periods,
-        weights.as_ref(),
-        bb_names(names),
-    )?;
+    let bb = Bb::new(&frequency, &recency, &n_periods, weights.as_ref(), names)?;
     Ok(btyd::bb_log_likelihood(&params, bb.data())?)
 }
 
@@ -223,9 +108,8 @@ pub fn bgbb_p_alive<'py>(
     names: BbColumnNames,
     threads: Option<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let bb = Bb::new(&frequency, &recency, &n_periods, None, bb_names(names))?;
-    let v = run(py, threads, |_| btyd::bb_p_alive(&params, bb.data()))?;
-    out(py, v)
+    let bb = Bb::new(&frequency, &recency, &n_periods, None, names)?;
+    run_column(py, threads, |_| btyd::bb_p_alive(&params, bb.data()))
 }
 
 /// BG/BB expected transactions in the next `n_star` opportunities per row.
@@ -242,11 +126,10 @@ pub fn bgbb_conditional_expected<'py>(
     n_star: f64,
     threads: Option<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let bb = Bb::new(&frequency, &recency, &n_periods, None, bb_names(names))?;
-    let v = run(py, threads, |_| {
+    let bb = Bb::new(&frequency, &recency, &n_periods, None, names)?;
+    run_column(py, threads, |_| {
         btyd::bb_conditional_expected(&params, bb.data(), n_star)
-    })?;
-    out(py, v)
+    })
 }
 
 /// BG/BB E[X(n)] of a new customer.

@@ -1,16 +1,15 @@
 //! The binding layer (the `python` feature): every `use pyo3` of the crate
 //! lives under this module (house style, practice 1). Each file binds one
 //! part of the core: [`segment`] the segmentations, [`history`] their history (CV8), [`analyses`] the
-//! profile, concentration and playbook, [`btyd`] the BTYD models, [`distributed`] the stages of a run in pieces (Spark),
+//! profile, concentration and playbook, [`btyd`], [`btyd_count`] and [`btyd_family`] the BTYD models, [`distributed`] the stages of a run in pieces (Spark),
 //! [`periods`] the calendars, [`tables`] the label tables, [`synthetic`] the
 //! generator; [`errors`] maps the core's errors to exception classes,
 //! [`runtime`] runs the core without the GIL, [`output`] hands results back.
 
 pub mod analyses;
 pub mod btyd;
-pub mod btyd_checks;
+pub mod btyd_count;
 pub mod btyd_family;
-pub mod btyd_pareto;
 pub mod distributed;
 pub mod errors;
 pub mod history;
@@ -65,36 +64,43 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(analyses::profile, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::concentration, m)?)?;
     m.add_function(wrap_pyfunction!(analyses::playbook, m)?)?;
-    m.add_function(wrap_pyfunction!(btyd::bgnbd_fit, m)?)?;
-    m.add_function(wrap_pyfunction!(btyd::bgnbd_log_likelihood, m)?)?;
-    m.add_function(wrap_pyfunction!(btyd::bgnbd_p_alive, m)?)?;
-    m.add_function(wrap_pyfunction!(btyd::bgnbd_conditional_expected, m)?)?;
-    m.add_function(wrap_pyfunction!(btyd::bgnbd_population_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_count::bgnbd_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_count::bgnbd_log_likelihood, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_count::bgnbd_p_alive, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_count::bgnbd_conditional_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_count::bgnbd_population_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        btyd_count::bgnbd_probability_of_purchases,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(btyd_count::mbgnbd_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_count::mbgnbd_log_likelihood, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_count::mbgnbd_p_alive, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        btyd_count::mbgnbd_conditional_expected,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(btyd_count::mbgnbd_population_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        btyd_count::mbgnbd_probability_of_purchases,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(btyd_count::pareto_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_count::pareto_log_likelihood, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_count::pareto_p_alive, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        btyd_count::pareto_conditional_expected,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(btyd_count::pareto_population_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        btyd_count::pareto_probability_of_purchases,
+        m
+    )?)?;
     m.add_function(wrap_pyfunction!(btyd::gg_fit, m)?)?;
     m.add_function(wrap_pyfunction!(btyd::gg_log_likelihood, m)?)?;
     m.add_function(wrap_pyfunction!(btyd::gg_expected_spend, m)?)?;
     m.add_function(wrap_pyfunction!(btyd::predictive_clv, m)?)?;
-    m.add_function(wrap_pyfunction!(
-        btyd_checks::bgnbd_probability_of_purchases,
-        m
-    )?)?;
-    m.add_function(wrap_pyfunction!(summary::discrete_summary, m)?)?;
-    m.add_function(wrap_pyfunction!(summary::calibration_holdout, m)?)?;
-    m.add_function(wrap_pyfunction!(btyd_family::mbgnbd_fit, m)?)?;
-    m.add_function(wrap_pyfunction!(btyd_family::mbgnbd_log_likelihood, m)?)?;
-    m.add_function(wrap_pyfunction!(btyd_family::mbgnbd_p_alive, m)?)?;
-    m.add_function(wrap_pyfunction!(
-        btyd_family::mbgnbd_conditional_expected,
-        m
-    )?)?;
-    m.add_function(wrap_pyfunction!(
-        btyd_family::mbgnbd_population_expected,
-        m
-    )?)?;
-    m.add_function(wrap_pyfunction!(
-        btyd_family::mbgnbd_probability_of_purchases,
-        m
-    )?)?;
     m.add_function(wrap_pyfunction!(btyd_family::bgbb_fit, m)?)?;
     m.add_function(wrap_pyfunction!(btyd_family::bgbb_log_likelihood, m)?)?;
     m.add_function(wrap_pyfunction!(btyd_family::bgbb_p_alive, m)?)?;
@@ -104,21 +110,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         btyd_family::bgbb_probability_of_purchases,
         m
     )?)?;
-    m.add_function(wrap_pyfunction!(btyd_pareto::pareto_fit, m)?)?;
-    m.add_function(wrap_pyfunction!(btyd_pareto::pareto_log_likelihood, m)?)?;
-    m.add_function(wrap_pyfunction!(btyd_pareto::pareto_p_alive, m)?)?;
-    m.add_function(wrap_pyfunction!(
-        btyd_pareto::pareto_conditional_expected,
-        m
-    )?)?;
-    m.add_function(wrap_pyfunction!(
-        btyd_pareto::pareto_population_expected,
-        m
-    )?)?;
-    m.add_function(wrap_pyfunction!(
-        btyd_pareto::pareto_probability_of_purchases,
-        m
-    )?)?;
+    m.add_function(wrap_pyfunction!(summary::discrete_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(summary::calibration_holdout, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_after_fork_in_child, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_internal_error_for_tests, m)?)?;
     errors::register(m)?;
