@@ -656,3 +656,23 @@ def test_plot_without_matplotlib_says_how_to_install(cs, plt, bg, summary, monke
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r"pip install 'custseg\[plot\]'"):
         cs.plot.period_transactions(pt)
+
+
+def test_period_transactions_counts_the_weights_of_a_weighted_fit() -> None:
+    """BG/BB on the donations patterns (one row per pattern, ``weights`` donors
+    each): the table counts donors, not rows, and equals the table of the
+    same data with every row repeated ``weights`` times; 11,104 donors."""
+    import custseg as cs
+
+    don = cs.datasets.donations(output="pandas")
+    bb = cs.BetaGeoBetaBinom().fit(don, weights="weights")
+    t = cs.period_transactions(bb, don, max_frequency=6)
+    assert t["observed"].sum() == 11_104
+    assert abs(t["expected"].sum() - 11_104) < 1e-6
+    long = don.loc[don.index.repeat(don["weights"])].drop(columns="weights")
+    plain = cs.BetaGeoBetaBinom.from_params(**bb.params)
+    t_long = cs.period_transactions(plain, long, max_frequency=6)
+    assert t["observed"].tolist() == t_long["observed"].tolist()
+    np.testing.assert_allclose(t["expected"], t_long["expected"], rtol=1e-12)
+    # the repeat donations of 1996-2001 (x = 0 .. 6): 3,464 donors never came back
+    assert t["observed"].iloc[0] == 3_464

@@ -56,6 +56,9 @@ def period_transactions(model: Any, s: Any, *, max_frequency: int = 7) -> Any:
     observed against expected (the check of lifetimes'
     ``plot_period_transactions``; Fader, Hardie and Lee 2005, figure 1).
 
+    A model fitted with a weights column (:class:`custseg.BetaGeoBetaBinom`)
+    counts each row of ``s`` as that many customers.
+
     ``expected`` for x purchases is the sum over the customers of
     P(X(T_i) = x), the model's probability of x repeat purchases in the
     customer's own T (``model.probability_of_purchases``, evaluated once per
@@ -90,8 +93,13 @@ def period_transactions(model: Any, s: Any, *, max_frequency: int = 7) -> Any:
     x = _values(frame, fcol, "frequency")
     t = _values(frame, tcol, "T")
     group = np.minimum(x, top).astype(np.int64)
-    observed = np.bincount(group, minlength=top + 1)
-    ages, counts = np.unique(t, return_counts=True)
+    # A summary with a weights column (BG/BB's patterns: customers per row) counts each
+    # row that many times, as the model's fit did.
+    w_name = getattr(model, "_weights", None)
+    w = np.ones(len(x)) if w_name is None else _values(frame, w_name, "weights")
+    observed = np.rint(np.bincount(group, weights=w, minlength=top + 1)).astype(np.int64)
+    ages, where = np.unique(t, return_inverse=True)
+    counts = np.bincount(where, weights=w)
     terms = np.zeros((len(ages), top + 1))
     for i, (age, n) in enumerate(zip(ages.tolist(), counts.tolist(), strict=True)):
         p = np.asarray(model.probability_of_purchases(age, top - 1), dtype=float)
