@@ -179,29 +179,26 @@ pub(super) fn minimise<const N: usize, F: Fn(&[f64; N]) -> (f64, [f64; N]) + Syn
 /// The covariance of the maximum-likelihood estimates at `theta`: the inverse
 /// of the observed information, minus the Hessian of the summed
 /// log-likelihood (CLV4, standard errors). The Hessian is the derivative of
-/// the model's analytic gradient `grad`, by central differences with one
-/// Richardson step (error of order h^4, h = 1e-3 of each parameter), made
-/// symmetric; not differences of differences of the log-likelihood, whose
-/// rounding swamps the curvature on large summaries. All NaN when the
-/// information is not positive definite (a fit on the edge of the parameter
-/// space, or too little data to tell the parameters apart).
-pub(super) fn covariance<const N: usize>(
+/// the model's analytic gradient `grad` by central differences (h = 1e-4 of
+/// each parameter: a truncation error of order h^2 = 1e-8 relative, rounding
+/// far below it), made symmetric; not differences of differences of the
+/// log-likelihood, whose rounding swamps the curvature on large summaries.
+/// 2N gradient evaluations. All NaN when the information is not positive
+/// definite (a fit on the edge of the parameter space, or too little data to
+/// tell the parameters apart).
+pub(crate) fn covariance<const N: usize>(
     grad: impl Fn(&[f64; N]) -> [f64; N],
     theta: &[f64; N],
 ) -> [[f64; N]; N] {
-    let column = |k: usize, step: f64| -> [f64; N] {
-        let h = step * theta[k];
+    let mut info = nalgebra::DMatrix::<f64>::zeros(N, N);
+    for k in 0..N {
+        let h = 1e-4 * theta[k];
         let (mut up, mut down) = (*theta, *theta);
         up[k] += h;
         down[k] -= h;
         let (gu, gd) = (grad(&up), grad(&down));
-        std::array::from_fn(|j| (gu[j] - gd[j]) / (2.0 * h))
-    };
-    let mut info = nalgebra::DMatrix::<f64>::zeros(N, N);
-    for k in 0..N {
-        let (coarse, fine) = (column(k, 2e-3), column(k, 1e-3));
         for j in 0..N {
-            info[(j, k)] = -(4.0 * fine[j] - coarse[j]) / 3.0;
+            info[(j, k)] = -(gu[j] - gd[j]) / (2.0 * h);
         }
     }
     let info = (&info + info.transpose()) * 0.5;
