@@ -249,7 +249,8 @@ def bench_one(model: str, n: int, args: argparse.Namespace, lt_python: str | Non
             return row
         (folder / "custseg.json").write_text(json.dumps(cs))
         if lt_python is None or n > args.lifetimes_max:
-            row["lifetimes"] = {"error": "not run (beyond --lifetimes-max)"}
+            why = "not in --contenders" if lt_python is None else "beyond --lifetimes-max"
+            row["lifetimes"] = {"error": f"not run ({why})"}
             return row
         lt = spawn(lt_python, model, "lifetimes", folder, 1, args.lifetimes_timeout)
         row["lifetimes"] = lt
