@@ -79,15 +79,33 @@ WHEEL_MUST_HOLD = (
 )
 
 
-def build_wheel() -> Path:
-    """Builds the release wheel into target/wheels and checks what it holds."""
-    import zipfile
-
+def start_wheel() -> subprocess.Popen[bytes]:
+    """Starts the release wheel build into target/wheels in the background, in its
+    own target folder (so cargo's lock does not make other builds wait); its output
+    goes to target/wheel-build.log. The fat-LTO link runs on one core for minutes:
+    `test` runs the Rust checks on the other meanwhile."""
     out = ROOT / "target" / "wheels"
     for old in out.glob("custseg-*.whl"):
         old.unlink()
-    sh(BIN / "maturin", "build", "-q", "--release", "-o", out, "--interpreter", PY)
-    (wheel,) = out.glob("custseg-*.whl")
+    cmd = [BIN / "maturin", "build", "-q", "--release", "-o", out, "--interpreter", PY]
+    print("+ (in the background)", " ".join(str(c) for c in cmd), flush=True)
+    log = ROOT / "target" / "wheel-build.log"
+    log.parent.mkdir(exist_ok=True)
+    env = {**os.environ, "CARGO_TARGET_DIR": str(ROOT / "target" / "wheel-build")}
+    with open(log, "wb") as f:
+        return subprocess.Popen([str(c) for c in cmd], cwd=ROOT, env=env, stdout=f, stderr=f)
+
+
+def finish_wheel(build: subprocess.Popen[bytes]) -> Path:
+    """Waits for the wheel build of :func:`start_wheel` and checks what it holds."""
+    import zipfile
+
+    t = time.monotonic()
+    if build.wait() != 0:
+        print((ROOT / "target" / "wheel-build.log").read_text(errors="replace"), flush=True)
+        sys.exit(f"failed ({build.returncode}): the release wheel build (log above)")
+    print(f"  (the wheel build ended; waited {time.monotonic() - t:.0f}s for it)", flush=True)
+    (wheel,) = (ROOT / "target" / "wheels").glob("custseg-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     missing = [n for n in WHEEL_MUST_HOLD if n not in names]
     if missing or not any(n.startswith("custseg/_core.") for n in names):
@@ -96,10 +114,15 @@ def build_wheel() -> Path:
     return wheel
 
 
-def install_wheel() -> None:
-    """Builds the release wheel and installs it into .venv in place of any editable
-    install: the tests then test what a user would install."""
-    sh(PY, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", build_wheel())
+def build_wheel() -> Path:
+    """Builds the release wheel into target/wheels and checks what it holds."""
+    return finish_wheel(start_wheel())
+
+
+def install_wheel(wheel: Path) -> None:
+    """Installs the release wheel into .venv in place of any editable install: the
+    tests then test what a user would install."""
+    sh(PY, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", wheel)
 
 
 def wheel() -> None:
@@ -117,6 +140,18 @@ def demo() -> None:
 
 def test() -> None:
     setup()
+    wheel_build = start_wheel()
+    try:
+        rust_checks()
+        install_wheel(finish_wheel(wheel_build))
+    finally:
+        if wheel_build.poll() is None:
+            wheel_build.kill()
+    python_checks()
+
+
+def rust_checks() -> None:
+    """Format, lints, the core's tests, the fuzz replay and memcheck."""
     sh("cargo", "fmt", "--all", "--", "--check")
     # The core alone (no pyo3: the `python` feature off), then with the bindings.
     sh("cargo", "clippy", "--no-default-features", "--all-targets", "--", "-D", "warnings")
@@ -128,7 +163,10 @@ def test() -> None:
     sh("cargo", "test", "-q", "--no-default-features", "-p", "custseg-fuzz")
     check_valgrind()
     sh("bash", "scripts/memcheck.sh")
-    install_wheel()
+
+
+def python_checks() -> None:
+    """Ruff, stubtest and pytest (with the doctests and the notebooks) on the wheel."""
     py_paths = [
         p
         for p in ("python", "tests", "benches", "examples", "scripts", "tasks.py")
