@@ -290,6 +290,39 @@ pub(super) fn weighted_unique<const K: usize>(
     (out, w)
 }
 
+/// `f(x, tx, T)` of every row of a summary, evaluated once per distinct row
+/// (in parallel) when rows repeat, as in summaries of dated transactions
+/// (about 3 in 10 rows distinct at 1M customers); per row when most rows are
+/// distinct (continuous times), where the table would not pay off. The
+/// values do not depend on the row order (I5).
+pub(super) fn per_distinct_row(
+    x: &[f64],
+    tx: &[f64],
+    t: &[f64],
+    f: impl Fn(f64, f64, f64) -> f64 + Sync,
+) -> Vec<f64> {
+    let n = x.len();
+    let mut slot = hashbrown::HashMap::<[u64; 3], u32>::new();
+    let mut rows: Vec<[f64; 3]> = Vec::new();
+    let mut group: Vec<u32> = Vec::with_capacity(n);
+    for i in 0..n {
+        let row = [x[i], tx[i], t[i]];
+        let k = *slot.entry(row.map(f64::to_bits)).or_insert_with(|| {
+            rows.push(row);
+            (rows.len() - 1) as u32
+        });
+        if rows.len() > n / 2 {
+            return (0..n)
+                .into_par_iter()
+                .map(|i| f(x[i], tx[i], t[i]))
+                .collect();
+        }
+        group.push(k);
+    }
+    let values: Vec<f64> = rows.par_iter().map(|&[x, tx, t]| f(x, tx, t)).collect();
+    group.par_iter().map(|&g| values[g as usize]).collect()
+}
+
 pub(super) fn check_penalizer(penalizer: f64) -> Result<()> {
     if !(penalizer.is_finite() && penalizer >= 0.0) {
         return Err(CoreError::Config(format!(

@@ -28,7 +28,7 @@ use rayon::prelude::*;
 
 use super::bgnbd::BgRows;
 use super::fit::{covariance, minimise};
-use super::{check_penalizer, chunked_sum, finite, fitted, BgData, Fit};
+use super::{check_penalizer, chunked_sum, finite, fitted, per_distinct_row, BgData, Fit};
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
 use crate::special::{digamma, hyp2f1_1bc, ln_beta_inc, ln_gamma};
@@ -285,10 +285,7 @@ pub(super) fn pn_alive_one(p: &PnParams, x: f64, tx: f64, t_cal: f64) -> f64 {
 /// P(alive) of each customer at the end of the calibration period (CLV4).
 pub fn pn_p_alive(p: &PnParams, d: BgData<'_>) -> Result<Vec<f64>> {
     check_pn_params(p)?;
-    let alive = (0..d.x.len())
-        .into_par_iter()
-        .map(|i| pn_alive_one(p, d.x[i], d.tx[i], d.t[i]))
-        .collect();
+    let alive = per_distinct_row(d.x, d.tx, d.t, |x, tx, t| pn_alive_one(p, x, tx, t));
     finite(alive, "P(alive)", &pn_names(p))
 }
 
@@ -315,10 +312,9 @@ pub(super) fn pn_conditional_one(p: &PnParams, x: f64, tx: f64, t_cal: f64, t: f
 pub fn pn_conditional_expected(p: &PnParams, d: BgData<'_>, t: f64) -> Result<Vec<f64>> {
     check_pn_params(p)?;
     check_horizon(t)?;
-    let expected = (0..d.x.len())
-        .into_par_iter()
-        .map(|i| pn_conditional_one(p, d.x[i], d.tx[i], d.t[i], t))
-        .collect();
+    let expected = per_distinct_row(d.x, d.tx, d.t, |x, tx, tc| {
+        pn_conditional_one(p, x, tx, tc, t)
+    });
     finite(
         expected,
         "the conditional expected purchases",

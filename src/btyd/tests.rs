@@ -252,3 +252,23 @@ fn bg_fit_stops_at_the_edge_of_the_parameter_space() {
     assert!(f.iterations < 1000, "{}", f.iterations);
     assert!(f.log_likelihood.is_finite());
 }
+
+/// Once per distinct row or once per row, the values are those of the row:
+/// a summary with repeats (the table) and one without (the fallback).
+#[test]
+fn per_distinct_row_equals_per_row() {
+    let f = |x: f64, tx: f64, t: f64| x * 1e6 + tx * 1e3 + t;
+    let repeats = (
+        [1.0, 2.0, 1.0, 1.0, 2.0],
+        [3.0, 4.0, 3.0, 3.0, 4.0],
+        [5.0, 6.0, 5.0, 7.0, 6.0],
+    );
+    let distinct = ([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], [9.0, 9.0, 9.0]);
+    for (x, tx, t) in [
+        (&repeats.0[..], &repeats.1[..], &repeats.2[..]),
+        (&distinct.0[..], &distinct.1[..], &distinct.2[..]),
+    ] {
+        let want: Vec<f64> = (0..x.len()).map(|i| f(x[i], tx[i], t[i])).collect();
+        assert_eq!(per_distinct_row(x, tx, t, f), want);
+    }
+}
