@@ -3,10 +3,8 @@
 
 use rayon::prelude::*;
 
-use super::fit::{covariance, minimise};
-use super::{
-    bg_names, check_penalizer, chunked_sum, finite, fitted, weighted_unique, Distinct, Fit,
-};
+use super::fit::{fit_time_model, TimeModel};
+use super::{bg_names, chunked_sum, finite, weighted_unique, Distinct, Fit};
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
 use crate::special::{digamma, hyp2f1_dm1_c_many, ln_gamma};
@@ -177,38 +175,16 @@ pub fn bg_log_likelihood(p: &BgParams, d: BgData<'_>) -> Result<f64> {
 
 /// Fits the BG/NBD model by maximum likelihood (CLV4). The columns must be checked ([`check_bgnbd`]).
 pub fn fit_bgnbd(d: BgData<'_>, penalizer: f64, cancel: &Cancel) -> Result<Fit<4>> {
-    check_penalizer(penalizer)?;
-    if d.x.is_empty() {
-        return Err(CoreError::Config(
-            "the summary has no rows: nothing to fit (CLV4)".into(),
-        ));
-    }
-    if !d.x.iter().any(|&x| x > 0.0) {
-        return Err(CoreError::Config(
-            "no customer has a repeat purchase (frequency > 0): the dropout parameters a and b of BG/NBD cannot be estimated (CLV4)".into(),
-        ));
-    }
-    // Time in units of a tenth of the longest T, as `lifetimes` does: alpha near 1 at the start.
-    let t_max = d.t.iter().copied().fold(0.0, f64::max);
-    let scale = if t_max > 0.0 { 10.0 / t_max } else { 1.0 };
-    let rows = BgRows::new(d);
-    let scaled = rows.rescaled(scale);
-    let loglik = |p: &[f64; 4]| scaled.loglik(p);
-    // The penalty is on the parameters in the caller's time unit: alpha / scale.
-    let weights = [1.0, 1.0 / scale, 1.0, 1.0];
-    let (mut params, converged, iterations) =
-        minimise(&loglik, d.x.len(), penalizer, weights, cancel)?;
-    params[1] /= scale;
-    fitted("BG/NBD", &bg_names(&params))?;
-    drop(scaled);
-    let log_likelihood = rows.loglik(&params).0;
-    Ok(Fit {
-        params,
-        log_likelihood,
-        converged: converged && log_likelihood.is_finite(),
-        iterations,
-        covariance: covariance(|p| rows.loglik(p).1, &params),
-    })
+    let model = TimeModel {
+        model: "BG/NBD",
+        needs_repeat: "the dropout parameters a and b of BG/NBD cannot be estimated",
+        time_params: &[1],
+        rows: BgRows::new,
+        rescaled: BgRows::rescaled,
+        loglik: bg_loglik,
+        names: bg_names,
+    };
+    fit_time_model(&model, d, penalizer, cancel)
 }
 
 pub(super) fn check_bg_params(p: &BgParams) -> Result<()> {

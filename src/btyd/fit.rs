@@ -211,3 +211,69 @@ pub(crate) fn covariance<const N: usize>(
         std::array::from_fn(|j| inverse.as_ref().map_or(f64::NAN, |m| m[(i, j)]))
     })
 }
+
+/// How a (frequency, recency, T) count model is fitted: its name and
+/// parameter names for messages, why it needs a repeat purchase, which of its
+/// parameters are in time units, its rows and their log-likelihood.
+pub(super) struct TimeModel<'a, R> {
+    pub(super) model: &'a str,
+    /// Why the parameters cannot be estimated without a repeat purchase.
+    pub(super) needs_repeat: &'a str,
+    /// The parameters measured in the summary's time unit (rescaled by the search).
+    pub(super) time_params: &'a [usize],
+    pub(super) rows: fn(super::BgData<'_>) -> R,
+    pub(super) rescaled: fn(&R, f64) -> R,
+    pub(super) loglik: fn(&[f64; 4], &R) -> (f64, [f64; 4]),
+    pub(super) names: fn(&[f64; 4]) -> [(&'static str, f64); 4],
+}
+
+/// Fits a count model on (frequency, recency, T) by maximum likelihood
+/// (CLV4): BG/NBD, MBG/NBD and Pareto/NBD alike. Time is rescaled so that
+/// the longest T is 10 (the time parameters near 1 at the start, as
+/// `lifetimes` does), which moves the log-likelihood by a constant only; the
+/// penalty is on the parameters in the caller's time unit; the optimum is
+/// scaled back and the log-likelihood and covariance computed on the
+/// caller's rows. The columns must be checked ([`super::check_bgnbd`]).
+pub(super) fn fit_time_model<R: Sync>(
+    m: &TimeModel<'_, R>,
+    d: super::BgData<'_>,
+    penalizer: f64,
+    cancel: &Cancel,
+) -> Result<super::Fit<4>> {
+    super::check_penalizer(penalizer)?;
+    if d.x.is_empty() {
+        return Err(CoreError::Config(
+            "the summary has no rows: nothing to fit (CLV4)".into(),
+        ));
+    }
+    if !d.x.iter().any(|&x| x > 0.0) {
+        return Err(CoreError::Config(format!(
+            "no customer has a repeat purchase (frequency > 0): {} (CLV4)",
+            m.needs_repeat
+        )));
+    }
+    let t_max = d.t.iter().copied().fold(0.0, f64::max);
+    let scale = if t_max > 0.0 { 10.0 / t_max } else { 1.0 };
+    let rows = (m.rows)(d);
+    let scaled = (m.rescaled)(&rows, scale);
+    let loglik = |p: &[f64; 4]| (m.loglik)(p, &scaled);
+    let mut weights = [1.0; 4];
+    for &k in m.time_params {
+        weights[k] = 1.0 / scale;
+    }
+    let (mut params, converged, iterations) =
+        minimise(&loglik, d.x.len(), penalizer, weights, cancel)?;
+    for &k in m.time_params {
+        params[k] /= scale;
+    }
+    super::fitted(m.model, &(m.names)(&params))?;
+    drop(scaled);
+    let log_likelihood = (m.loglik)(&params, &rows).0;
+    Ok(super::Fit {
+        params,
+        log_likelihood,
+        converged: converged && log_likelihood.is_finite(),
+        iterations,
+        covariance: covariance(|p| (m.loglik)(p, &rows).1, &params),
+    })
+}

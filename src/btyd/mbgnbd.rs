@@ -21,8 +21,8 @@
 use rayon::prelude::*;
 
 use super::bgnbd::{bg_numerators, per_x_t, BgRows};
-use super::fit::{covariance, minimise};
-use super::{bg_names, check_penalizer, chunked_sum, finite, fitted, BgData, Distinct, Fit};
+use super::fit::{fit_time_model, TimeModel};
+use super::{bg_names, chunked_sum, finite, BgData, Distinct, Fit};
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
 use crate::special::{digamma, ln_gamma};
@@ -144,40 +144,18 @@ pub fn mbg_log_likelihood(p: &MbgParams, d: BgData<'_>) -> Result<f64> {
 /// once with their count, time rescaled for the search. The columns must be
 /// checked ([`super::check_bgnbd`]).
 pub fn fit_mbgnbd(d: BgData<'_>, penalizer: f64, cancel: &Cancel) -> Result<Fit<4>> {
-    check_penalizer(penalizer)?;
-    if d.x.is_empty() {
-        return Err(CoreError::Config(
-            "the summary has no rows: nothing to fit (CLV4)".into(),
-        ));
-    }
     // Without repeat purchases the likelihood rises towards 1 as a / b grows (every
     // customer dropped out at time 0): no maximum to find.
-    if !d.x.iter().any(|&x| x > 0.0) {
-        return Err(CoreError::Config(
-            "no customer has a repeat purchase (frequency > 0): the MBG/NBD parameters cannot be estimated (CLV4)".into(),
-        ));
-    }
-    // Time in units of a tenth of the longest T (alpha near 1 at the start), as for BG/NBD.
-    let t_max = d.t.iter().copied().fold(0.0, f64::max);
-    let scale = if t_max > 0.0 { 10.0 / t_max } else { 1.0 };
-    let rows = BgRows::new(d);
-    let scaled = rows.rescaled(scale);
-    let loglik = |p: &[f64; 4]| mbg_loglik(p, &scaled);
-    // The penalty is on the parameters in the caller's time unit: alpha / scale.
-    let weights = [1.0, 1.0 / scale, 1.0, 1.0];
-    let (mut params, converged, iterations) =
-        minimise(&loglik, d.x.len(), penalizer, weights, cancel)?;
-    params[1] /= scale;
-    fitted("MBG/NBD", &names(&params))?;
-    drop(scaled);
-    let log_likelihood = mbg_loglik(&params, &rows).0;
-    Ok(Fit {
-        params,
-        log_likelihood,
-        converged: converged && log_likelihood.is_finite(),
-        iterations,
-        covariance: covariance(|p| mbg_loglik(p, &rows).1, &params),
-    })
+    let model = TimeModel {
+        model: "MBG/NBD",
+        needs_repeat: "the MBG/NBD parameters cannot be estimated",
+        time_params: &[1],
+        rows: BgRows::new,
+        rescaled: BgRows::rescaled,
+        loglik: mbg_loglik,
+        names,
+    };
+    fit_time_model(&model, d, penalizer, cancel)
 }
 
 /// The odds of having dropped out: a / (b + x) ((alpha + T) / (alpha + tx))^(r + x),

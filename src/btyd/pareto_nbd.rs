@@ -27,8 +27,8 @@ use hashbrown::HashMap;
 use rayon::prelude::*;
 
 use super::bgnbd::BgRows;
-use super::fit::{covariance, minimise};
-use super::{check_penalizer, chunked_sum, finite, fitted, per_distinct_row, BgData, Fit};
+use super::fit::{fit_time_model, TimeModel};
+use super::{chunked_sum, finite, per_distinct_row, BgData, Fit};
 use crate::cancel::Cancel;
 use crate::error::{CoreError, Result};
 use crate::special::{digamma, hyp2f1_1bc, ln_beta_inc, ln_gamma};
@@ -232,39 +232,16 @@ pub fn pn_log_likelihood(p: &PnParams, d: BgData<'_>) -> Result<f64> {
 /// penalty on the parameters in the caller's time unit. The columns must be
 /// checked ([`super::check_bgnbd`]).
 pub fn fit_pareto_nbd(d: BgData<'_>, penalizer: f64, cancel: &Cancel) -> Result<Fit<4>> {
-    check_penalizer(penalizer)?;
-    if d.x.is_empty() {
-        return Err(CoreError::Config(
-            "the summary has no rows: nothing to fit (CLV4)".into(),
-        ));
-    }
-    if !d.x.iter().any(|&x| x > 0.0) {
-        return Err(CoreError::Config(
-            "no customer has a repeat purchase (frequency > 0): the purchase rate and the \
-             lifetime of Pareto/NBD cannot be told apart (CLV4)"
-                .into(),
-        ));
-    }
-    let t_max = d.t.iter().copied().fold(0.0, f64::max);
-    let scale = if t_max > 0.0 { 10.0 / t_max } else { 1.0 };
-    let rows = PnRows::new(d);
-    let scaled = rows.rescaled(scale);
-    let loglik = |p: &[f64; 4]| scaled.loglik(p);
-    let weights = [1.0, 1.0 / scale, 1.0, 1.0 / scale];
-    let (mut params, converged, iterations) =
-        minimise(&loglik, d.x.len(), penalizer, weights, cancel)?;
-    params[1] /= scale;
-    params[3] /= scale;
-    fitted("Pareto/NBD", &pn_names(&params))?;
-    drop(scaled);
-    let log_likelihood = rows.loglik(&params).0;
-    Ok(Fit {
-        params,
-        log_likelihood,
-        converged: converged && log_likelihood.is_finite(),
-        iterations,
-        covariance: covariance(|p| rows.loglik(p).1, &params),
-    })
+    let model = TimeModel {
+        model: "Pareto/NBD",
+        needs_repeat: "the purchase rate and the lifetime of Pareto/NBD cannot be told apart",
+        time_params: &[1, 3],
+        rows: PnRows::new,
+        rescaled: PnRows::rescaled,
+        loglik: |p, rows| rows.loglik(p),
+        names: pn_names,
+    };
+    fit_time_model(&model, d, penalizer, cancel)
 }
 
 fn check_horizon(t: f64) -> Result<()> {
