@@ -2,16 +2,25 @@
 """Benchmark: Customer Value over a generated stream larger than memory (issue 3).
 
     python benches/bench_stream.py [--rows 1G] [--memory-limit 2GB] [--spill-dir DIR]
-        [--batch-customers 100000] [--years 4] [--threads N] [--json out.json]
+        [--order grouped|by-date] [--batch-customers 100000] [--window-rows 16000000]
+        [--history] [--years 4] [--threads N] [--json out.json]
 
 The input is ``custseg.datasets.synthetic_stream`` (the synthetic table of
 ``bench_customer_value.py``: years=4, seed=42, int ids, ~9.75 rows per customer),
 generated batch by batch while custseg reads it: the table is never held in memory.
+``--order grouped`` (default) streams it grouped per customer, ``--batch-customers``
+customers a batch; ``--order by-date`` as a transaction log ordered by date, in which
+every customer is everywhere (the hard case for spilling), generated a window of about
+``--window-rows`` rows at a time (every window generates the customers again: larger
+windows take less time and more memory), in batches of at most 1M rows.
 Two fresh subprocesses:
 
 1. ``generate``: reads the stream to the end and throws every batch away, so the
    generator's own time and memory are known;
-2. ``segment``: ``custseg.customer_value(stream, memory_limit=..., spill_dir=...)``.
+2. ``segment``: ``custseg.customer_value(stream, memory_limit=..., spill_dir=...)``;
+   with ``--history``, ``custseg.customer_value_history`` instead (CV8), over the
+   semiannual period starts from the first one after the data's first day to its end
+   (2026-01-01).
 
 Each prints wall time, rows per second and the process's peak RSS
 (``ru_maxrss``); ``segment`` also prints the report (rows, customers, bytes
@@ -52,27 +61,43 @@ def stream(args: argparse.Namespace) -> Any:
 
     customers = int(parse_rows(args.rows) / ROWS_PER_CUSTOMER)
     return cs.datasets.synthetic_stream(
-        customers=customers, years=args.years, seed=42, batch_customers=args.batch_customers
+        customers=customers,
+        years=args.years,
+        seed=42,
+        batch_customers=args.batch_customers,
+        order=args.order,
+        window_rows=args.window_rows,
     )
+
+
+def history_span(years: int) -> dict[str, str]:
+    """The boundaries of ``--history``: the data cover ``years`` calendar years before
+    2026-01-01, so the first semiannual start with rows before it is July 1 of the first."""
+    return {"start": f"{2026 - years}-07-01", "end": "2026-01-01"}
 
 
 def worker(args: argparse.Namespace) -> dict[str, Any]:
     import custseg as cs
 
     t = time.perf_counter()
-    out: dict[str, Any] = {"mode": args.worker}
+    out: dict[str, Any] = {"mode": args.worker, "order": args.order, "history": args.history}
     if args.worker == "generate":
         rows = sum(b.num_rows for b in stream(args))
     else:
         limit = None if args.memory_limit.lower() == "none" else args.memory_limit
-        cv, rep = cs.customer_value(
-            stream(args),
-            as_of="2026-01-01",
-            memory_limit=limit,
-            spill_dir=args.spill_dir,
-            threads=args.threads,
-            return_report=True,
-        )
+        run = dict(memory_limit=limit, spill_dir=args.spill_dir, threads=args.threads)
+        if args.history:
+            span = history_span(args.years)
+            cv, rep = cs.customer_value_history(
+                stream(args),
+                periods=cs.Periods.semiannual(),
+                **span,
+                **run,
+                return_report=True,
+            )
+            out.update(boundaries=[span["start"], span["end"]], history_rows=cv.num_rows)
+        else:
+            cv, rep = cs.customer_value(stream(args), as_of="2026-01-01", **run, return_report=True)
         rows = rep.rows_read
         out.update(
             customers=rep.customers,
@@ -81,9 +106,18 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         )
         out["seconds"] = time.perf_counter() - t
         if args.check:
-            same = cs.customer_value(
-                stream(args), as_of="2026-01-01", memory_limit=None, threads=args.threads
-            )
+            if args.history:
+                same = cs.customer_value_history(
+                    stream(args),
+                    periods=cs.Periods.semiannual(),
+                    **history_span(args.years),
+                    memory_limit=None,
+                    threads=args.threads,
+                )
+            else:
+                same = cs.customer_value(
+                    stream(args), as_of="2026-01-01", memory_limit=None, threads=args.threads
+                )
             out["equal_to_in_memory"] = bool(same.equals(cv))
     out.setdefault("seconds", time.perf_counter() - t)
     out.update(rows=rows, peak_rss_gib=peak_gib())
@@ -94,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", default="1G")
     ap.add_argument("--years", type=int, default=4)
-    ap.add_argument("--batch-customers", type=int, default=100_000)
+    ap.add_argument("--order", choices=["grouped", "by-date"], default="grouped")
+    ap.add_argument("--batch-customers", type=int, default=100_000, help="--order grouped")
+    ap.add_argument("--window-rows", type=int, default=16_000_000, help="--order by-date")
+    ap.add_argument("--history", action="store_true", help="customer_value_history (CV8)")
     ap.add_argument("--memory-limit", default="2GB")
     ap.add_argument("--spill-dir", default=None)
     ap.add_argument("--threads", type=int, default=None)
@@ -110,9 +147,15 @@ def main(argv: list[str] | None = None) -> int:
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
         f"python {platform.python_version()}"
     )
+    layout = (
+        f"{args.batch_customers:,} customers per batch"
+        if args.order == "grouped"
+        else f"windows of ~{args.window_rows:,} rows"
+    )
+    what = "customer_value_history (semiannual)" if args.history else "customer_value"
     print(
-        f"stream: {args.rows} rows (synthetic, years={args.years}, "
-        f"{args.batch_customers:,} customers per batch); memory_limit={args.memory_limit}"
+        f"stream: {args.rows} rows (synthetic, years={args.years}, order {args.order}, "
+        f"{layout}); {what}; memory_limit={args.memory_limit}"
     )
     results = []
     for mode in ("generate", "segment"):
@@ -129,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"  customers {r['customers']:,}, spilled {r['bytes_spilled'] / 1e9:.2f} GB, "
                 f"result {r['output_gib']:.2f} GiB"
             )
+            if "history_rows" in r:
+                extra += f", {r['history_rows']:,} history rows"
             if "equal_to_in_memory" in r:
                 extra += f", equal to in-memory run: {r['equal_to_in_memory']}"
         print(

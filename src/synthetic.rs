@@ -26,8 +26,10 @@
 //! random generator seeded from `(seed, customer index)`, so the output depends
 //! only on [`SyntheticOptions`], never on the number of threads.
 
+mod by_date;
 mod extra;
 
+pub use by_date::stream_by_date;
 pub use extra::{extra_columns, CATEGORIES, CHANNELS};
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -35,6 +37,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp1, Gamma, StandardNormal};
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// `NaiveDate::num_days_from_ce()` of 1970-01-01.
 const UNIX_EPOCH_DAY_CE: i32 = 719_163;
@@ -226,7 +229,7 @@ fn generate_range(
                     .map(|b| {
                         let lo = first + b * BLOCK_CUSTOMERS;
                         let hi = (lo + BLOCK_CUSTOMERS).min(last);
-                        ctx.block(lo, hi)
+                        ctx.block(lo..hi, 0..ctx.season.len())
                     })
                     .collect::<Vec<_>>()
             },
@@ -304,12 +307,14 @@ impl Context {
         }
     }
 
-    /// Rows of customers with indices `lo..hi` (ids `lo + 1..=hi`).
-    fn block(&self, lo: usize, hi: usize) -> SyntheticColumns {
-        let mut out = SyntheticColumns::with_capacity((hi - lo) * 12);
+    /// Rows of the customers with indices `customers` (ids `start + 1..=end`):
+    /// all their rows when `days` is the whole window, else at least their rows
+    /// on window days `days` (see [`Context::customer`]).
+    fn block(&self, customers: Range<usize>, days: Range<usize>) -> SyntheticColumns {
+        let mut out = SyntheticColumns::with_capacity(customers.len() * 12);
         let mut events: Vec<(i32, i64)> = Vec::with_capacity(64);
-        for idx in lo..hi {
-            self.customer(idx, &mut events);
+        for idx in customers {
+            self.customer(idx, days.clone(), &mut events);
             let id = idx as i64 + 1;
             out.customer.extend(std::iter::repeat_n(id, events.len()));
             out.day.extend(events.iter().map(|e| e.0));
@@ -319,8 +324,13 @@ impl Context {
     }
 
     /// Fills `events` with the `(day, amount)` lines of customer `idx`, in
-    /// day order.
-    fn customer(&self, idx: usize, events: &mut Vec<(i32, i64)>) {
+    /// day order: all of them when `days` (window day indices) is the whole
+    /// window. Else only enough of them to hold every line on `days` exactly,
+    /// for the date-ordered stream, which regenerates each customer per range
+    /// of days: the draws stop at the first purchase day past `days`, and a
+    /// customer with no line on `days` gets none. The draws are the same
+    /// either way, so the lines on `days` are the same.
+    fn customer(&self, idx: usize, days: Range<usize>, events: &mut Vec<(i32, i64)>) {
         events.clear();
         let mut rng = SmallRng::seed_from_u64(splitmix64(self.seed_key ^ idx as u64));
         let n_days = self.season.len();
@@ -340,6 +350,11 @@ impl Context {
             let life = (life * self.lifetime_days).min(n_days as f64);
             (first + 1 + life as usize).min(n_days)
         };
+        // Purchase days lie in `first..active_end`, their returns at most
+        // RETURN_DELAY_MAX_DAYS later.
+        if first >= days.end || active_end + RETURN_DELAY_MAX_DAYS as usize <= days.start {
+            return;
+        }
 
         let mut has_later_return = self.purchase_day(first, line_mean, &mut rng, events);
         if active_end > first + 1 && rate > 0.0 {
@@ -356,6 +371,9 @@ impl Context {
                     break;
                 }
                 let d = self.season.locate(t).clamp(first + 1, active_end - 1);
+                if d >= days.end {
+                    break; // `d` never decreases: no more lines on `days`
+                }
                 if d != last {
                     has_later_return |= self.purchase_day(d, line_mean, &mut rng, events);
                     last = d;
@@ -625,10 +643,20 @@ pub fn schema(shape: impl Into<Shape>) -> arrow_schema::SchemaRef {
 }
 
 fn to_record_batch(cols: SyntheticColumns, shape: Shape, seed: u64) -> arrow_array::RecordBatch {
+    let extra = shape.extra_columns.then(|| extra_columns(&cols, seed));
+    columns_batch(cols, extra, shape)
+}
+
+/// The record batch of `cols` and, with `shape.extra_columns`, their channel
+/// and category codes `extra`.
+fn columns_batch(
+    cols: SyntheticColumns,
+    extra: Option<(Vec<i8>, Vec<i8>)>,
+    shape: Shape,
+) -> arrow_array::RecordBatch {
     use arrow_array::{ArrayRef, Date32Array, Float64Array, Int64Array, StringArray};
     use std::sync::Arc;
 
-    let extra = shape.extra_columns.then(|| extra_columns(&cols, seed));
     let ids: ArrayRef = if shape.string_ids {
         Arc::new(StringArray::from_iter_values(
             cols.customer.iter().map(|c| format!("C{c:07}")),

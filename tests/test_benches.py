@@ -112,3 +112,24 @@ def test_btyd_simulations_recover_their_parameters() -> None:
             k: (v, truth[k], se[k]) for k, v in m.params.items() if abs(v - truth[k]) > 4 * se[k]
         }
         assert m.converged and not far, (model, far)
+
+
+def test_bench_stream_runs_by_date_and_history() -> None:
+    """``bench_stream.py`` over the date-ordered stream (several windows), spilled, for
+    Customer Value and its history, each equal to an in-memory run of the same stream."""
+    for history in ([], ["--history"]):
+        r = subprocess.run(
+            [
+                sys.executable,
+                str(BENCHES / "bench_stream.py"),
+                *("--rows", "200k", "--order", "by-date", "--window-rows", "50000"),
+                *("--memory-limit", "0", "--check", *history),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "order by-date" in r.stdout
+        assert "equal to in-memory run: True" in r.stdout, r.stdout
+        assert ("history rows" in r.stdout) == bool(history), r.stdout

@@ -140,6 +140,10 @@ def synthetic(
     string_ids: bool,
     batch_customers: int | None = None,
     extra_columns: bool = False,
+    *,
+    order: str = "grouped",
+    window_rows: int = 16_000_000,
+    batch_rows: int = 1_000_000,
 ) -> Any: ...
 def _after_fork_in_child() -> None: ...
 def _internal_error_for_tests(kind: str) -> None: ...
