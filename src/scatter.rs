@@ -59,8 +59,23 @@ impl<const P: usize> Sink<'_, P> {
     /// When the source writes more lines to `p` than it counted.
     #[inline]
     pub(crate) fn push(&mut self, p: usize, line: Line, order: u32) {
-        let at = self.at[p];
-        assert!(at < self.end[p], "scatter: more lines than counted");
+        self.put(p, line, order, false);
+    }
+
+    /// Writes `line` (and its `order` id) to the next slot of partition `p`,
+    /// or, when `merged`, over the line this source wrote last to `p` (a
+    /// line that grew by a row: no branch on which it is).
+    ///
+    /// # Panics
+    /// When the slot is outside the source's range: more lines than counted,
+    /// or `merged` before any line was written to `p`.
+    #[inline]
+    pub(crate) fn put(&mut self, p: usize, line: Line, order: u32, merged: bool) {
+        let at = self.at[p].wrapping_sub(usize::from(merged));
+        assert!(
+            at < self.end[p] && at >= self.start[p],
+            "scatter: more lines than counted, or no line to add to"
+        );
         // SAFETY: `start[p]..end[p]` is this source's own range of partition p, inside
         // the capacity reserved by `scatter`; `at` is inside it (checked above).
         unsafe {
@@ -70,18 +85,6 @@ impl<const P: usize> Sink<'_, P> {
             }
         }
         self.at[p] = at + 1;
-    }
-
-    /// Adds `amount` to the line this source wrote last to partition `p`.
-    ///
-    /// # Panics
-    /// When the source wrote no line to `p` yet.
-    #[inline]
-    pub(crate) fn add_to_last(&mut self, p: usize, amount: i64) {
-        let at = self.at[p];
-        assert!(at > self.start[p], "scatter: no line to add to");
-        // SAFETY: slot `at - 1` is in this source's range and was written by `push`.
-        unsafe { (*self.lines[p].get().add(at - 1)).amount += amount }
     }
 }
 
@@ -163,7 +166,7 @@ mod tests {
                 sink.push(c as usize % 2, Line::new(c, 1, 1), c * 10);
             }
             if s == 0 {
-                sink.add_to_last(0, 5);
+                sink.put(0, Line::new(2, 1, 6), 20, true);
             }
         });
         let ids = |p: &Part| p.lines.iter().map(|l| l.customer).collect::<Vec<_>>();

@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 
 use super::CHUNK;
-use crate::keys::{Keys, Partitioner, PARTITIONS};
+use crate::keys::{Keys, Partitioner, NULL_ID, PARTITIONS};
 use crate::lines::{Line, Part, Rows, Stats};
 use crate::scatter::scatter;
 
@@ -34,19 +34,21 @@ pub(super) fn append(parts: &mut [Part], part_of: Partitioner, rows: &Rows) -> S
     let counts: Vec<[usize; PARTITIONS]> = firsts.iter().map(|f| f.0).collect();
     scatter(parts, &counts, |ch, sink| {
         let start = ch * CHUNK;
+        // The amount of the line written last (the previous valid row's).
+        let mut run = 0i64;
         for (j, &t) in tags[start..(start + CHUNK).min(n)].iter().enumerate() {
             if t == SKIP {
                 continue;
             }
             let i = start + j;
-            let p = usize::from(t & !MERGED);
-            if t & MERGED != 0 {
-                // The sum was checked in pass 1, in the same order.
-                sink.add_to_last(p, rows.amounts[i]);
-            } else {
-                let line = Line::new(rows.cids[i], rows.days[i], rows.amounts[i]);
-                sink.push(p, line, rows.oids.map_or(0, |o| o[i]));
-            }
+            let merged = t & MERGED != 0;
+            // No branch on `merged` (receipt lines make it a coin toss; an `if` here
+            // compiles to one): a merged row rewrites the line of the previous row
+            // with the sum, checked in pass 1.
+            run = (run & -i64::from(merged)) + rows.amounts[i];
+            let line = Line::new(rows.cids[i], rows.days[i], run);
+            let order = rows.oids.map_or(0, |o| o[i]);
+            sink.put(usize::from(t & !MERGED), line, order, merged);
         }
     });
     let mut stats = Stats::default();
@@ -64,38 +66,35 @@ fn tag_chunk(
     part_of: Partitioner,
 ) -> ([usize; PARTITIONS], Stats) {
     let mut counts = [0usize; PARTITIONS];
-    // The previous valid row's line: (customer, day, order, partition, amount so far).
-    let mut last: Option<(u32, i32, u32, usize, i64)> = None;
     let all_ok = rows.ok.is_empty();
     let mut st = if all_ok {
         rows.stats_all_valid(start..start + tag.len())
     } else {
         Stats::default()
     };
+    // The previous valid row's line: customer, day, order, amount so far (at
+    // first a customer no row has, NULL_ID: no row merges with it).
+    let (mut lc, mut ld, mut lo, mut la) = (NULL_ID, i32::MIN, 0u32, 0i64);
     for (j, t) in tag.iter_mut().enumerate() {
         let i = start + j;
-        if !all_ok && !rows.ok[i] {
-            *t = SKIP;
-            continue;
+        if !all_ok {
+            if !rows.ok[i] {
+                *t = SKIP;
+                continue;
+            }
+            st.count(rows.days[i], rows.as_of);
         }
         let (c, d, a) = (rows.cids[i], rows.days[i], rows.amounts[i]);
         let o = rows.oids.map_or(0, |o| o[i]);
-        if !all_ok {
-            st.count(d, rows.as_of);
-        }
-        if let Some((lc, ld, lo, lp, la)) = &mut last {
-            if (*lc, *ld, *lo) == (c, d, o) {
-                if let Some(sum) = la.checked_add(a) {
-                    *la = sum;
-                    *t = MERGED | *lp as u8;
-                    continue;
-                }
-            }
-        }
+        // Branch-free: whether a row merges is a coin toss in a log of receipt lines.
+        let (sum, over) = la.overflowing_add(a);
+        let merged = (c == lc) & (d == ld) & (o == lo) & !over;
+        la = if merged { sum } else { a };
+        (lc, ld, lo) = (c, d, o);
+        // A merged row has the customer, so the partition, of the line it joins.
         let p = part_of.get(c);
-        last = Some((c, d, o, p, a));
-        counts[p] += 1;
-        *t = p as u8;
+        counts[p] += usize::from(!merged);
+        *t = p as u8 | if merged { MERGED } else { 0 };
     }
     (counts, st)
 }
