@@ -8,8 +8,15 @@ use crate::lines::{Line, Part};
 /// customers' local indexes (linear in the rows), keeping only those with
 /// `day < as_of` (I3); returns how many distinct customers had lines at all,
 /// and how many kept lines (the customers left in the partition).
-/// Within a customer the order of lines is arbitrary: [`super::timeline::CustomerDays::fill`]
-/// (the timeline) sorts them.
+///
+/// Without order ids, lines that do not come in day order (a shuffled table)
+/// are first counting-sorted by day, so that each customer's lines come out
+/// in day order, and then the lines of one customer and day are summed into
+/// one: the walk then reads every customer as it is, instead of sorting and
+/// summing its lines itself ([`super::timeline::CustomerDays::fill`], which
+/// still takes the customers whose day sums leave the fixed-point range, and
+/// every customer with order ids). Lines already in day order (a log by date)
+/// keep it through the stable sort by customer.
 pub fn group_part(
     part: &mut Part,
     locals: usize,
@@ -22,6 +29,7 @@ pub fn group_part(
     // grouped (input sorted or grouped by customer) and need not move.
     let mut runs = 0;
     let mut prev = None;
+    let mut days = DaySpan::default();
     for l in &part.lines {
         if prev != Some(l.customer) {
             runs += 1;
@@ -29,6 +37,7 @@ pub fn group_part(
         }
         if l.day < as_of {
             starts[local(l.customer) + 1] += 1;
+            days.add(l.day);
         } else {
             late.push(local(l.customer));
         }
@@ -45,9 +54,12 @@ pub fn group_part(
         starts[i + 1] += starts[i];
     }
     let kept = starts[locals];
+    let by_day = (part.orders.is_none() && !days.ordered && days.fits(kept))
+        .then(|| sort_by_day(&part.lines, &days, as_of, kept));
+    let src = by_day.as_deref().unwrap_or(&part.lines);
     let mut lines = vec![Line::default(); kept];
     let mut orders = part.orders.as_ref().map(|_| vec![0u32; kept]);
-    for (i, l) in part.lines.iter().enumerate() {
+    for (i, l) in src.iter().enumerate() {
         if l.day < as_of {
             let slot = &mut starts[local(l.customer)];
             lines[*slot] = *l;
@@ -57,9 +69,94 @@ pub fn group_part(
             *slot += 1;
         }
     }
+    if by_day.is_some() {
+        sum_days(&mut lines);
+    }
     part.lines = lines;
     part.orders = orders;
     (seen as u64, with_lines)
+}
+
+/// The days of the lines kept: whether they come in day order, and their range.
+struct DaySpan {
+    ordered: bool,
+    last: i32,
+    lo: i32,
+    hi: i32,
+}
+
+impl Default for DaySpan {
+    fn default() -> Self {
+        DaySpan {
+            ordered: true,
+            last: i32::MIN,
+            lo: i32::MAX,
+            hi: i32::MIN,
+        }
+    }
+}
+
+impl DaySpan {
+    #[inline]
+    fn add(&mut self, day: i32) {
+        self.ordered &= day >= self.last;
+        self.last = day;
+        self.lo = self.lo.min(day);
+        self.hi = self.hi.max(day);
+    }
+
+    /// Days counted by [`sort_by_day`] (one slot each), when there are lines.
+    fn len(&self) -> usize {
+        (i64::from(self.hi) - i64::from(self.lo) + 1).max(0) as usize
+    }
+
+    /// Whether a counting sort of `lines` lines by day costs about what they
+    /// do: no more day slots than a few per line (a table over centuries with
+    /// few lines keeps the sort per customer).
+    fn fits(&self, lines: usize) -> bool {
+        self.len() <= (4 * lines).max(1 << 12)
+    }
+}
+
+/// The `kept` lines of `lines` before `as_of`, stably counting-sorted by day.
+fn sort_by_day(lines: &[Line], days: &DaySpan, as_of: i32, kept: usize) -> Vec<Line> {
+    let slot = |day: i32| (day - days.lo) as usize;
+    let mut at = vec![0usize; days.len() + 1];
+    for l in lines.iter().filter(|l| l.day < as_of) {
+        at[slot(l.day) + 1] += 1;
+    }
+    for i in 0..days.len() {
+        at[i + 1] += at[i];
+    }
+    let mut out = vec![Line::default(); kept];
+    for l in lines.iter().filter(|l| l.day < as_of) {
+        let s = &mut at[slot(l.day)];
+        out[*s] = *l;
+        *s += 1;
+    }
+    out
+}
+
+/// Sums the adjacent lines of one customer and day, in place, unless the sum
+/// leaves the fixed-point range (the walk then sums that customer's days
+/// exactly, I6). No branch on whether a line joins the one before: in a
+/// shuffled table of receipt lines that is a coin toss.
+fn sum_days(lines: &mut Vec<Line>) {
+    // The line written last; at first one no line equals (no day is i32::MIN).
+    let mut last = Line::new(u32::MAX, i32::MIN, 0);
+    let mut w = 0usize;
+    for r in 0..lines.len() {
+        let l = lines[r];
+        let (sum, over) = last.amount.overflowing_add(l.amount);
+        let joins = (l.customer == last.customer) & (l.day == last.day) & !over;
+        // A joining line rewrites the line before (slot w - 1) with the sum.
+        let slot = w - usize::from(joins);
+        let amount = if joins { sum } else { l.amount };
+        last = Line::new(l.customer, l.day, amount);
+        lines[slot] = last;
+        w = slot + 1;
+    }
+    lines.truncate(w);
 }
 
 /// [`group_part`] for a partition in runs (see [`crate::store`]): each
@@ -158,5 +255,102 @@ mod tests {
         };
         assert_eq!(group_part(&mut part, 3, |id| id as usize, 10), (3, 1));
         assert_eq!(part.lines.len(), 1);
+    }
+    #[test]
+    fn shuffled_lines_come_out_in_day_order_one_per_day() {
+        let lines = vec![
+            line(1, 7, 1),
+            line(0, 3, 2),
+            line(1, 2, 4),
+            line(0, 3, 8),
+            line(1, 7, 16),
+            line(0, 1, 32),
+            line(1, 12, 64), // on or after as_of
+        ];
+        let mut part = Part {
+            lines,
+            orders: None,
+        };
+        assert_eq!(group_part(&mut part, 2, |id| id as usize, 10), (2, 2));
+        assert_eq!(
+            part.lines,
+            vec![
+                line(0, 1, 32),
+                line(0, 3, 10),
+                line(1, 2, 4),
+                line(1, 7, 17)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_day_sum_out_of_range_stays_in_lines_for_the_exact_walk() {
+        let mut part = Part {
+            lines: vec![
+                line(0, 5, i64::MAX),
+                line(1, 1, 1),
+                line(0, 5, 1),
+                line(0, 4, -1),
+            ],
+            orders: None,
+        };
+        group_part(&mut part, 2, |id| id as usize, 10);
+        assert_eq!(
+            part.lines,
+            vec![
+                line(0, 4, -1),
+                line(0, 5, i64::MAX),
+                line(0, 5, 1),
+                line(1, 1, 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn with_order_ids_lines_are_not_summed() {
+        let mut part = Part {
+            lines: vec![line(0, 5, 1), line(1, 1, 1), line(0, 5, 2), line(0, 4, 4)],
+            orders: Some(vec![1, 2, 3, 4]),
+        };
+        group_part(&mut part, 2, |id| id as usize, 10);
+        assert_eq!(part.lines.len(), 4);
+        assert_eq!(part.orders.as_deref(), Some(&[1, 3, 4, 2][..]));
+    }
+
+    #[test]
+    fn sum_days_agrees_with_a_map_of_day_totals() {
+        // Lines of a few customers in random order: after grouping, one line per
+        // (customer, day) in day order, each with the day's total.
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        let lines: Vec<Line> = (0..2000)
+            .map(|_| {
+                line(
+                    next() % 50,
+                    (next() % 40) as i32,
+                    i64::from(next() % 100) - 50,
+                )
+            })
+            .collect();
+        let mut want = std::collections::BTreeMap::<(u32, i32), i64>::new();
+        lines.iter().filter(|l| l.day < 30).for_each(|l| {
+            *want.entry((l.customer, l.day)).or_default() += l.amount;
+        });
+        let mut part = Part {
+            lines,
+            orders: None,
+        };
+        group_part(&mut part, 50, |id| id as usize, 30);
+        let got: Vec<((u32, i32), i64)> = part
+            .lines
+            .iter()
+            .map(|l| ((l.customer, l.day), l.amount))
+            .collect();
+        assert_eq!(got, want.into_iter().collect::<Vec<_>>());
     }
 }
