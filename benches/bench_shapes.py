@@ -273,16 +273,22 @@ def call(args: argparse.Namespace, data: Any, out: Path) -> Any:
     return sc.run(args.what, args.variant, args.contender, data, args.threads)
 
 
-def gate(args: argparse.Namespace, data: Any, out: Path) -> tuple[float, int, str | None]:
-    """The untimed first call: its time, its result rows, and the diff against the
-    reference (None when equal)."""
+def gate(
+    args: argparse.Namespace, data: Any, out: Path
+) -> tuple[float, int, str | None, int | None]:
+    """The untimed first call: its time, its result rows, the diff against the
+    reference (None when equal), and the process's peak RSS (KiB) over the call alone
+    (the peak mark reset just before; None when the call ran in a child process)."""
+    reset = bcv.reset_peak()
     t0 = time.perf_counter()
     first = call(args, data, out)
     first_s = time.perf_counter() - t0
+    in_process = not (sc.is_path(data) and args.contender == "custseg")
+    first_peak = bcv.peak_kib() if reset and in_process else None
     got = canonical(args.what, first)
     del first
     ref = read_ipc(Path(args.data_dir) / f"ref_{args.what}.arrow")
-    return first_s, got.num_rows, compare(args.what, ref, got)
+    return first_s, got.num_rows, compare(args.what, ref, got), first_peak
 
 
 def timed_runs(args: argparse.Namespace, data: Any, out: Path) -> tuple[list[float], int]:
@@ -315,12 +321,13 @@ def worker(args: argparse.Namespace) -> int:
     data = load_input(data_dir, args.input)
     bcv.release_memory()
     loaded = bcv.rss_kib()
-    first_s, result_rows, problem = gate(args, data, out)
+    first_s, result_rows, problem, first_peak = gate(args, data, out)
     if problem:
         print(f"\nMISMATCH: {label(vars(args))} differs from custseg\n{problem}", file=sys.stderr)
         return bcv.EXIT_MISMATCH
     bcv.release_memory()
     peak_reset = bcv.reset_peak()
+    before_timed = bcv.rss_kib()
     times, peak = timed_runs(args, data, out)
     cli = sc.is_path(data) and args.contender == "custseg"
     info = {
@@ -330,6 +337,10 @@ def worker(args: argparse.Namespace) -> int:
         "best_s": min(times),
         "first_s": first_s,
         "rss_loaded_kib": loaded,
+        # The first call's peak: one call in a process that has only loaded the data.
+        "first_call_peak_rss_kib": first_peak,
+        # The timed calls' peak: what the calls before them left cached is under it.
+        "rss_before_timed_kib": before_timed,
         "peak_rss_kib": peak,
         "peak_reset_after_check": peak_reset,
         "threads_used": bcv.threads_used(args.contender, args.threads),
@@ -345,8 +356,9 @@ def worker(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------
 KEYS = ("rows_label", "what", "variant", "input", "order", "ids")
 HEADER = (
-    "| rows | what | variant | input | order | ids | contender | best s | peak RSS MiB | ratio |\n"
-    "|---:|---|---|---|---|---|---|---:|---:|---:|"
+    "| rows | what | variant | input | order | ids | contender | best s | peak RSS MiB "
+    "| first call's peak MiB | ratio |\n"
+    "|---:|---|---|---|---|---|---|---:|---:|---:|---:|"
 )
 SUMMARY_HEADER = (
     "| rows | what | variant | input | order | ids | custseg s | fastest polars/DuckDB "
@@ -365,11 +377,14 @@ def row_text(r: dict[str, Any]) -> str:
     head = "| " + " | ".join(str(r[k]) for k in KEYS)
     name = "custseg (CLI)" if r.get("via") == "cli" else r["contender"]
     if "skipped" in r:
-        return f"{head} | {name} | skipped: {r['skipped']} | | |"
+        return f"{head} | {name} | skipped: {r['skipped']} | | | |"
     if "error" in r:
-        return f"{head} | {name} | {r['error']} | | |"
+        return f"{head} | {name} | {r['error']} | | | |"
     ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else "-"
-    return f"{head} | {name} | {r['best_s']:.3f} | {r['peak_rss_kib'] / MIB:.0f} | {ratio} |"
+    first = r.get("first_call_peak_rss_kib")
+    first_text = "-" if first is None else f"{first / MIB:.0f}"
+    peak = r["peak_rss_kib"] / MIB
+    return f"{head} | {name} | {r['best_s']:.3f} | {peak:.0f} | {first_text} | {ratio} |"
 
 
 def summary_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
