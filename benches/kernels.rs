@@ -343,44 +343,55 @@ fn bench_ingest(c: &mut Criterion) {
     g.finish();
 }
 
-/// I2/I3: the counting sort of each partition's lines by customer, partitions in parallel.
+/// I2/I3: the counting sort of each partition's lines by customer, partitions in
+/// parallel: the lines in row order (grouped by customer: they stay in place), and
+/// shuffled (issue 17: counting-sorted by day first, then by customer, and each
+/// customer's lines of one day summed).
 fn bench_events(c: &mut Criterion) {
+    use rand::{Rng, SeedableRng};
     let d = data();
     let as_of = parse_day(END_DAY).expect("date");
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(23);
+    let shuffled: Vec<(Vec<Line>, usize)> = d
+        .parts
+        .iter()
+        .map(|(lines, locals)| {
+            let mut l = lines.clone();
+            for i in (1..l.len()).rev() {
+                l.swap(i, rng.random_range(0..=i));
+            }
+            (l, *locals)
+        })
+        .collect();
     let mut g = group(c, "events", d.rows());
-    g.bench_function("group_part", |b| {
-        b.iter_batched(
-            || {
-                d.parts
-                    .iter()
-                    .map(|(lines, locals)| {
-                        (
-                            Part {
+    for (name, parts) in [("group_part", &d.parts), ("group_part_shuffled", &shuffled)] {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    parts
+                        .iter()
+                        .map(|(lines, locals)| {
+                            let part = Part {
                                 lines: lines.clone(),
                                 orders: None,
-                            },
-                            *locals,
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            },
-            |parts| {
-                parts
-                    .into_par_iter()
-                    .map(|(mut p, locals)| {
-                        group_part(
-                            &mut p,
-                            locals,
-                            |id| id as usize / custseg::keys::PARTITIONS,
-                            as_of,
-                        )
-                        .0
-                    })
-                    .sum::<u64>()
-            },
-            BatchSize::LargeInput,
-        )
-    });
+                            };
+                            (part, *locals)
+                        })
+                        .collect::<Vec<_>>()
+                },
+                |parts| {
+                    parts
+                        .into_par_iter()
+                        .map(|(mut p, locals)| {
+                            let local = |id| id as usize / custseg::keys::PARTITIONS;
+                            group_part(&mut p, locals, local, as_of).0
+                        })
+                        .sum::<u64>()
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
     g.finish();
 }
 
