@@ -160,11 +160,7 @@ def rust_checks() -> None:
     # Issue 18: the fuzz corpora replayed and each target run on new inputs for
     # a few seconds (fuzz/README.md); the unsafe blocks' tests under valgrind.
     sh("cargo", "clippy", "-p", "custseg-fuzz", "--all-targets", "--", "-D", "warnings")
-    # Optimised (opt-level 1, debug assertions and overflow checks still on): the
-    # replay of ~6,300 kept inputs took 100-115 s unoptimised, ~30 s so, and the
-    # few seconds of new inputs per target then try several times as many.
-    opt1 = {"CARGO_PROFILE_DEV_OPT_LEVEL": "1"}
-    sh("cargo", "test", "-q", "--no-default-features", "-p", "custseg-fuzz", env=opt1)
+    sh("cargo", "test", "-q", "--no-default-features", "-p", "custseg-fuzz")
     check_valgrind()
     sh("bash", "scripts/memcheck.sh")
 
