@@ -1,5 +1,7 @@
 //! Phase timings on standard error, for profiling runs: set `CUSTSEG_TIMINGS=1`
 //! (like `POLARS_VERBOSE`). Off by default; one atomic load per phase when off.
+//! Each lap also shows the resident memory when it ends (Linux), to find the
+//! phase of a peak.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -18,14 +20,23 @@ impl Phases {
         Phases(enabled().then(Instant::now))
     }
 
-    /// Prints `custseg: <name> <ms> ms` and restarts.
+    /// Prints `custseg: <name> <ms> ms [<rss> MiB]` and restarts.
     pub fn lap(&mut self, name: &str) {
         if let Some(t) = self.0.as_mut() {
+            let rss = resident_mib().map_or(String::new(), |m| format!(" {m:8} MiB"));
             eprintln!(
-                "custseg: {name:<24} {:8.1} ms",
+                "custseg: {name:<24} {:8.1} ms{rss}",
                 t.elapsed().as_secs_f64() * 1e3
             );
             *t = Instant::now();
         }
     }
+}
+
+/// The process's resident memory now, from `/proc/self/statm` (Linux only;
+/// 4 KiB pages assumed, as on every Linux this runs on in practice).
+fn resident_mib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096 / (1 << 20))
 }

@@ -141,6 +141,34 @@ impl Keys {
         }
     }
 
+    /// The input is read: frees what only interning more keys needs (the
+    /// string chunk buffers and the hash tables; ~40 bytes a key, 0.4 GB of
+    /// 10M string keys, which would otherwise sit under the peak of the pass
+    /// that follows). Keys are only looked up by id after this.
+    pub fn end_of_input(&mut self) {
+        match self {
+            Keys::Int { values, map } => {
+                *map = HashMap::default();
+                values.shrink_to_fit();
+            }
+            Keys::UInt { values, map } => {
+                *map = HashMap::default();
+                values.shrink_to_fit();
+            }
+            _ => self.seal_strs(),
+        }
+    }
+
+    /// Whether [`Keys::end_of_input`] freed the tables: interning again would
+    /// hand out a second id for a key already seen.
+    fn sealed(&self) -> bool {
+        match self {
+            Keys::Int { values, map } => map.len() != values.len(),
+            Keys::UInt { values, map } => map.len() != values.len(),
+            _ => self.strs_sealed(),
+        }
+    }
+
     /// One more than the largest id handed out: the size of per-id tables.
     pub fn len(&self) -> usize {
         match self {
@@ -212,6 +240,11 @@ impl Keys {
         out: &mut Vec<u32>,
     ) -> Result<Remap> {
         out.clear();
+        if self.sealed() {
+            return Err(CoreError::Internal(
+                "keys interned after the end of the input".into(),
+            ));
+        }
         if array.is_empty() {
             return Ok(Remap::None);
         }
@@ -289,6 +322,35 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn keys_read_the_same_after_the_end_of_input_and_refuse_more() {
+        use arrow_array::{StringArray, UInt64Array};
+        // Hashed strings (out of order), sparse ints and u64s: the tables are freed, every
+        // key still reads back by id and ranks as before; interning again is an error.
+        let strs = StringArray::from(vec!["b", "a", "c", "a", "a-long-key-of-many-bytes"]);
+        let ints = Int64Array::from(vec![5, -(1 << 60), 5, 1 << 60]);
+        let uints = UInt64Array::from(vec![u64::MAX, 3, u64::MAX]);
+        let cases: [(KeyKind, &dyn Array); 3] = [
+            (KeyKind::Str, &strs),
+            (KeyKind::Int, &ints),
+            (KeyKind::UInt, &uints),
+        ];
+        for (kind, array) in cases {
+            let mut k = Keys::new(kind);
+            let mut ids = vec![];
+            k.intern_array(array, 0, &mut ids).unwrap();
+            let (shown, ranks) = (keys_of(&k, &ids), k.ranks());
+            k.end_of_input();
+            assert_eq!(keys_of(&k, &ids), shown, "{kind:?}");
+            assert_eq!(k.ranks(), ranks, "{kind:?}");
+            let err = k.intern_array(array, 0, &mut ids).unwrap_err();
+            assert!(
+                err.to_string().contains("after the end of the input"),
+                "{kind:?}"
+            );
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::DataType;
 use rayon::prelude::*;
 
-use super::Keys;
+use super::{Keys, PART_BITS};
 use crate::error::{CoreError, Result};
 
 impl Keys {
@@ -22,53 +22,44 @@ impl Keys {
             Keys::IntRange { len, .. } => return (0..*len).collect(),
             Keys::StrSorted(arena) => return (0..arena.len() as u32).collect(),
             Keys::Str { .. } => self.hashed_strings_in_order(),
-            Keys::Int { values, .. } => {
-                let mut ids: Vec<u32> = (0..n as u32).collect();
-                ids.par_sort_unstable_by_key(|&i| values[i as usize]);
-                ids
-            }
-            Keys::UInt { values, .. } => {
-                let mut ids: Vec<u32> = (0..n as u32).collect();
-                ids.par_sort_unstable_by_key(|&i| values[i as usize]);
-                ids
-            }
+            Keys::Int { values, .. } => ids_by_value(values),
+            Keys::UInt { values, .. } => ids_by_value(values),
         };
-        let mut rank = vec![u32::MAX; n];
-        for (pos, &id) in ids.iter().enumerate() {
-            rank[id as usize] = pos as u32;
-        }
-        rank
+        rank_of(&ids, n)
     }
 
     /// The ids of hashed strings (the front and those after it) in byte order.
     fn hashed_strings_in_order(&self) -> Vec<u32> {
-        let Keys::Str {
-            parts, front, base, ..
-        } = self
-        else {
+        let Keys::Str { parts, base, .. } = self else {
             return Vec::new();
         };
-        let hashed: Vec<u32> = (front.len() as u32..self.len() as u32)
-            .filter(|&id| id >= *base && self.exists_str(parts, id - base))
+        // Each partition's keys in local-id order: its arena read in sequence, not
+        // one random read per id (10M keys: 200 -> 60 ms here).
+        let mut keyed: Vec<(u128, u32)> = parts
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(p, part)| {
+                (0..part.len() as u32).map(move |local| {
+                    (
+                        prefix(part.get(local)),
+                        base + (local << PART_BITS | p as u32),
+                    )
+                })
+            })
             .collect();
         // Sort on the first 16 bytes as a big-endian integer (same order as
         // the bytes; ids such as "CUST-0012345" share their first 8), comparing
         // whole keys only when those are equal.
-        let prefix = |id: u32| {
-            let k = self.str_key(id);
-            let mut b = [0u8; 16];
-            let n = k.len().min(16);
-            b[..n].copy_from_slice(&k[..n]);
-            u128::from_be_bytes(b)
-        };
-        let mut keyed: Vec<(u128, u32)> = hashed.par_iter().map(|&id| (prefix(id), id)).collect();
         keyed.par_sort_unstable_by(|a, b| {
             a.0.cmp(&b.0)
                 .then_with(|| self.str_key(a.1).cmp(self.str_key(b.1)))
         });
+        let front = self.front_len() as u32;
+        if front == 0 {
+            return keyed.into_par_iter().map(|(_, id)| id).collect();
+        }
         // The front (ids 0.., in order already) merged with the hashed keys, sorted:
         // each hashed key's place in the front by a binary search, in parallel.
-        let front = self.front_len() as u32;
         let at: Vec<u32> = keyed
             .par_iter()
             .map(|&(_, id)| {
@@ -211,6 +202,42 @@ impl Keys {
             arrow_cast::cast(&arr, data_type).map_err(CoreError::building)
         }
     }
+}
+
+/// The first 16 bytes of a key as a big-endian integer, zero padded: the
+/// integers are in the order of the bytes, and equal only for keys that
+/// share their first 16 bytes (or are equal).
+fn prefix(key: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    let n = key.len().min(16);
+    b[..n].copy_from_slice(&key[..n]);
+    u128::from_be_bytes(b)
+}
+
+/// The ids `0..values.len()` in the order of their (distinct) values: pairs
+/// sorted, so the sort reads no value by a random access.
+fn ids_by_value<K: Ord + Copy + Send + Sync>(values: &[K]) -> Vec<u32> {
+    let mut keyed: Vec<(K, u32)> = values
+        .par_iter()
+        .enumerate()
+        .map(|(id, &v)| (v, id as u32))
+        .collect();
+    keyed.par_sort_unstable();
+    keyed.into_par_iter().map(|(_, id)| id).collect()
+}
+
+/// `rank[id]` = the position of `id` in `ids` (distinct ids below `n`; an id
+/// not in `ids` gets `u32::MAX`), written in parallel.
+fn rank_of(ids: &[u32], n: usize) -> Vec<u32> {
+    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+    let rank: Vec<AtomicU32> = (0..n)
+        .into_par_iter()
+        .map(|_| AtomicU32::new(u32::MAX))
+        .collect();
+    ids.par_iter()
+        .enumerate()
+        .for_each(|(pos, &id)| rank[id as usize].store(pos as u32, Relaxed));
+    rank.into_par_iter().map(AtomicU32::into_inner).collect()
 }
 
 #[cfg(test)]

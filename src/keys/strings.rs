@@ -172,6 +172,15 @@ impl StrPart {
     pub(super) fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
+
+    /// Frees the tables (only the keys' bytes are read after the input ends)
+    /// and the arena's spare room.
+    fn seal(&mut self) {
+        self.short = HashTable::new();
+        self.long = HashTable::new();
+        self.bytes.shrink_to_fit();
+        self.offsets.shrink_to_fit();
+    }
 }
 
 impl Keys {
@@ -263,11 +272,6 @@ impl Keys {
         }
         self.intern_array(array, rows_seen, out)?;
         Ok(Remap::Table(table))
-    }
-
-    /// Whether the hashed id `id` (less the base) was handed out.
-    pub(super) fn exists_str(&self, parts: &[StrPart], id: u32) -> bool {
-        ((id >> PART_BITS) as usize) < parts[(id as usize) & (PARTS - 1)].len()
     }
 
     /// Keys in the sorted front of hashed strings (0 for other keys).
@@ -474,10 +478,22 @@ impl std::fmt::Debug for Scratch {
 }
 
 impl Keys {
-    /// Frees the buffers kept for interning more rows (the input is read).
-    pub fn end_of_input(&mut self) {
-        if let Keys::Str { scratch, .. } = self {
+    /// The string half of [`Keys::end_of_input`]: frees the chunk buffers and
+    /// every partition's tables.
+    pub(super) fn seal_strs(&mut self) {
+        if let Keys::Str { scratch, parts, .. } = self {
             *scratch = Scratch::default();
+            parts.iter_mut().for_each(StrPart::seal);
+        }
+    }
+
+    /// Whether [`Keys::seal_strs`] freed the tables (no key may be interned then).
+    pub(super) fn strs_sealed(&self) -> bool {
+        match self {
+            Keys::Str { parts, .. } => parts
+                .iter()
+                .any(|p| p.short.len() + p.long.len() != p.len()),
+            _ => false,
         }
     }
 }
