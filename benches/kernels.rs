@@ -323,6 +323,17 @@ fn bench_keys(c: &mut Criterion) {
             )
         });
     }
+    // I5: the rank of every hashed string key (the output's key order), the keys of
+    // each string log interned once.
+    for (name, log) in d.logs.iter().filter(|(n, _)| !n.starts_with("int")) {
+        let mut keys = Keys::new(KeyKind::Str);
+        keys.intern_array(log.column(0).as_ref(), 0, &mut out)
+            .expect("intern");
+        keys.end_of_input();
+        g.bench_function(format!("ranks/{name}"), |b| {
+            b.iter(|| black_box(keys.ranks()))
+        });
+    }
     g.finish();
 }
 
