@@ -449,6 +449,7 @@ pub(super) fn pass(
     cancel: &Cancel,
 ) -> Result<(Vec<Segmented>, Vec<Between>, u64)> {
     cancel.check()?;
+    let mut clock = crate::timings::Phases::start();
     let runs = lines.is_runs();
     let done: Vec<Result<(Out, u64)>> = lines
         .into_partitions()
@@ -468,7 +469,9 @@ pub(super) fn pass(
             b.add(x);
         }
     }
+    clock.lap("history walk");
     let segs = in_key_order(outs, keys, h.bounds);
+    clock.lap("history key order");
     Ok((segs, between, seen))
 }
 
