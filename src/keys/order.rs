@@ -34,7 +34,8 @@ impl Keys {
             return Vec::new();
         };
         // Each partition's keys in local-id order: its arena read in sequence, not
-        // one random read per id (10M keys: 200 -> 60 ms here).
+        // one random read of offset and bytes per id (id by id, the pairs of 10.27M
+        // keys took 200 ms of the ranking here).
         let mut keyed: Vec<(u128, u32)> = parts
             .par_iter()
             .enumerate()
@@ -204,9 +205,10 @@ impl Keys {
     }
 }
 
-/// The first 16 bytes of a key as a big-endian integer, zero padded: the
-/// integers are in the order of the bytes, and equal only for keys that
-/// share their first 16 bytes (or are equal).
+/// The first 16 bytes of a key, zero padded, as a big-endian integer: a
+/// smaller integer is a smaller key; equal integers (keys equal in their
+/// first 16 bytes once padded, such as "a" and "a\0") need the whole keys
+/// compared.
 fn prefix(key: &[u8]) -> u128 {
     let mut b = [0u8; 16];
     let n = key.len().min(16);
