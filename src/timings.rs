@@ -33,10 +33,11 @@ impl Phases {
     }
 }
 
-/// The process's resident memory now, from `/proc/self/statm` (Linux only;
-/// 4 KiB pages assumed, as on every Linux this runs on in practice).
+/// The process's resident memory now, from `VmRSS` in `/proc/self/status`
+/// (Linux only; in kB there, whatever the page size).
 fn resident_mib() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096 / (1 << 20))
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
