@@ -66,7 +66,7 @@ fn facts_of_part(
     let mut extras = Vec::with_capacity(if need.extras { kept } else { 0 });
     let split = walker.has_holdout();
     let mut holdout = Vec::with_capacity(if split { kept } else { 0 });
-    let chunks = each_customer(&mut part, keys, cancel, |c, chunk, orders| {
+    let chunks = each_customer(&mut part, keys, cancel, None, |c, chunk, orders| {
         let found = if split {
             walker
                 .customer_split(need, c, chunk, orders, &mut scratch)?
@@ -116,31 +116,62 @@ pub(super) fn group(
 }
 
 /// Calls `visit` with each customer's lines (and order ids) of a grouped
-/// partition; a sum that leaves the fixed-point range there is an error
-/// naming the customer (I6). Returns the number of customers visited.
+/// partition, in the order of the lines, or of `rank[customer]` when given (a
+/// history's facts come out of its partitions in key order, to be merged, not
+/// gathered, at every boundary); a sum that leaves the fixed-point range there
+/// is an error naming the customer (I6). Returns the number of customers visited.
 pub(super) fn each_customer(
     part: &mut Part,
     keys: &Keys,
     cancel: &Cancel,
+    rank: Option<&[u32]>,
     mut visit: impl FnMut(u32, &mut [Line], Option<&[u32]>) -> std::result::Result<(), Overflow>,
 ) -> Result<u64> {
-    let (mut offset, mut chunks) = (0, 0u64);
+    let overflow = |c: u32| CoreError::SumOverflow {
+        customer: keys.display(c),
+    };
     let orders = part.orders.as_deref();
-    for (i, chunk) in part
-        .lines
-        .chunk_by_mut(|a, b| a.customer == b.customer)
-        .enumerate()
-    {
-        chunks += 1;
+    let Some(rank) = rank else {
+        let (mut offset, mut chunks) = (0, 0u64);
+        for (i, chunk) in part
+            .lines
+            .chunk_by_mut(|a, b| a.customer == b.customer)
+            .enumerate()
+        {
+            chunks += 1;
+            if i % 4096 == 0 && cancel.check().is_err() {
+                break; // the caller checks again
+            }
+            let c = chunk[0].customer;
+            let o = orders.map(|o| &o[offset..offset + chunk.len()]);
+            offset += chunk.len();
+            visit(c, chunk, o).map_err(|_| overflow(c))?;
+        }
+        return Ok(chunks);
+    };
+    let chunks = chunks_by_rank(&part.lines, rank);
+    for (i, &(_, start, len)) in chunks.iter().enumerate() {
         if i % 4096 == 0 && cancel.check().is_err() {
             break; // the caller checks again
         }
+        let chunk = &mut part.lines[start..start + len];
         let c = chunk[0].customer;
-        let o = orders.map(|o| &o[offset..offset + chunk.len()]);
-        offset += chunk.len();
-        visit(c, chunk, o).map_err(|_| CoreError::SumOverflow {
-            customer: keys.display(c),
-        })?;
+        let o = orders.map(|o| &o[start..start + len]);
+        visit(c, chunk, o).map_err(|_| overflow(c))?;
     }
-    Ok(chunks)
+    Ok(chunks.len() as u64)
+}
+
+/// The (rank, start, length) of every customer's run of lines, sorted by
+/// `rank[customer]` (a sort of sorted runs when the lines are grouped in that
+/// order already).
+fn chunks_by_rank(lines: &[Line], rank: &[u32]) -> Vec<(u32, usize, usize)> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for chunk in lines.chunk_by(|a, b| a.customer == b.customer) {
+        chunks.push((rank[chunk[0].customer as usize], start, chunk.len()));
+        start += chunk.len();
+    }
+    chunks.sort_unstable_by_key(|&(r, _, _)| r);
+    chunks
 }

@@ -16,16 +16,30 @@ impl Keys {
     /// The rank of every id in key order (numbers numerically, strings by
     /// their UTF-8 bytes), so output order never depends on row order (I5).
     pub fn ranks(&self) -> Vec<u32> {
-        let n = self.len();
-        let ids: Vec<u32> = match self {
-            Keys::IntEmpty => return Vec::new(),
-            Keys::IntRange { len, .. } => return (0..*len).collect(),
-            Keys::StrSorted(arena) => return (0..arena.len() as u32).collect(),
+        if self.id_is_rank() {
+            return (0..self.len() as u32).collect();
+        }
+        rank_of(&self.ids_in_order(), self.len())
+    }
+
+    /// Every id handed out, in key order (I5), and the rank of every id below
+    /// [`Keys::len`] in that order (`u32::MAX` for an id not handed out).
+    pub fn order_and_ranks(&self) -> (Vec<u32>, Vec<u32>) {
+        let ids = self.ids_in_order();
+        let rank = rank_of(&ids, self.len());
+        (ids, rank)
+    }
+
+    /// Every id handed out, in key order (I5).
+    fn ids_in_order(&self) -> Vec<u32> {
+        match self {
+            Keys::IntEmpty => Vec::new(),
+            Keys::IntRange { len, .. } => (0..*len).collect(),
+            Keys::StrSorted(arena) => (0..arena.len() as u32).collect(),
             Keys::Str { .. } => self.hashed_strings_in_order(),
             Keys::Int { values, .. } => ids_by_value(values),
             Keys::UInt { values, .. } => ids_by_value(values),
-        };
-        rank_of(&ids, n)
+        }
     }
 
     /// The ids of hashed strings (the front and those after it) in byte order.

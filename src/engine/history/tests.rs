@@ -236,16 +236,42 @@ fn lighter_needs_compute_the_same_facts() {
 }
 
 #[test]
-fn positions_follow_the_walk_order() {
-    let f = |c: u32| Facts {
-        customer: c,
-        ..Facts::default()
-    };
-    let who = [4, 9, 2, 7];
-    assert_eq!(
-        positions(&who, &[f(9), f(7)]),
-        vec![u32::MAX, 0, u32::MAX, 1]
-    );
-    assert_eq!(positions(&who, &[]), vec![u32::MAX; 4]);
-    assert_eq!(positions(&who, &[f(4), f(9), f(2), f(7)]), vec![0, 1, 2, 3]);
+fn merging_partitions_in_key_order_equals_sorting_all_facts() {
+    // 200k ids (more than 3 stretches of the merge) in a random key order, spread
+    // over 7 partitions; each partition walks its customers in key order and has
+    // facts for some of them at a boundary.
+    let mut rng = SmallRng::seed_from_u64(15);
+    let n = 200_000u32;
+    let mut ids: Vec<u32> = (0..n).collect();
+    for i in (1..ids.len()).rev() {
+        ids.swap(i, rng.random_range(0..=i));
+    }
+    let mut rank = vec![0u32; n as usize];
+    for (r, &id) in ids.iter().enumerate() {
+        rank[id as usize] = r as u32;
+    }
+    let mut outs: Vec<Out> = (0..7).map(|_| Out::new(1)).collect();
+    for &id in &ids {
+        let p = rng.random_range(0..7);
+        outs[p].who.push(id);
+        if rng.random_bool(0.7) {
+            outs[p].parts[0].facts.push(Facts {
+                customer: id,
+                ..Facts::default()
+            });
+        }
+    }
+    let part_of = part_of(&outs, n as usize);
+    let parts = take(&mut outs, 0);
+    let mine = merged(&ids, &rank, &part_of, &parts);
+    let got: Vec<u32> = mine
+        .iter()
+        .map(|&(p, k)| parts[p as usize].facts[k as usize].customer)
+        .collect();
+    let mut want: Vec<u32> = parts
+        .iter()
+        .flat_map(|p| p.facts.iter().map(|f| f.customer))
+        .collect();
+    want.sort_unstable_by_key(|&c| rank[c as usize]);
+    assert_eq!(got, want);
 }
