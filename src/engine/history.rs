@@ -19,12 +19,12 @@
 use rayon::prelude::*;
 
 use super::pass::{each_customer, group};
-use super::segmented::{PartFacts, Segmented};
+use super::segmented::{part_of, PartFacts, Segmented};
 use super::timeline::{CustomerDays, DayTotal};
 use super::walk::{churn_bits, Extra, Facts, Need, Step, Walker};
 use super::Options;
 use crate::cancel::Cancel;
-use crate::error::{CoreError, Result};
+use crate::error::Result;
 use crate::keys::Keys;
 use crate::lines::{Line, Part};
 use crate::money::{fit, Overflow};
@@ -497,70 +497,18 @@ pub(super) fn pass(
 }
 
 /// Each boundary's facts in key order (I5), from partitions whose facts are in
-/// key order each (walked by `rank`): a merge along `ids` (every id in key
-/// order), a stretch of the order per task.
+/// key order each (walked by `rank`): merged along `ids` (every id in key order).
 fn merged_in_key_order(
     mut outs: Vec<Out>,
     ids: &[u32],
     rank: &[u32],
     bounds: &[i32],
 ) -> Result<Vec<Segmented>> {
-    let part_of = part_of(&outs, rank.len());
+    let who: Vec<&[u32]> = outs.iter().map(|o| &o.who[..]).collect();
+    let part_of = part_of(&who, rank.len(), |&c| c);
+    drop(who);
     (0..bounds.len())
-        .map(|j| {
-            let parts = take(&mut outs, j);
-            let mine = merged(ids, rank, &part_of, &parts);
-            let facts: usize = parts.iter().map(|p| p.facts.len()).sum();
-            if mine.len() != facts {
-                return Err(CoreError::Internal(format!(
-                    "{} of {facts} facts merged in key order at boundary {j}",
-                    mine.len()
-                )));
-            }
-            Ok(Segmented::in_order(parts, &mine, bounds[j]))
-        })
-        .collect()
-}
-
-/// The partition (index in `outs`) of every id walked with facts, `u32::MAX`
-/// for the others.
-fn part_of(outs: &[Out], n: usize) -> Vec<u32> {
-    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
-    let part: Vec<AtomicU32> = (0..n)
-        .into_par_iter()
-        .map(|_| AtomicU32::new(u32::MAX))
-        .collect();
-    outs.par_iter().enumerate().for_each(|(p, o)| {
-        for &c in &o.who {
-            part[c as usize].store(p as u32, Relaxed);
-        }
-    });
-    part.into_par_iter().map(AtomicU32::into_inner).collect()
-}
-
-/// The (part, index) of every fact of `parts` (each part in key order) in key
-/// order: `ids` (every id in key order, `rank` their positions) walked with a
-/// cursor per part, so every part is read in sequence.
-fn merged(ids: &[u32], rank: &[u32], part_of: &[u32], parts: &[PartFacts]) -> Vec<(u32, u32)> {
-    const STRETCH: usize = 1 << 16;
-    ids.par_chunks(STRETCH)
-        .enumerate()
-        .flat_map_iter(|(s, stretch)| {
-            let lo = (s * STRETCH) as u32;
-            // Where the stretch starts in each part.
-            let mut at: Vec<usize> = parts
-                .iter()
-                .map(|p| p.facts.partition_point(|f| rank[f.customer as usize] < lo))
-                .collect();
-            stretch.iter().filter_map(move |&id| {
-                let p = part_of[id as usize] as usize;
-                let k = *at.get(p)?;
-                (parts[p].facts.get(k)?.customer == id).then(|| {
-                    at[p] += 1;
-                    (p as u32, k as u32)
-                })
-            })
-        })
+        .map(|j| Segmented::merged(take(&mut outs, j), ids, rank, &part_of, bounds[j]))
         .collect()
 }
 

@@ -5,6 +5,7 @@
 use rayon::prelude::*;
 
 use super::walk::{Extra, Facts, Holdout, Step};
+use crate::error::{CoreError, Result};
 use crate::keys::Keys;
 
 /// The facts of every customer with a purchase event, in customer key order:
@@ -125,6 +126,29 @@ impl Segmented {
         Segmented::new(vec![facts], more, stepped, held, as_of)
     }
 
+    /// The facts of partitions that are each in key order (their customers walked
+    /// by `rank`), merged into key order (I5) along `ids` (every id in key order;
+    /// `rank` their positions, `part_of` each id's partition): every partition is
+    /// read in sequence, where a gather by rank reads the facts at random. A fact
+    /// the merge misses (a partition out of key order) is an internal error.
+    pub(crate) fn merged(
+        parts: Vec<PartFacts>,
+        ids: &[u32],
+        rank: &[u32],
+        part_of: &[u32],
+        as_of: i32,
+    ) -> Result<Self> {
+        let order = merge(ids, rank, part_of, &parts);
+        let facts: usize = parts.iter().map(|p| p.facts.len()).sum();
+        if order.len() != facts {
+            return Err(CoreError::Internal(format!(
+                "{} of {facts} facts merged in key order",
+                order.len()
+            )));
+        }
+        Ok(Segmented::in_order(parts, &order, as_of))
+    }
+
     /// True when there are no customers.
     pub fn is_empty(&self) -> bool {
         self.len == 0
@@ -223,6 +247,52 @@ fn gather<T: Copy + Send + Sync>(
     order
         .par_iter()
         .map(|&(p, i)| field(&parts[p as usize])[i as usize])
+        .collect()
+}
+
+/// The part of every id of `parts` (`id(item)`, distinct across all parts) below
+/// `n`, `u32::MAX` for the ids in none.
+pub(crate) fn part_of<T: Sync>(
+    parts: &[&[T]],
+    n: usize,
+    id: impl Fn(&T) -> u32 + Sync,
+) -> Vec<u32> {
+    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+    let part: Vec<AtomicU32> = (0..n)
+        .into_par_iter()
+        .map(|_| AtomicU32::new(u32::MAX))
+        .collect();
+    parts.par_iter().enumerate().for_each(|(p, items)| {
+        for item in *items {
+            part[id(item) as usize].store(p as u32, Relaxed);
+        }
+    });
+    part.into_par_iter().map(AtomicU32::into_inner).collect()
+}
+
+/// The (part, index) of every fact of `parts` (each part in key order) in key
+/// order: `ids` (every id in key order, `rank` their positions) walked with a
+/// cursor per part, so every part is read in sequence; a stretch of the order
+/// per task, each starting where its first rank falls in every part.
+fn merge(ids: &[u32], rank: &[u32], part_of: &[u32], parts: &[PartFacts]) -> Vec<(u32, u32)> {
+    const STRETCH: usize = 1 << 16;
+    ids.par_chunks(STRETCH)
+        .enumerate()
+        .flat_map_iter(|(s, stretch)| {
+            let lo = (s * STRETCH) as u32;
+            let mut at: Vec<usize> = parts
+                .iter()
+                .map(|p| p.facts.partition_point(|f| rank[f.customer as usize] < lo))
+                .collect();
+            stretch.iter().filter_map(move |&id| {
+                let p = part_of[id as usize] as usize;
+                let k = *at.get(p)?;
+                (parts[p].facts.get(k)?.customer == id).then(|| {
+                    at[p] += 1;
+                    (p as u32, k as u32)
+                })
+            })
+        })
         .collect()
 }
 

@@ -261,17 +261,31 @@ fn merging_partitions_in_key_order_equals_sorting_all_facts() {
             });
         }
     }
-    let part_of = part_of(&outs, n as usize);
-    let parts = take(&mut outs, 0);
-    let mine = merged(&ids, &rank, &part_of, &parts);
-    let got: Vec<u32> = mine
-        .iter()
-        .map(|&(p, k)| parts[p as usize].facts[k as usize].customer)
-        .collect();
+    let who: Vec<&[u32]> = outs.iter().map(|o| &o.who[..]).collect();
+    let parts_of = part_of(&who, n as usize, |&c| c);
+    drop(who);
+    let mut parts = take(&mut outs, 0);
     let mut want: Vec<u32> = parts
         .iter()
         .flat_map(|p| p.facts.iter().map(|f| f.customer))
         .collect();
     want.sort_unstable_by_key(|&c| rank[c as usize]);
-    assert_eq!(got, want);
+    let seg = Segmented::merged(std::mem::take(&mut parts), &ids, &rank, &parts_of, 0).unwrap();
+    assert_eq!(seg.ids(), want);
+
+    // A partition out of key order loses facts in the merge: an internal error, not a drop.
+    let mut outs: Vec<Out> = (0..2).map(|_| Out::new(1)).collect();
+    for &id in &ids[..1000] {
+        outs[0].who.push(id);
+        outs[0].parts[0].facts.push(Facts {
+            customer: id,
+            ..Facts::default()
+        });
+    }
+    outs[0].parts[0].facts.swap(10, 500);
+    let who: Vec<&[u32]> = outs.iter().map(|o| &o.who[..]).collect();
+    let parts_of = part_of(&who, n as usize, |&c| c);
+    drop(who);
+    let err = Segmented::merged(take(&mut outs, 0), &ids, &rank, &parts_of, 0).unwrap_err();
+    assert!(err.to_string().contains("merged in key order"), "{err}");
 }
