@@ -78,10 +78,20 @@ pub fn history_facts(
         steps: false,
         orders_as_of_each: true,
     };
-    let (segs, _, report, keys) = engine::run_history(ing, opts, need, bounds, cancel)?;
+    let engine::HistoryRun {
+        segs,
+        report,
+        keys,
+        order,
+        ..
+    } = engine::run_history(ing, opts, need, bounds, cancel)?;
     let mut batches = Vec::with_capacity(segs.len());
+    let mut sorted_keys = None;
     for (j, seg) in segs.iter().enumerate() {
-        let ids = keys.take(&seg.ids(), &customer_type)?;
+        let ids = match &order {
+            Some(o) => keys.take_by_rank(&seg.ids(), &customer_type, o, &mut sorted_keys)?,
+            None => keys.take(&seg.ids(), &customer_type)?,
+        };
         batches.push(facts_batch(seg, ids, customer_name, j as i32)?);
     }
     let schema = match batches.first() {

@@ -13,7 +13,7 @@ use crate::cancel::Cancel;
 use crate::engine::{self, HistoryNeed, Options, Report, Segmented, Step};
 use crate::error::{CoreError, Result};
 use crate::ingest::Ingested;
-use crate::keys::Keys;
+use crate::keys::{KeyOrder, Keys};
 use crate::money::{to_f64, wide_to_f64};
 use crate::output;
 use crate::periods::{fmt_day, Periods};
@@ -156,6 +156,11 @@ fn explicit(
 pub struct History {
     segs: Vec<Option<Segmented>>,
     keys: Keys,
+    /// The key order of all ids when they do not rank by themselves, and the
+    /// keys of all customers in that order once a customer column needed them
+    /// ([`Keys::take_by_rank`]).
+    order: Option<KeyOrder>,
+    sorted_keys: Option<ArrayRef>,
     customer_type: DataType,
     customer_name: String,
     what: What,
@@ -206,12 +211,20 @@ pub fn history(
         steps: activity.steps,
         orders_as_of_each: activity.orders_as_of_each,
     };
-    let (segs, between, report, keys) = engine::run_history(ing, opts, need, &days, cancel)?;
+    let engine::HistoryRun {
+        segs,
+        between,
+        report,
+        keys,
+        order,
+    } = engine::run_history(ing, opts, need, &days, cancel)?;
     let totals = between.iter().map(|b| wide_to_f64(b.net)).collect();
     let strays = between.into_iter().map(|b| b.strays).collect();
     Ok(History {
         segs: segs.into_iter().map(Some).collect(),
         keys,
+        order,
+        sorted_keys: None,
         customer_type,
         customer_name: customer_name.to_string(),
         what: what.clone(),
@@ -234,16 +247,26 @@ impl History {
         let gone = || CoreError::Config(format!("boundary {j} of the history is not held"));
         let seg = self.segs.get(j).and_then(Option::as_ref).ok_or_else(gone)?;
         let n = seg.len();
+        let mut clock = crate::timings::Phases::start();
         let mut fields = vec![Field::new("period_start", DataType::Date32, false)];
         let mut columns: Vec<ArrayRef> = vec![Arc::new(Date32Array::from(vec![self.bounds[j]; n]))];
         if ids {
             let name = &self.customer_name;
             fields.push(Field::new(name, self.customer_type.clone(), false));
-            columns.push(self.keys.take(&seg.ids(), &self.customer_type)?);
+            let ids = seg.ids();
+            columns.push(match &self.order {
+                Some(order) => {
+                    let all = &mut self.sorted_keys;
+                    self.keys
+                        .take_by_rank(&ids, &self.customer_type, order, all)?
+                }
+                None => self.keys.take(&ids, &self.customer_type)?,
+            });
         } else {
             fields.push(Field::new("customer_index", DataType::UInt32, false));
             columns.push(Arc::new(UInt32Array::from(seg.ids())));
         }
+        clock.lap("history customer column");
         let (f, c) = columns_of(seg, &self.what, &crate::ranks::Whole)?;
         fields.extend(f);
         columns.extend(c);
@@ -258,7 +281,9 @@ impl History {
         if release {
             self.segs[j] = None;
         }
-        output::batch(fields, columns)
+        let batch = output::batch(fields, columns);
+        clock.lap("history batch");
+        batch
     }
 
     /// The activity since the previous boundary of the customers without a

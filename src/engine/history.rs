@@ -25,7 +25,7 @@ use super::walk::{churn_bits, Extra, Facts, Need, Step, Walker};
 use super::Options;
 use crate::cancel::Cancel;
 use crate::error::Result;
-use crate::keys::Keys;
+use crate::keys::{KeyOrder, Keys};
 use crate::lines::{Line, Part};
 use crate::money::{fit, Overflow};
 use crate::store::Stored;
@@ -436,10 +436,19 @@ impl Walk<'_, '_> {
     }
 }
 
+/// What [`pass`] gives: per boundary the facts in key order; what happened
+/// between the boundaries besides ([`Between`]); the customers seen; and the key
+/// order of all ids when ids do not rank by themselves (for the customer columns).
+pub(super) struct Passed {
+    pub segs: Vec<Segmented>,
+    pub between: Vec<Between>,
+    pub seen: u64,
+    pub order: Option<KeyOrder>,
+}
+
 /// The facts (as `need` says) of every customer with a purchase event before
-/// each boundary, per boundary in key order; what happened between the
-/// boundaries besides ([`Between`]); and the customers seen. `hi` is the latest day of the
-/// lines.
+/// each boundary, in key order, and the rest of [`Passed`]. `hi` is the latest
+/// day of the lines.
 pub(super) fn pass(
     lines: Stored,
     keys: &Keys,
@@ -447,7 +456,7 @@ pub(super) fn pass(
     need: HistoryNeed,
     hi: i32,
     cancel: &Cancel,
-) -> Result<(Vec<Segmented>, Vec<Between>, u64)> {
+) -> Result<Passed> {
     cancel.check()?;
     let mut clock = crate::timings::Phases::start();
     let runs = lines.is_runs();
@@ -455,8 +464,7 @@ pub(super) fn pass(
     // then walks its customers in key order, so each boundary's facts are a merge of
     // sorted runs (I5). Gathered at random, they cost 16 x 775k reads of 32 bytes from
     // all over the facts at 10M rows (the history's largest phase after the reading).
-    let order = (!keys.id_is_rank()).then(|| keys.order_and_ranks());
-    let rank = order.as_ref().map(|(_, rank)| &rank[..]);
+    let order = (!keys.id_is_rank()).then(|| keys.key_order_of_all());
     clock.lap("history key ranks");
     let walking = Walking {
         runs,
@@ -464,7 +472,7 @@ pub(super) fn pass(
         keys,
         h,
         need,
-        rank,
+        rank: order.as_ref().map(|o| &o.rank[..]),
         cancel,
     };
     let done: Vec<Result<(Out, u64)>> = lines
@@ -486,24 +494,29 @@ pub(super) fn pass(
         }
     }
     clock.lap("history walk");
-    let segs = match order {
-        Some((ids, rank)) => merged_in_key_order(outs, &ids, &rank, h.bounds)?,
+    let segs = match &order {
+        Some(order) => merged_in_key_order(outs, order, h.bounds)?,
         None => (0..bounds)
             .map(|j| Segmented::in_key_order(take(&mut outs, j), keys, h.bounds[j]))
             .collect(),
     };
     clock.lap("history key order");
-    Ok((segs, between, seen))
+    Ok(Passed {
+        segs,
+        between,
+        seen,
+        order,
+    })
 }
 
 /// Each boundary's facts in key order (I5), from partitions whose facts are in
-/// key order each (walked by `rank`): merged along `ids` (every id in key order).
+/// key order each (walked by rank): merged along the key order of all ids.
 fn merged_in_key_order(
     mut outs: Vec<Out>,
-    ids: &[u32],
-    rank: &[u32],
+    order: &KeyOrder,
     bounds: &[i32],
 ) -> Result<Vec<Segmented>> {
+    let KeyOrder { ids, rank } = order;
     let who: Vec<&[u32]> = outs.iter().map(|o| &o.who[..]).collect();
     let part_of = part_of(&who, rank.len(), |&c| c);
     drop(who);

@@ -40,7 +40,7 @@ pub use walk::{Extra, Facts, Holdout, Need, Step};
 use crate::cancel::Cancel;
 use crate::error::Result;
 use crate::ingest::Ingested;
-use crate::keys::Keys;
+use crate::keys::{KeyOrder, Keys};
 
 /// Resolves `as_of`, runs the per-customer pass (as `need` says) and fills the
 /// report; returns the facts in key order, the report and the customer keys
@@ -131,37 +131,53 @@ pub fn run_piece(
     Ok((seg, report, ing.customers))
 }
 
+/// What [`run_history`] gives: per boundary the facts in key order, what
+/// happened from the previous boundary to it besides (all lines before the
+/// first: [`Between`]), the report (as of the last boundary), the keys, and
+/// their key order when ids do not rank by themselves.
+pub struct HistoryRun {
+    pub segs: Vec<Segmented>,
+    pub between: Vec<Between>,
+    pub report: Report,
+    pub keys: Keys,
+    pub order: Option<KeyOrder>,
+}
+
 /// CV8: the facts (as `need` says) as of every boundary of `bounds` (period
-/// starts, ascending), from one pass: per boundary the facts in key order,
-/// what happened from the previous boundary to it besides (all lines before
-/// the first: [`Between`]), the report (as of the last boundary) and the keys.
+/// starts, ascending), from one pass ([`HistoryRun`]).
 pub fn run_history(
     ing: Ingested,
     opts: &Options,
     need: HistoryNeed,
     bounds: &[i32],
     cancel: &Cancel,
-) -> Result<(Vec<Segmented>, Vec<Between>, Report, Keys)> {
+) -> Result<HistoryRun> {
     opts.validate()?;
     let last = *bounds.last().ok_or_else(|| {
         crate::error::CoreError::Config("a history needs one boundary at least (rule CV8)".into())
     })?;
     let mut report = Report::of_history(&ing, last);
-    let (segs, totals) = match ing.days {
+    let (segs, between, order) = match ing.days {
         Some((lo, hi)) if last > lo => {
             let h = history::HistoryWalker::new(opts, lo, bounds)?;
-            let (segs, totals, seen) =
-                history::pass(ing.lines, &ing.customers, &h, need, hi, cancel)?;
-            report.customers_seen = seen;
-            (segs, totals)
+            let passed = history::pass(ing.lines, &ing.customers, &h, need, hi, cancel)?;
+            report.customers_seen = passed.seen;
+            (passed.segs, passed.between, passed.order)
         }
         // No line before the last boundary: every slice is empty (I4).
         _ => (
             bounds.iter().map(|_| Segmented::default()).collect(),
             bounds.iter().map(|_| Between::default()).collect(),
+            None,
         ),
     };
     report.customers = segs.last().map_or(0, |s| s.len() as u64);
     report.customers_without_purchase = report.customers_seen.saturating_sub(report.customers);
-    Ok((segs, totals, report, ing.customers))
+    Ok(HistoryRun {
+        segs,
+        between,
+        report,
+        keys: ing.customers,
+        order,
+    })
 }

@@ -23,6 +23,7 @@ use hashbrown::{DefaultHashBuilder, HashMap};
 use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
+pub use order::KeyOrder;
 pub use strings::{Scratch, StrPart};
 
 /// Marks a row whose key is null.

@@ -4,13 +4,25 @@
 
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, GenericStringArray, Int64Array, OffsetSizeTrait, UInt64Array};
+use arrow_array::{
+    ArrayRef, GenericStringArray, Int64Array, OffsetSizeTrait, UInt32Array, UInt64Array,
+};
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::DataType;
 use rayon::prelude::*;
 
 use super::{Keys, PART_BITS};
 use crate::error::{CoreError, Result};
+
+/// Every id handed out in key order (I5), and the rank of every id in it.
+#[derive(Debug, Default)]
+pub struct KeyOrder {
+    /// The ids handed out, in key order.
+    pub ids: Vec<u32>,
+    /// The position in `ids` of every id below [`Keys::len`] (`u32::MAX` for
+    /// an id not handed out).
+    pub rank: Vec<u32>,
+}
 
 impl Keys {
     /// The rank of every id in key order (numbers numerically, strings by
@@ -22,12 +34,11 @@ impl Keys {
         rank_of(&self.ids_in_order(), self.len())
     }
 
-    /// Every id handed out, in key order (I5), and the rank of every id below
-    /// [`Keys::len`] in that order (`u32::MAX` for an id not handed out).
-    pub fn order_and_ranks(&self) -> (Vec<u32>, Vec<u32>) {
+    /// Every id handed out, in key order (I5), and the rank of every id in it.
+    pub fn key_order_of_all(&self) -> KeyOrder {
         let ids = self.ids_in_order();
         let rank = rank_of(&ids, self.len());
-        (ids, rank)
+        KeyOrder { ids, rank }
     }
 
     /// Every id handed out, in key order (I5).
@@ -184,6 +195,25 @@ impl Keys {
                 None,
             )
         }
+    }
+
+    /// [`Keys::take`] for many sets of ids in key order (a history's boundaries,
+    /// CV7): each taken by rank from `all`, the keys of every id of `order` in key
+    /// order (built on the first call and kept), so the keys are read in sequence,
+    /// where [`Keys::take`] reads each from its partition's arena at random.
+    pub fn take_by_rank(
+        &self,
+        ids: &[u32],
+        data_type: &DataType,
+        order: &KeyOrder,
+        all: &mut Option<ArrayRef>,
+    ) -> Result<ArrayRef> {
+        let all = match all {
+            Some(a) => a,
+            None => all.insert(self.take(&order.ids, data_type)?),
+        };
+        let at: Vec<u32> = ids.par_iter().map(|&i| order.rank[i as usize]).collect();
+        arrow_select::take::take(all, &UInt32Array::from(at), None).map_err(CoreError::building)
     }
 
     /// The keys of `ids`, as an array of `data_type` (the input column's type).
