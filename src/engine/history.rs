@@ -19,7 +19,7 @@
 use rayon::prelude::*;
 
 use super::pass::{each_customer, group};
-use super::segmented::{part_of, PartFacts, Segmented};
+use super::segmented::{parts_along, PartFacts, Segmented};
 use super::timeline::{CustomerDays, DayTotal};
 use super::walk::{churn_bits, Extra, Facts, Need, Step, Walker};
 use super::Options;
@@ -518,10 +518,10 @@ fn merged_in_key_order(
 ) -> Result<Vec<Segmented>> {
     let KeyOrder { ids, rank } = order;
     let who: Vec<&[u32]> = outs.iter().map(|o| &o.who[..]).collect();
-    let part_of = part_of(&who, rank.len(), |&c| c);
+    let part_at = parts_along(ids, &who, rank.len(), |&c| c);
     drop(who);
     (0..bounds.len())
-        .map(|j| Segmented::merged(take(&mut outs, j), ids, rank, &part_of, bounds[j]))
+        .map(|j| Segmented::merged(take(&mut outs, j), ids, rank, &part_at, bounds[j]))
         .collect()
 }
 

@@ -128,17 +128,18 @@ impl Segmented {
 
     /// The facts of partitions that are each in key order (their customers walked
     /// by `rank`), merged into key order (I5) along `ids` (every id in key order;
-    /// `rank` their positions, `part_of` each id's partition): every partition is
-    /// read in sequence, where a gather by rank reads the facts at random. A fact
-    /// the merge misses (a partition out of key order) is an internal error.
+    /// `rank` their positions, `part_at` the partition of each, aligned with
+    /// `ids`): every partition is read in sequence, where a gather by rank reads
+    /// the facts at random. A fact the merge misses (a partition out of key order)
+    /// is an internal error.
     pub(crate) fn merged(
         parts: Vec<PartFacts>,
         ids: &[u32],
         rank: &[u32],
-        part_of: &[u32],
+        part_at: &[u32],
         as_of: i32,
     ) -> Result<Self> {
-        let order = merge(ids, rank, part_of, &parts);
+        let order = merge(ids, rank, part_at, &parts);
         let facts: usize = parts.iter().map(|p| p.facts.len()).sum();
         if order.len() != facts {
             return Err(CoreError::Internal(format!(
@@ -250,13 +251,22 @@ fn gather<T: Copy + Send + Sync>(
         .collect()
 }
 
-/// The part of every id of `parts` (`id(item)`, distinct across all parts) below
-/// `n`, `u32::MAX` for the ids in none.
-pub(crate) fn part_of<T: Sync>(
+/// The part of each id of `ids` among `parts` (`id(item)`, distinct across all
+/// parts, below `n`), `u32::MAX` for the ids in none: aligned with `ids`, so that
+/// a merge along `ids` reads it in sequence.
+pub(crate) fn parts_along<T: Sync>(
+    ids: &[u32],
     parts: &[&[T]],
     n: usize,
     id: impl Fn(&T) -> u32 + Sync,
 ) -> Vec<u32> {
+    let part = part_of(parts, n, id);
+    ids.par_iter().map(|&i| part[i as usize]).collect()
+}
+
+/// The part of every id of `parts` (`id(item)`, distinct across all parts) below
+/// `n`, `u32::MAX` for the ids in none.
+fn part_of<T: Sync>(parts: &[&[T]], n: usize, id: impl Fn(&T) -> u32 + Sync) -> Vec<u32> {
     use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
     let part: Vec<AtomicU32> = (0..n)
         .into_par_iter()
@@ -271,21 +281,23 @@ pub(crate) fn part_of<T: Sync>(
 }
 
 /// The (part, index) of every fact of `parts` (each part in key order) in key
-/// order: `ids` (every id in key order, `rank` their positions) walked with a
-/// cursor per part, so every part is read in sequence; a stretch of the order
-/// per task, each starting where its first rank falls in every part.
-fn merge(ids: &[u32], rank: &[u32], part_of: &[u32], parts: &[PartFacts]) -> Vec<(u32, u32)> {
+/// order: `ids` (every id in key order, `rank` their positions, `part_at` their
+/// parts) walked with a cursor per part, so every part is read in sequence; a
+/// stretch of the order per task, each starting where its first rank falls in
+/// every part.
+fn merge(ids: &[u32], rank: &[u32], part_at: &[u32], parts: &[PartFacts]) -> Vec<(u32, u32)> {
     const STRETCH: usize = 1 << 16;
     ids.par_chunks(STRETCH)
+        .zip(part_at.par_chunks(STRETCH))
         .enumerate()
-        .flat_map_iter(|(s, stretch)| {
+        .flat_map_iter(|(s, (stretch, part_at))| {
             let lo = (s * STRETCH) as u32;
             let mut at: Vec<usize> = parts
                 .iter()
                 .map(|p| p.facts.partition_point(|f| rank[f.customer as usize] < lo))
                 .collect();
-            stretch.iter().filter_map(move |&id| {
-                let p = part_of[id as usize] as usize;
+            stretch.iter().zip(part_at).filter_map(move |(&id, &p)| {
+                let p = p as usize;
                 let k = *at.get(p)?;
                 (parts[p].facts.get(k)?.customer == id).then(|| {
                     at[p] += 1;

@@ -317,6 +317,37 @@ mod tests {
     }
 
     #[test]
+    fn taking_by_rank_equals_taking_by_id() {
+        // Hashed string keys (out of order, some longer than 16 bytes) and hashed ints:
+        // every subset in key order, taken by rank from the keys laid out once, equals
+        // the keys taken by id, in the input's type.
+        let words: Vec<String> = (0..5000u32)
+            .map(|i| format!("{:x}-customer-{}", i.wrapping_mul(2_654_435_761), i % 7))
+            .collect();
+        let mut strs = Keys::new(KeyKind::Str);
+        let mut out = vec![];
+        let a = StringArray::from(words.iter().map(String::as_str).collect::<Vec<_>>());
+        strs.intern_array(&a, 0, &mut out).unwrap();
+        let mut ints = Keys::new(KeyKind::Int);
+        let mut out_i = vec![];
+        let v: Vec<i64> = (0..5000i64)
+            .map(|i| (i * 7919) % 5003 * 10_000_019 - 25_000_000_000)
+            .collect();
+        ints.intern_array(&Int64Array::from(v), 0, &mut out_i)
+            .unwrap();
+        for (k, dt) in [(&strs, DataType::Utf8View), (&ints, DataType::Int64)] {
+            let order = k.key_order_of_all();
+            assert!(!k.id_is_rank());
+            let mut all = None;
+            for step in [1, 3, 17] {
+                let ids: Vec<u32> = order.ids.iter().copied().step_by(step).collect();
+                let got = k.take_by_rank(&ids, &dt, &order, &mut all).unwrap();
+                assert_eq!(got.as_ref(), k.take(&ids, &dt).unwrap().as_ref());
+            }
+        }
+    }
+
+    #[test]
     fn string_ranks_follow_the_bytes_past_the_first_eight() {
         let keys = [
             "customer-2",

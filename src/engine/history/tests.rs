@@ -262,7 +262,7 @@ fn merging_partitions_in_key_order_equals_sorting_all_facts() {
         }
     }
     let who: Vec<&[u32]> = outs.iter().map(|o| &o.who[..]).collect();
-    let parts_of = part_of(&who, n as usize, |&c| c);
+    let parts_of = parts_along(&ids, &who, n as usize, |&c| c);
     drop(who);
     let mut parts = take(&mut outs, 0);
     let mut want: Vec<u32> = parts
@@ -284,7 +284,7 @@ fn merging_partitions_in_key_order_equals_sorting_all_facts() {
     }
     outs[0].parts[0].facts.swap(10, 500);
     let who: Vec<&[u32]> = outs.iter().map(|o| &o.who[..]).collect();
-    let parts_of = part_of(&who, n as usize, |&c| c);
+    let parts_of = parts_along(&ids, &who, n as usize, |&c| c);
     drop(who);
     let err = Segmented::merged(take(&mut outs, 0), &ids, &rank, &parts_of, 0).unwrap_err();
     assert!(err.to_string().contains("merged in key order"), "{err}");
