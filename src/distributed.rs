@@ -88,10 +88,8 @@ pub fn history_facts(
     let mut batches = Vec::with_capacity(segs.len());
     let mut sorted_keys = None;
     for (j, seg) in segs.iter().enumerate() {
-        let ids = match &order {
-            Some(o) => keys.take_by_rank(&seg.ids(), &customer_type, o, &mut sorted_keys)?,
-            None => keys.take(&seg.ids(), &customer_type)?,
-        };
+        let ids =
+            keys.take_by_rank(&seg.ids(), &customer_type, order.as_ref(), &mut sorted_keys)?;
         batches.push(facts_batch(seg, ids, customer_name, j as i32)?);
     }
     let schema = match batches.first() {

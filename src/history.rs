@@ -253,15 +253,11 @@ impl History {
         if ids {
             let name = &self.customer_name;
             fields.push(Field::new(name, self.customer_type.clone(), false));
-            let ids = seg.ids();
-            columns.push(match &self.order {
-                Some(order) => {
-                    let all = &mut self.sorted_keys;
-                    self.keys
-                        .take_by_rank(&ids, &self.customer_type, order, all)?
-                }
-                None => self.keys.take(&ids, &self.customer_type)?,
-            });
+            let (order, all) = (self.order.as_ref(), &mut self.sorted_keys);
+            columns.push(
+                self.keys
+                    .take_by_rank(&seg.ids(), &self.customer_type, order, all)?,
+            );
         } else {
             fields.push(Field::new("customer_index", DataType::UInt32, false));
             columns.push(Arc::new(UInt32Array::from(seg.ids())));
@@ -281,9 +277,7 @@ impl History {
         if release {
             self.segs[j] = None;
         }
-        let batch = output::batch(fields, columns);
-        clock.lap("history batch");
-        batch
+        output::batch(fields, columns)
     }
 
     /// The activity since the previous boundary of the customers without a

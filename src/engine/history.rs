@@ -462,8 +462,8 @@ pub(super) fn pass(
     let runs = lines.is_runs();
     // Keys that do not rank by id are ranked once, before the walk: every partition
     // then walks its customers in key order, so each boundary's facts are a merge of
-    // sorted runs (I5). Gathered at random, they cost 16 x 775k reads of 32 bytes from
-    // all over the facts at 10M rows (the history's largest phase after the reading).
+    // sorted runs (I5), where a gather by rank reads them at random (16 boundaries of
+    // 300k facts of 32 bytes on average at 10M rows).
     let order = (!keys.id_is_rank()).then(|| keys.key_order_of_all());
     clock.lap("history key ranks");
     let walking = Walking {

@@ -198,16 +198,20 @@ impl Keys {
     }
 
     /// [`Keys::take`] for many sets of ids in key order (a history's boundaries,
-    /// CV7): each taken by rank from `all`, the keys of every id of `order` in key
-    /// order (built on the first call and kept), so the keys are read in sequence,
-    /// where [`Keys::take`] reads each from its partition's arena at random.
+    /// CV7): with the key order of all ids, each taken by rank from `all`, the keys
+    /// of every id in key order (built on the first call and kept), so the keys are
+    /// read in sequence, where [`Keys::take`] reads each from its partition's arena
+    /// at random; without one (ids that rank by themselves), [`Keys::take`].
     pub fn take_by_rank(
         &self,
         ids: &[u32],
         data_type: &DataType,
-        order: &KeyOrder,
+        order: Option<&KeyOrder>,
         all: &mut Option<ArrayRef>,
     ) -> Result<ArrayRef> {
+        let Some(order) = order else {
+            return self.take(ids, data_type);
+        };
         let all = match all {
             Some(a) => a,
             None => all.insert(self.take(&order.ids, data_type)?),
@@ -341,7 +345,7 @@ mod tests {
             let mut all = None;
             for step in [1, 3, 17] {
                 let ids: Vec<u32> = order.ids.iter().copied().step_by(step).collect();
-                let got = k.take_by_rank(&ids, &dt, &order, &mut all).unwrap();
+                let got = k.take_by_rank(&ids, &dt, Some(&order), &mut all).unwrap();
                 assert_eq!(got.as_ref(), k.take(&ids, &dt).unwrap().as_ref());
             }
         }
