@@ -16,14 +16,7 @@
 //!   the shared counting of [`tiers`] (CV6, R2, CLV2) and [`periods`] (P1, P2);
 //! - [`segment`] composes them into one output; [`output`] builds Arrow columns.
 
-// mimalloc gives freed memory back to the system promptly and scales with
-// rayon's threads; glibc's per-thread arenas keep tens of MB each between runs.
-// Not with the `system-allocator` feature (scripts/memcheck.sh): valgrind
-// checks the system allocator's blocks, and cannot see inside mimalloc's pages.
-#[cfg(not(feature = "system-allocator"))]
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
+pub mod alloc;
 pub mod analyses;
 pub mod btyd;
 pub mod cancel;

@@ -409,6 +409,11 @@ impl<'a> Reader<'a> {
         if let Some(o) = self.ids.orders.as_mut() {
             o.end_of_input();
         }
+        // The windows' buffers go too, then the pages the workers freed: the
+        // pass that follows starts with every line held (its peak).
+        (self.days, self.amounts) = (Vec::new(), Vec::new());
+        (self.ids.cids, self.ids.oids) = (Vec::new(), Vec::new());
+        crate::alloc::release_freed();
         self.clock.lap("finish");
         let stats = self.stats;
         Ok(Ingested {

@@ -143,9 +143,10 @@ impl Keys {
     }
 
     /// The input is read: frees what only interning more keys needs (the
-    /// string chunk buffers and the hash tables; ~40 bytes a key, 0.4 GB of
-    /// 10M string keys, which would otherwise sit under the peak of the pass
-    /// that follows). Keys are only looked up by id after this.
+    /// string chunk buffers and the hash tables, ~8 bytes a short string key
+    /// and 0.1 GB of 10M of them, or a map of sparse integers; they would
+    /// otherwise sit under the peak of the pass that follows). Keys are only
+    /// looked up by id after this.
     pub fn end_of_input(&mut self) {
         match self {
             Keys::Int { values, map } => {

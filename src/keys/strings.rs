@@ -97,13 +97,20 @@ impl Short {
         Some(Short(lo, hi | (n as u64) << 56))
     }
 
-    /// The key's bytes (the first `len` of the array).
+    /// The key's [`Slot`]: its bytes, zero padded, its length in the last
+    /// byte (the two words' little-endian bytes).
     #[inline]
-    fn unpack(self) -> ([u8; 16], usize) {
+    fn slot(self) -> Slot {
         let mut b = [0u8; 16];
         b[..8].copy_from_slice(&self.0.to_le_bytes());
         b[8..].copy_from_slice(&self.1.to_le_bytes());
-        (b, (self.1 >> 56) as usize)
+        b
+    }
+
+    /// The packed key of a short key's slot.
+    #[inline]
+    fn of_slot(slot: &Slot) -> Short {
+        Short(word(slot, 0), word(slot, 8))
     }
 }
 
@@ -115,72 +122,126 @@ fn part_of_hash(h: u64) -> usize {
     (h >> 32) as usize & (PARTS - 1)
 }
 
-/// One hash partition of string keys, stored once in a byte arena (private fields).
+/// A key as stored, 16 bytes: a short key's packed form ([`Short::slot`]: its
+/// bytes, zero padded, and its length in the last byte), or for a longer key
+/// where its bytes lie in the partition's `long_bytes` (start and end, 7
+/// bytes each) and [`LONG`] in the last byte.
+type Slot = [u8; 16];
+
+/// The last byte of a longer key's [`Slot`] (a short key's is its length, at
+/// most [`SHORT_MAX`]).
+const LONG: u8 = u8::MAX;
+
+/// One hash partition of string keys, each stored once (private fields).
+///
+/// Short keys, customer ids' usual form, live inline in their 16-byte slot,
+/// and their table holds only local ids (5 bytes a bucket with its control
+/// byte), compared through the slot: a table of (packed key, id) pairs took
+/// 25 bytes a bucket, 0.41 GiB for the 10.27M keys of 100M rows (issue 17's
+/// memory bound), on top of the keys' own bytes and offsets.
 #[derive(Debug, Default)]
 pub struct StrPart {
-    bytes: Vec<u8>,
-    offsets: Vec<usize>,
-    /// Short keys: (packed key, local id).
-    short: HashTable<(Short, u32)>,
+    /// Per local id, the key's slot.
+    slots: Vec<Slot>,
+    /// The bytes of the longer keys, one after the other.
+    long_bytes: Vec<u8>,
+    /// Short keys: local ids, hashed by their packed key.
+    short: HashTable<u32>,
     /// Longer keys: (hash, local id); the hash is kept so that growing the
     /// table never hashes a string again.
     long: HashTable<(u64, u32)>,
 }
 
 impl StrPart {
+    /// The bytes of key `local`.
+    #[inline]
     pub(super) fn get(&self, local: u32) -> &[u8] {
-        &self.bytes[self.offsets[local as usize]..self.offsets[local as usize + 1]]
+        let slot = &self.slots[local as usize];
+        match slot[15] {
+            LONG => {
+                let (start, end) = long_span(slot);
+                &self.long_bytes[start..end]
+            }
+            len => &slot[..usize::from(len)],
+        }
     }
 
-    /// Appends the bytes of a new key; returns its local id.
+    /// Appends a new key; returns its local id.
     fn push(&mut self, s: &[u8]) -> u32 {
-        if self.offsets.is_empty() {
-            self.offsets.push(0);
+        match Short::pack(s) {
+            Some(short) => self.push_slot(short.slot()),
+            None => self.push_long(s),
         }
-        let id = (self.offsets.len() - 1) as u32;
-        self.bytes.extend_from_slice(s);
-        self.offsets.push(self.bytes.len());
+    }
+
+    fn push_slot(&mut self, slot: Slot) -> u32 {
+        let id = self.slots.len() as u32;
+        self.slots.push(slot);
         id
+    }
+
+    fn push_long(&mut self, s: &[u8]) -> u32 {
+        let start = self.long_bytes.len() as u64;
+        self.long_bytes.extend_from_slice(s);
+        let end = self.long_bytes.len() as u64;
+        let mut slot = [0u8; 16];
+        slot[..8].copy_from_slice(&start.to_le_bytes());
+        slot[8..15].copy_from_slice(&end.to_le_bytes()[..7]);
+        slot[15] = LONG;
+        self.push_slot(slot)
     }
 
     /// The local id of the short key `key` (hash `hash`), new or not.
     #[inline]
     fn intern_short(&mut self, hasher: &DefaultHashBuilder, hash: u64, key: Short) -> u32 {
-        if let Some(&(_, found)) = self.short.find(hash, |e| e.0 == key) {
+        let slot = key.slot();
+        let slots = &self.slots;
+        if let Some(&found) = self.short.find(hash, |&i| slots[i as usize] == slot) {
             return found;
         }
-        let (bytes, len) = key.unpack();
-        let id = self.push(&bytes[..len]);
-        self.short
-            .insert_unique(hash, (key, id), |e| hasher.hash_one(e.0));
+        let id = self.push_slot(slot);
+        let slots = &self.slots;
+        self.short.insert_unique(hash, id, |&i| {
+            hasher.hash_one(Short::of_slot(&slots[i as usize]))
+        });
         id
     }
 
     /// The local id of the long key `s` (hash `hash`), new or not.
     #[inline]
     fn intern_long(&mut self, hash: u64, s: &[u8]) -> u32 {
-        let (bytes, offsets) = (&self.bytes, &self.offsets);
-        let at = |i: u32| &bytes[offsets[i as usize]..offsets[i as usize + 1]];
-        if let Some(&(_, found)) = self.long.find(hash, |&(h, i)| h == hash && same(at(i), s)) {
+        if let Some(&(_, found)) = self
+            .long
+            .find(hash, |&(h, i)| h == hash && same(self.get(i), s))
+        {
             return found;
         }
-        let id = self.push(s);
+        let id = self.push_long(s);
         self.long.insert_unique(hash, (hash, id), |e| e.0);
         id
     }
 
     pub(super) fn len(&self) -> usize {
-        self.offsets.len().saturating_sub(1)
+        self.slots.len()
     }
 
-    /// Frees the tables (only the keys' bytes are read after the input ends)
-    /// and the arena's spare room.
+    /// Frees the tables (only the keys are read after the input ends) and the
+    /// spare room of the slots and bytes.
     fn seal(&mut self) {
         self.short = HashTable::new();
         self.long = HashTable::new();
-        self.bytes.shrink_to_fit();
-        self.offsets.shrink_to_fit();
+        self.slots.shrink_to_fit();
+        self.long_bytes.shrink_to_fit();
     }
+}
+
+/// Where a longer key's bytes lie in its partition's arena (its [`Slot`]).
+#[inline]
+fn long_span(slot: &Slot) -> (usize, usize) {
+    let start = u64::from_le_bytes(slot[..8].try_into().expect("8 bytes"));
+    let mut end = [0u8; 8];
+    end[..7].copy_from_slice(&slot[8..15]);
+    (start as usize, u64::from_le_bytes(end) as usize)
 }
 
 impl Keys {
@@ -387,14 +448,10 @@ fn sorted_strs<'a>(
                 *slot = id;
             }
         });
-    if arena.offsets.is_empty() {
-        arena.offsets.push(0);
-    }
-    arena.offsets.reserve(total - arena.len());
+    arena.slots.reserve(total - arena.len());
     for (c, new) in starts.iter().enumerate() {
         for &j in new {
-            arena.bytes.extend_from_slice(get(c * CHUNK + j as usize));
-            arena.offsets.push(arena.bytes.len());
+            arena.push(get(c * CHUNK + j as usize));
         }
     }
     Ok(true)
@@ -503,9 +560,11 @@ impl Keys {
 /// in cache (a table of 1M keys in 64 partitions is ~400 kB; one lookup per
 /// cache miss would cost more than all the rest of a row), small enough that
 /// the chunk buffers (32 bytes a row) are reused from block to block instead
-/// of passing every row through fresh memory (page faults). Two chunks in
-/// tests, so that they cross blocks.
-const BLOCK: usize = 64 * CHUNK;
+/// of passing every row through fresh memory (page faults). They are live
+/// under the peak of a large input (the end of its last window): 16 chunks
+/// hold ~40 MB where 64 held ~0.15 GB, with no difference in speed above
+/// this machine's noise (issue 17; docs/performance.md).
+const BLOCK: usize = 16 * CHUNK;
 
 /// Interns the strings `get(0..out.len())` into the hash partitions, in
 /// parallel, block by block ([`BLOCK`]), each in three steps: every chunk of
@@ -791,7 +850,7 @@ mod tests {
     #[test]
     fn short_keys_pack_exactly() {
         // Every length up to SHORT_MAX, bytes including NUL and 0xFF: two keys pack equal
-        // exactly when their bytes are equal, and unpack to their bytes.
+        // exactly when their bytes are equal, and their slots hold their bytes and length.
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::SmallRng::seed_from_u64(3);
         let alphabet = [0u8, 1, b'a', b'b', 0xFF];
@@ -805,8 +864,11 @@ mod tests {
             let pa = Short::pack(a);
             assert_eq!(pa.is_some(), a.len() <= SHORT_MAX, "{a:?}");
             let Some(pa) = pa else { continue };
-            let (bytes, len) = pa.unpack();
-            assert_eq!(&bytes[..len], &a[..]);
+            let slot = pa.slot();
+            assert_eq!(usize::from(slot[15]), a.len());
+            assert_eq!(&slot[..a.len()], &a[..]);
+            assert!(slot[a.len()..15].iter().all(|&b| b == 0), "zero padded");
+            assert_eq!(Short::of_slot(&slot), pa);
             for b in &keys {
                 if let Some(pb) = Short::pack(b) {
                     assert_eq!(pa == pb, a == b, "{a:?} {b:?}");
