@@ -615,3 +615,45 @@ def test_order_mode_two_orders_on_one_day_are_two_purchases_I2(as_str):
     # day mode: still one purchase event, JUNIOR
     day = {r[0]: r[1:] for r in normalise(run(t.drop_columns(["order_id"])))}
     assert day[3][:4] == ("2 ACT", "JUNIOR", 1, 1)
+
+
+def test_file_row_counts_reach_the_core_as_a_reserve_hint(tmp_path):
+    """Parquet and Arrow IPC files say their row count in their metadata: the core is
+    told it (``rows_hint``) and reserves the lines' memory once, as for a table in
+    memory (issue 17: a 10M-row Parquet file's append took 4-5x longer without); CSV
+    files would have to be read twice, so they give none. The answer is the same."""
+    import pyarrow.csv as pcsv
+    import pyarrow.feather as feather
+    from custseg._files import FileStream
+    from custseg._input import rows_hint
+
+    table = base_table()
+    half = table.num_rows // 2
+    pq.write_table(table.slice(0, half), tmp_path / "a.parquet")
+    pq.write_table(table.slice(half), tmp_path / "b.parquet")
+    feather.write_feather(table, tmp_path / "t.arrow")
+    pcsv.write_csv(table, tmp_path / "t.csv")
+
+    parquet = pds.dataset([str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")])
+    assert rows_hint(FileStream(parquet, None)) == table.num_rows
+    ipc = pds.dataset(str(tmp_path / "t.arrow"), format="ipc")
+    assert rows_hint(FileStream(ipc, None)) == table.num_rows
+    assert rows_hint(FileStream(pds.dataset(str(tmp_path / "t.csv"), format="csv"), None)) is None
+    assert rows_hint(table.to_reader()) is None  # a stream of unknown length
+
+    expected = normalise(run(table))
+    assert normalise(run(parquet)) == expected
+    assert normalise(run(ipc)) == expected
+
+
+def test_a_file_whose_metadata_cannot_be_read_gives_no_hint(tmp_path):
+    """A truncated Parquet file: no hint (the read that follows names the file)."""
+    from custseg._files import FileStream
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(base_table(), path)
+    dataset = pds.dataset(str(path))
+    path.write_bytes(path.read_bytes()[:-20])
+    assert FileStream(dataset, None).rows() is None
+    with pytest.raises(cs.InputError, match="t.parquet"):
+        run(dataset)

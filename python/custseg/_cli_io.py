@@ -208,7 +208,9 @@ def with_progress(dataset: Any, columns: list[str], out: Any, every: float = 0.2
 
 def open_data(args: argparse.Namespace) -> Any:
     """The input files as one stream of the needed columns (a progress line on a
-    terminal); the stream is kept as ``args.input_stream`` for main to explain errors."""
+    terminal); the stream is kept as ``args.input_stream`` for main to explain errors.
+    It is the FileStream itself, not its reader, so that the core learns the row
+    count of Parquet and IPC files from their metadata (``rows_hint``)."""
     import pyarrow.dataset as ds
 
     files = expand(args.inputs)
@@ -220,7 +222,7 @@ def open_data(args: argparse.Namespace) -> Any:
         return dataset  # a column in no file: the core names it and lists the others
     show = sys.stderr if sys.stderr.isatty() and not args.quiet else None  # none in logs
     args.input_stream = FileStream(dataset, schema.names, progress=show)
-    return args.input_stream.reader()
+    return args.input_stream
 
 
 def explain(args: argparse.Namespace, error: BaseException) -> tuple[str, BaseException]:

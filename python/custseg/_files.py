@@ -71,6 +71,21 @@ class FileStream:
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         return self.reader().__arrow_c_stream__(requested_schema)
 
+    def rows(self) -> int | None:
+        """The files' rows when their metadata says it without reading them (Parquet,
+        Arrow IPC), else None (CSV). The core then reserves the lines' memory once
+        instead of growing it window by window: a 10M-row Parquet file's "append"
+        took 0.18-0.25 s so, against 0.98-1.40 s (docs/performance.md, issue 17)."""
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        if not isinstance(self.dataset.format, (ds.ParquetFileFormat, ds.IpcFileFormat)):
+            return None
+        try:
+            return int(self.dataset.count_rows())
+        except (pa.ArrowException, OSError):
+            return None  # the read itself names the file that fails
+
     def reader(self) -> Any:
         import pyarrow as pa
 

@@ -214,9 +214,12 @@ def _names_only(columns: list[str]) -> pa.Table:
 
 
 def rows_hint(stream: Any) -> int | None:
-    """The number of rows of an in-memory input, so the core reserves memory once."""
+    """The number of rows of an in-memory input or of files whose metadata holds it,
+    so the core reserves memory once."""
     if isinstance(stream, pa.Table):
         return stream.num_rows
+    if isinstance(stream, FileStream):
+        return stream.rows()
     if is_a(stream, "polars", "DataFrame"):
         return int(stream.height)
     return None
