@@ -561,9 +561,11 @@ impl Keys {
 /// cache miss would cost more than all the rest of a row), small enough that
 /// the chunk buffers (32 bytes a row) are reused from block to block instead
 /// of passing every row through fresh memory (page faults). They are live
-/// under the peak of a large input (the end of its last window): 16 chunks
-/// hold ~40 MB where 64 held ~0.15 GB, with no difference in speed above
-/// this machine's noise (issue 17; docs/performance.md).
+/// under the peak of a large input (the end of its last window): going from
+/// 64 chunks to 16 lowered the peak of 100M shuffled rows by ~0.2 GiB (the
+/// buffers grow by doubling, so they hold up to twice what they use), with
+/// no difference in speed above this machine's noise (issue 17;
+/// docs/performance.md).
 const BLOCK: usize = 16 * CHUNK;
 
 /// Interns the strings `get(0..out.len())` into the hash partitions, in
