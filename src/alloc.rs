@@ -17,7 +17,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// again; the workers that freed the interning tables and buffers at the end
 /// of the input stay idle until the next pass, so those pages would sit
 /// resident under the peak of that pass (which starts with every line held).
-/// Measured at 100M shuffled string ids: ~0.1 GiB (issue 17's memory bound).
+/// Measured at 100M shuffled string ids (issue 17's memory bound): ~0.27 GiB
+/// less resident at the end of the input, and a peak about 60 MiB lower
+/// (4,546-4,589 -> 4,494-4,518 MiB, two runs each).
 pub fn release_freed() {
     #[cfg(not(feature = "system-allocator"))]
     rayon::broadcast(|_| {

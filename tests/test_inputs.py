@@ -620,7 +620,7 @@ def test_order_mode_two_orders_on_one_day_are_two_purchases_I2(as_str):
 def test_file_row_counts_reach_the_core_as_a_reserve_hint(tmp_path):
     """Parquet and Arrow IPC files say their row count in their metadata: the core is
     told it (``rows_hint``) and reserves the lines' memory once, as for a table in
-    memory (issue 17: a 10M-row Parquet file's append took 4-5x longer without); CSV
+    memory (issue 17: a 10M-row Parquet file's append took 4-8x longer without); CSV
     files would have to be read twice, so they give none. The answer is the same."""
     import pyarrow.csv as pcsv
     import pyarrow.feather as feather

@@ -75,7 +75,7 @@ class FileStream:
         """The files' rows when their metadata says it without reading them (Parquet,
         Arrow IPC), else None (CSV). The core then reserves the lines' memory once
         instead of growing it window by window: a 10M-row Parquet file's "append"
-        took 0.18-0.25 s so, against 0.98-1.40 s (docs/performance.md, issue 17)."""
+        took 0.18-0.25 s so, against 0.97-1.79 s (docs/performance.md, issue 17)."""
         import pyarrow as pa
         import pyarrow.dataset as ds
 
