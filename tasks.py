@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
+MATURIN = "maturin>=1.9.4,<2"
 DEV_DEPS = [
-    "maturin>=1.9.4,<2",
+    MATURIN,
     "numpy>=1.24",
     "pyarrow>=14",
     "pandas>=2.2",
@@ -55,11 +56,17 @@ def sh(*cmd: object, env: dict[str, str] | None = None) -> None:
     print(f"  ({time.monotonic() - t:.0f}s)", flush=True)
 
 
-def setup() -> None:
-    """Creates .venv with the build and test dependencies (idempotent)."""
+def make_venv() -> None:
+    """Creates .venv with pip and maturin, all a build needs (idempotent)."""
     if not PY.exists():
         sh(sys.executable, "-m", "venv", VENV)
         sh(PY, "-m", "pip", "install", "-q", "--upgrade", "pip")
+    sh(PY, "-m", "pip", "install", "-q", MATURIN)
+
+
+def setup() -> None:
+    """Creates .venv with the build and test dependencies (idempotent)."""
+    make_venv()
     sh(PY, "-m", "pip", "install", "-q", *DEV_DEPS)
 
 
@@ -139,10 +146,17 @@ def demo() -> None:
 
 
 def test() -> None:
-    setup()
+    """Every check. The release wheel builds in the background from the start (its
+    fat-LTO link runs on one core for minutes) while the Rust checks run on the
+    other; then the Python checks run on the installed wheel. (Running pytest
+    beside the Rust tests was tried: on 2 cores both got so much slower that the
+    whole took 25 min, against 22 in turn.)"""
+    make_venv()
     wheel_build = start_wheel()
     try:
-        rust_checks()
+        setup()
+        rust_lints()
+        rust_tests()
         install_wheel(finish_wheel(wheel_build))
     finally:
         if wheel_build.poll() is None:
@@ -150,16 +164,22 @@ def test() -> None:
     python_checks()
 
 
-def rust_checks() -> None:
-    """Format, lints, the core's tests, the fuzz replay and memcheck."""
+def rust_lints() -> None:
+    """Format and clippy: the core alone (no pyo3: the `python` feature off), the
+    core with the bindings, the fuzz targets."""
     sh("cargo", "fmt", "--all", "--", "--check")
-    # The core alone (no pyo3: the `python` feature off), then with the bindings.
     sh("cargo", "clippy", "--no-default-features", "--all-targets", "--", "-D", "warnings")
     sh("cargo", "clippy", "--all-targets", "--", "-D", "warnings")
-    sh("cargo", "test", "-q", "--no-default-features")
-    # Issue 18: the fuzz corpora replayed and each target run on new inputs for
-    # a few seconds (fuzz/README.md); the unsafe blocks' tests under valgrind.
     sh("cargo", "clippy", "-p", "custseg-fuzz", "--all-targets", "--", "-D", "warnings")
+
+
+def rust_tests() -> None:
+    """The core's tests, built with the system allocator so that memcheck runs the
+    very same test binary (scripts/memcheck.sh; the wheel keeps mimalloc, and the
+    Python tests run it); then issue 18's fuzz corpora replayed and each target
+    run on new inputs for a few seconds (fuzz/README.md), and the unsafe blocks'
+    tests under valgrind."""
+    sh("cargo", "test", "-q", "--no-default-features", "--features", "system-allocator")
     sh("cargo", "test", "-q", "--no-default-features", "-p", "custseg-fuzz")
     check_valgrind()
     sh("bash", "scripts/memcheck.sh")
@@ -176,7 +196,7 @@ def python_checks() -> None:
     sh(BIN / "ruff", "format", "--check", *py_paths)
     sh(PY, "-m", "mypy.stubtest", "custseg._core", "--allowlist", "tests/stubtest_allowlist.txt")
     check_java()
-    # Run from tests/ so that `custseg` is the installed wheel, not python/custseg.
+    # From the root, where `custseg` is the installed wheel (python/ is not on the path).
     sh(PY, "-m", "pytest", "-q", "tests", "--doctest-modules", "--pyargs", "custseg")
 
 

@@ -2,7 +2,9 @@
 //! through its target's body (no libFuzzer needed): what the fuzzers found
 //! once, and the coverage they built, stays tested by `cargo test`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Mutex;
 
 /// `CUSTSEG_FUZZ_INPUT=<target>:<file>` replays one input alone (with
 /// `CUSTSEG_FUZZ_DEBUG=1`, the targets print the case they built).
@@ -23,28 +25,54 @@ fn one_input_passes_its_target() {
     body(&std::fs::read(root.join(file)).expect("the input file"));
 }
 
+/// Every kept input, on as many threads as there are cores: a few btyd inputs
+/// take seconds each unoptimised (series near their term cap), the rest
+/// milliseconds. A failing input is named, after the others have run.
 #[test]
 fn every_kept_input_passes_its_target() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut replayed = 0;
+    let mut inputs: Vec<(&str, custseg_fuzz::Body, PathBuf)> = Vec::new();
     for (name, body) in custseg_fuzz::TARGETS {
         for folder in ["corpus", "regressions"] {
-            let dir = root.join(folder).join(name);
-            let Ok(entries) = std::fs::read_dir(&dir) else {
+            let Ok(entries) = std::fs::read_dir(root.join(folder).join(name)) else {
                 continue;
             };
             for entry in entries {
-                let path = entry.expect("a folder entry").path();
-                let data = std::fs::read(&path).expect("a corpus file");
-                // A panic names the file, so the failing input can be run alone.
-                eprintln!("{name}: {}", path.display());
-                body(&data);
-                replayed += 1;
+                inputs.push((name, body, entry.expect("a folder entry").path()));
             }
         }
     }
-    assert!(replayed > 0, "no corpus found under {}", root.display());
-    println!("replayed {replayed} inputs");
+    assert!(
+        !inputs.is_empty(),
+        "no corpus found under {}",
+        root.display()
+    );
+    // The slow inputs first, so that no thread is left with one at the end.
+    inputs.sort_by_key(|(name, _, path)| (*name != "btyd", path.clone()));
+    let next = AtomicUsize::new(0);
+    let failed = Mutex::new(Vec::new());
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while let Some((name, body, path)) = inputs.get(next.fetch_add(1, Relaxed)) {
+                    let data = std::fs::read(path).expect("a corpus file");
+                    if std::panic::catch_unwind(|| body(&data)).is_err() {
+                        failed
+                            .lock()
+                            .expect("the list")
+                            .push(format!("{name}: {}", path.display()));
+                    }
+                }
+            });
+        }
+    });
+    let failed = failed.into_inner().expect("the list");
+    assert!(
+        failed.is_empty(),
+        "inputs that fail (run one alone: CUSTSEG_FUZZ_INPUT): {failed:#?}"
+    );
+    println!("replayed {} inputs", inputs.len());
 }
 
 /// A small, fast generator (SplitMix64): the same seed, the same inputs.
