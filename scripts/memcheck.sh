@@ -3,8 +3,9 @@
 # under valgrind's memcheck; any invalid read or write, use of uninitialised
 # memory or bad free fails the run (exit 3). The core is built with the system
 # allocator for this (the `system-allocator` feature, see src/lib.rs): memcheck
-# checks malloc's blocks and cannot see inside mimalloc's pages. The build
-# shares its dependencies with `cargo test --no-default-features`.
+# checks malloc's blocks and cannot see inside mimalloc's pages. The test
+# command (tasks.py) runs the core's tests with the same features first, so
+# this finds their test binary built.
 #
 #   bash scripts/memcheck.sh            # small tests that reach every unsafe block
 #   bash scripts/memcheck.sh --all      # every test of those modules (minutes)
