@@ -25,9 +25,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
-MATURIN = "maturin>=1.9.4,<2"
 DEV_DEPS = [
-    MATURIN,
+    "maturin>=1.9.4,<2",
     "numpy>=1.24",
     "pyarrow>=14",
     "pandas>=2.2",
@@ -56,17 +55,11 @@ def sh(*cmd: object, env: dict[str, str] | None = None) -> None:
     print(f"  ({time.monotonic() - t:.0f}s)", flush=True)
 
 
-def make_venv() -> None:
-    """Creates .venv with pip and maturin, all a build needs (idempotent)."""
+def setup() -> None:
+    """Creates .venv with the build and test dependencies (idempotent)."""
     if not PY.exists():
         sh(sys.executable, "-m", "venv", VENV)
         sh(PY, "-m", "pip", "install", "-q", "--upgrade", "pip")
-    sh(PY, "-m", "pip", "install", "-q", MATURIN)
-
-
-def setup() -> None:
-    """Creates .venv with the build and test dependencies (idempotent)."""
-    make_venv()
     sh(PY, "-m", "pip", "install", "-q", *DEV_DEPS)
 
 
@@ -146,15 +139,15 @@ def demo() -> None:
 
 
 def test() -> None:
-    """Every check. The release wheel builds in the background from the start (its
-    fat-LTO link runs on one core for minutes) while the Rust checks run on the
-    other; then the Python checks run on the installed wheel. (Running pytest
-    beside the Rust tests was tried: on 2 cores both got so much slower that the
-    whole took 25 min, against 22 in turn.)"""
-    make_venv()
+    """Every check. The release wheel builds in the background (its fat-LTO link
+    runs on one core for minutes) while the Rust checks run; then the Python
+    checks run on the installed wheel. On 2 cores, more overlap was slower:
+    pytest beside the Rust tests took the whole to 25 min (22 in turn), and the
+    wheel started before the other dependencies installed slowed the install and
+    the lints more than it gained (the wheel ends before the Rust checks anyway)."""
+    setup()
     wheel_build = start_wheel()
     try:
-        setup()
         rust_lints()
         rust_tests()
         install_wheel(finish_wheel(wheel_build))
