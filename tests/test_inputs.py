@@ -648,10 +648,10 @@ def test_file_row_counts_reach_the_core_as_a_reserve_hint(tmp_path):
     assert normalise(run(csv)) == expected
 
 
-def test_a_large_csv_files_rows_are_estimated_from_its_first_mib(tmp_path):
-    """CSV files larger than the sample: the lines of their first MiB scaled to the
-    file's size, summed over the files (within a few percent for rows of even
-    width); compressed files give no estimate (their bytes are not lines)."""
+def test_large_csv_files_rows_are_estimated_from_the_first_mib(tmp_path):
+    """CSV files larger than the sample: the lines of the first file's first MiB
+    scaled to the files' total size (within a few percent for rows of even width);
+    compressed files give no estimate (their bytes are not lines)."""
     import gzip
 
     import pyarrow.csv as pcsv

@@ -50,28 +50,31 @@ def _header(path: str, fmt: Any) -> list[str]:
     return []
 
 
-# The bytes of each CSV file whose lines are counted to estimate its rows.
+# The bytes of the first CSV file whose lines are counted to estimate the rows.
 CSV_SAMPLE = 1 << 20
 # Extensions pyarrow decompresses: their bytes say nothing of the lines.
 _COMPRESSED = (".gz", ".bz2", ".zst", ".zstd", ".lz4", ".br")
 
 
 def csv_rows_estimate(files: list[str], filesystem: Any) -> int | None:
-    """The rows of CSV files estimated from the lines in each one's first MiB
-    (exact for a smaller file, a header line assumed), without parsing them; None
-    when a file is compressed. Only the core's memory reservation uses it: a
-    wrong estimate costs memory growth or unused reserve, never a wrong answer."""
-    if any(f.lower().endswith(_COMPRESSED) for f in files):
+    """The rows of CSV files estimated, without parsing them, from the lines in
+    the first file's first MiB (exact for one file no larger), scaled to the
+    files' total size, less one header line a file; None when a file is
+    compressed or its size unknown. One file is opened, whatever their number
+    (a remote filesystem pays a request per open). Only the core's memory
+    reservation uses it: a wrong estimate costs memory growth or unused
+    reserve, never a wrong answer."""
+    if not files or any(f.lower().endswith(_COMPRESSED) for f in files):
         return None
-    total = 0
-    for path in files:
-        size = filesystem.get_file_info(path).size
-        with filesystem.open_input_file(path) as f:
-            sample = f.read(CSV_SAMPLE)
-        lines = sample.count(b"\n") + (0 if sample.endswith(b"\n") else 1)
-        lines = lines if len(sample) >= size else round(lines * size / max(len(sample), 1))
-        total += max(lines - 1, 0)
-    return total
+    sizes = [info.size for info in filesystem.get_file_info(files)]
+    if any(size is None for size in sizes):
+        return None
+    with filesystem.open_input_file(files[0]) as f:
+        sample = f.read(CSV_SAMPLE)
+    lines = sample.count(b"\n") + (0 if sample.endswith(b"\n") else 1)
+    if len(sample) < sum(sizes):
+        lines = round(lines * sum(sizes) / max(len(sample), 1))
+    return max(lines - len(files), 0)
 
 
 class FileStream:
