@@ -4,8 +4,9 @@
 # memory or bad free fails the run (exit 3). The core is built with the system
 # allocator for this (the `system-allocator` feature, see src/lib.rs): memcheck
 # checks malloc's blocks and cannot see inside mimalloc's pages. The test
-# command (tasks.py) runs the core's tests with the same features first, so
-# this finds their test binary built.
+# command (tasks.py, CORE_TEST_FEATURES) runs the core's tests with the same
+# flags first (the workspace's, with the fuzz crate: the flags decide the
+# features and so the binary), so this finds their test binary built.
 #
 #   bash scripts/memcheck.sh            # small tests that reach every unsafe block
 #   bash scripts/memcheck.sh --all      # every test of those modules (minutes)
@@ -19,7 +20,7 @@ if ! command -v valgrind >/dev/null; then
     echo "memcheck: valgrind is not installed (Debian/Ubuntu: apt install valgrind)" >&2
     exit 1
 fi
-bin=$(cargo test -q --no-default-features --features system-allocator --lib --no-run \
+bin=$(cargo test -q --workspace --no-default-features --features custseg/system-allocator --lib --no-run \
     --message-format=json |
     python3 -c 'import json,sys
 for line in sys.stdin:
