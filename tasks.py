@@ -190,6 +190,9 @@ def rust_tests() -> None:
     sh("bash", "scripts/memcheck.sh")
 
 
+PYARGS = ("--pyargs", "custseg")  # the package's doctests, from the installed wheel
+
+
 def python_checks() -> None:
     """Ruff, stubtest and pytest (with the doctests and the notebooks) on the wheel."""
     py_paths = [
@@ -202,7 +205,8 @@ def python_checks() -> None:
     sh(PY, "-m", "mypy.stubtest", "custseg._core", "--allowlist", "tests/stubtest_allowlist.txt")
     check_java()
     # From the root, where `custseg` is the installed wheel (python/ is not on the path).
-    sh(PY, "-m", "pytest", "-q", "tests", "--doctest-modules", "--pyargs", "custseg")
+    # The slowest tests are listed at the end: the suite's time is watched (README).
+    sh(PY, "-m", "pytest", "-q", "--durations=25", "tests", "--doctest-modules", *PYARGS)
 
 
 def need(tool: str, why: str, install: str) -> None:
