@@ -36,6 +36,7 @@ DEV_DEPS = [
     "plotly>=5",
     "pyspark>=4.0",  # custseg.spark and its tests (issue 16); needs Java 17
     "pytest>=8",
+    "pytest-xdist>=3.5",  # the test command's pytest workers (python_checks)
     "hypothesis>=6.100",
     "scipy>=1.10",
     "nbclient>=0.10",
@@ -190,7 +191,15 @@ def rust_tests() -> None:
     sh("bash", "scripts/memcheck.sh")
 
 
-PYARGS = ("--pyargs", "custseg")  # the package's doctests, from the installed wheel
+DOCTESTS = ("--doctest-modules", "--pyargs", "custseg")  # the package's, from the wheel
+# pytest-xdist workers, each module's tests on one worker (a module's fixtures, such as
+# the Airflow test's cached virtual environment, are then set up once, by one worker).
+# Much of the suite waits (subprocesses, JVM starts): two workers on two cores took
+# pytest from 455-526 s to about 380 s. Each worker that runs Spark tests starts its own
+# local[2] session. (`--dist loadgroup`, to keep the Spark modules on one worker, does
+# not group under pytest 9.2: xdist 3.8 tags the node ids through an attribute that
+# pytest no longer reads.)
+PYTEST_WORKERS = ("-n", str(min(4, os.cpu_count() or 1)), "--dist", "loadfile")
 
 
 def python_checks() -> None:
@@ -206,7 +215,7 @@ def python_checks() -> None:
     check_java()
     # From the root, where `custseg` is the installed wheel (python/ is not on the path).
     # The slowest tests are listed at the end: the suite's time is watched (README).
-    sh(PY, "-m", "pytest", "-q", "--durations=25", "tests", "--doctest-modules", *PYARGS)
+    sh(PY, "-m", "pytest", "-q", *PYTEST_WORKERS, "--durations=25", "tests", *DOCTESTS)
 
 
 def need(tool: str, why: str, install: str) -> None:
