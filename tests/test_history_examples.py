@@ -100,6 +100,30 @@ def test_history_before_and_after_the_data(tx):
     assert (str(a.cv_group), int(a.purchases), float(a.monetary)) == ("2 ACT", 4, 40.0)
 
 
+def test_history_whose_rows_all_follow_the_last_boundary_reports_its_customers(tx):
+    # Every row is after the last boundary: no slice has a row, and the report counts
+    # the customers as seen without a purchase, as it does for such customers among
+    # others (the Spark history, whose pieces can hold only such customers, found it).
+    customers = tx["customer_id"].nunique()
+    h, rep = custseg.customer_value_history(
+        tx, periods=SEMI, start="2020-01-01", end="2020-07-01", return_report=True
+    )
+    assert len(h) == 0
+    assert (rep.customers_seen, rep.customers_without_purchase, rep.customers) == (
+        customers,
+        customers,
+        0,
+    )
+    # One customer with an earlier row: the same count of the others.
+    early = pd.DataFrame({"customer_id": ["Z"], "date": [pd.Timestamp("2020-03-01")],
+                          "amount": [10.0]})  # fmt: skip
+    _, rep = custseg.customer_value_history(
+        pd.concat([tx, early]), periods=SEMI, start="2020-01-01", end="2020-07-01",
+        return_report=True,
+    )  # fmt: skip
+    assert (rep.customers_seen, rep.customers) == (customers + 1, 1)
+
+
 # ----------------------------------------------------------------------------- migration
 def test_migration_example(tx):
     h = custseg.customer_value_history(tx, periods=SEMI)

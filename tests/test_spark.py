@@ -19,7 +19,7 @@ import custseg as cs
 import custseg.spark as css
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 # PySpark 4.x warns that it does not fully support pandas 3 (these tests pass Arrow tables).
@@ -263,6 +263,9 @@ def test_radix_selection_equals_sorting(spark: Any, monkeypatch: Any, collect: i
     batch=st.sampled_from([1, 10000]),
     ids=st.sampled_from(["int", "str"]),
 )
+# A piece holding only a customer whose rows follow the last boundary counted it as
+# not seen (the report's customers_seen 39 against 40).
+@example(seed=1836, batch=10000, ids="str")
 def test_customer_value_history_equals_one_machine(
     spark: Any, seed: int, batch: int, ids: str
 ) -> None:

@@ -225,6 +225,26 @@ fn a_piece_after_as_of_has_no_customers_and_no_error() {
 }
 
 #[test]
+fn a_history_piece_after_its_last_boundary_counts_its_customers() {
+    // Found by the Spark history's property test: a piece whose customers
+    // have lines only after the last boundary reported none seen, while one
+    // machine counts them among those without a purchase.
+    let bounds: Vec<i32> = ["2019-07-01", "2020-01-01"]
+        .iter()
+        .map(|d| crate::periods::parse_day(d).unwrap())
+        .collect();
+    let ing = ingest_rows(&rows(20, 5), None);
+    let seen = ing.customers.len() as u64;
+    let opts = Options::default();
+    let (f, report) = history_facts(ing, "c", &opts, &bounds, &Cancel::new()).unwrap();
+    assert_eq!(f.num_rows(), 0);
+    assert!(seen > 0);
+    assert_eq!(report.customers_seen, seen);
+    assert_eq!(report.customers_without_purchase, seen);
+    assert_eq!(report.customers, 0);
+}
+
+#[test]
 fn history_facts_equal_the_facts_as_of_each_boundary() {
     let rows = rows(120, 11);
     let bounds: Vec<i32> = ["2022-01-01", "2022-07-01", "2023-01-01", "2023-07-01"]

@@ -164,12 +164,20 @@ pub fn run_history(
             report.customers_seen = passed.seen;
             (passed.segs, passed.between, passed.order)
         }
-        // No line before the last boundary: every slice is empty (I4).
-        _ => (
-            bounds.iter().map(|_| Segmented::default()).collect(),
-            bounds.iter().map(|_| Between::default()).collect(),
-            None,
-        ),
+        // No line before the last boundary: every slice is empty (I4). The
+        // customers are seen, none has a purchase: as the pass counts a customer
+        // whose lines are all after the last boundary, and as `run_piece` does
+        // (a piece of a Spark history can hold only such customers).
+        days => {
+            if days.is_some() {
+                report.customers_seen = ing.customers.len() as u64;
+            }
+            (
+                bounds.iter().map(|_| Segmented::default()).collect(),
+                bounds.iter().map(|_| Between::default()).collect(),
+                None,
+            )
+        }
     };
     report.customers = segs.last().map_or(0, |s| s.len() as u64);
     report.customers_without_purchase = report.customers_seen.saturating_sub(report.customers);
