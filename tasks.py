@@ -193,12 +193,10 @@ def rust_tests() -> None:
 
 DOCTESTS = ("--doctest-modules", "--pyargs", "custseg")  # the package's, from the wheel
 # pytest-xdist workers, each module's tests on one worker (a module's fixtures, such as
-# the Airflow test's cached virtual environment, are then set up once, by one worker).
+# the Airflow test's cached virtual environment, are then set up once, by one worker),
+# and the Spark modules all on one (tests/conftest.py: one Spark session at a time).
 # Much of the suite waits (subprocesses, JVM starts): two workers on two cores took
-# pytest from 455-526 s to about 380 s. Each worker that runs Spark tests starts its own
-# local[2] session. (`--dist loadgroup`, to keep the Spark modules on one worker, does
-# not group under pytest 9.2: xdist 3.8 tags the node ids through an attribute that
-# pytest no longer reads.)
+# pytest from 455-526 s to about 365-395 s.
 PYTEST_WORKERS = ("-n", str(min(4, os.cpu_count() or 1)), "--dist", "loadfile")
 
 
