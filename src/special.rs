@@ -71,6 +71,17 @@ const LOST_DIGITS: f64 = 1e7;
 /// [`hyp2f1_dm1_c`] at several z at once (`out[k]` for `zs[k]`): the
 /// coefficients, which do not depend on z, are computed once for all.
 pub fn hyp2f1_dm1_c_many(a: f64, b: f64, c: f64, zs: &[f64], out: &mut [f64]) {
+    dm1_series(a, b, c, zs, out, true);
+}
+
+/// Terms between two looks of [`dm1_series`] for a sum that cannot end
+/// within [`MAX_TERMS`] ([`cannot_end_in_time`]).
+const LOOK_EVERY: usize = 1 << 14;
+
+/// The series of [`hyp2f1_dm1_c_many`]; with `give_up_early`, a z whose sum
+/// provably cannot end within [`MAX_TERMS`] terms gets its NaN at once
+/// rather than after them (its value is the same: the tests compare both).
+fn dm1_series(a: f64, b: f64, c: f64, zs: &[f64], out: &mut [f64], give_up_early: bool) {
     assert_eq!(zs.len(), out.len());
     let mut pending = 0usize;
     for (o, &z) in out.iter_mut().zip(zs) {
@@ -91,11 +102,12 @@ pub fn hyp2f1_dm1_c_many(a: f64, b: f64, c: f64, zs: &[f64], out: &mut [f64]) {
     let mut done: Vec<bool> = out.iter().map(|o| o.is_nan() || *o == 0.0).collect();
     // Per z: the sum of the terms' absolute values, for the cancellation check.
     let mut magnitude: Vec<f64> = out.iter().map(|o| o.abs()).collect();
+    let shrinking = give_up_early && terms_shrink_ever_slower(a, b, c);
     let mut coef = a; // (a)_n (b)_(n-1) / ((c + 1)_(n-1) n!) at n = 1
     for n in 1..MAX_TERMS {
         let n = n as f64;
         // coef(n + 1) / coef(n) = (a + n)(b + n - 1) / ((c + n)(n + 1))
-        let ratio = (a + n) * (b + n - 1.0) / ((c + n) * (n + 1.0));
+        let ratio = ratio_at(a, b, c, n);
         coef *= ratio;
         for k in 0..zs.len() {
             if done[k] {
@@ -117,6 +129,19 @@ pub fn hyp2f1_dm1_c_many(a: f64, b: f64, c: f64, zs: &[f64], out: &mut [f64]) {
                 pending -= 1;
             } else {
                 out[k] = next;
+                if shrinking
+                    && n as usize % LOOK_EVERY == 0
+                    && cannot_end_in_time(
+                        n as usize,
+                        ratio_at(a, b, c, n + 1.0) * zs[k],
+                        term,
+                        next,
+                    )
+                {
+                    out[k] = f64::NAN;
+                    done[k] = true;
+                    pending -= 1;
+                }
             }
         }
         if pending == 0 {
@@ -128,6 +153,49 @@ pub fn hyp2f1_dm1_c_many(a: f64, b: f64, c: f64, zs: &[f64], out: &mut [f64]) {
             *o = f64::NAN;
         }
     }
+}
+
+/// coef(n + 1) / coef(n) of [`dm1_series`]: (a + n)(b + n - 1) / ((c + n)(n + 1)).
+#[inline]
+fn ratio_at(a: f64, b: f64, c: f64, n: f64) -> f64 {
+    (a + n) * (b + n - 1.0) / ((c + n) * (n + 1.0))
+}
+
+/// Whether every term of [`dm1_series`] is positive, no larger than the one
+/// before, and shrinks by a factor that never falls as n grows: a > 0,
+/// 1 <= b <= 2 and c >= a make both (a + n) / (c + n) and (b + n - 1) / (n + 1)
+/// positive, at most 1 and non-decreasing in n. (The BG/NBD expectations
+/// meet this with a near 1 and a large frequency; with z near 1 their sums
+/// need billions of terms, found by the fuzzer: seconds each for a NaN.)
+fn terms_shrink_ever_slower(a: f64, b: f64, c: f64) -> bool {
+    a > 0.0 && (1.0..=2.0).contains(&b) && c >= a && c.is_finite()
+}
+
+/// For a series of [`terms_shrink_ever_slower`] at term n + 1 = `term` (after
+/// `n` steps), sum so far `sum`, whose next step shrinks the term by `rho`
+/// (and every later step by no more): true when the sum provably cannot stop
+/// within [`MAX_TERMS`] terms (its value is then NaN).
+///
+/// The sum stops at the first term t with fl(sum + t) == sum, so t <= 2^-52
+/// of the sum, a normal number here. The sum then is at most
+/// `sum + MAX_TERMS term` (the terms shrink), while t >= term rho^k after k
+/// more steps; so it needs k >= ln(R) / ln(rho), R = 2^-52 (sum / term +
+/// MAX_TERMS). Rounding is covered with room to spare: R is raised by 1e-6
+/// relative (the computed terms and sum are within 1e-9 of the exact ones
+/// after a million steps), and ln(rho) lowered by 4e-15 (each step's
+/// computed factor, coef's ratio times z, is within about 1e-15 of the exact
+/// one: their rounding may break the monotonicity by that much). A term that
+/// could underflow to zero before the cap (which also stops the sum) gives
+/// false.
+fn cannot_end_in_time(n: usize, rho: f64, term: f64, sum: f64) -> bool {
+    if !(term > 0.0 && sum > 1e-280 && rho > 0.0 && rho < 1.0) {
+        return false;
+    }
+    let left = MAX_TERMS.saturating_sub(n) as f64;
+    let r = (sum / term + MAX_TERMS as f64) * f64::EPSILON * (1.0 + 1e-6);
+    let decay = -rho.ln() + 4e-15; // the most any later step may shrink by, as a log
+    let lowest = term.ln() - left * decay; // ln of the smallest term before the cap
+    r < 0.5 && -r.ln() > left * decay && lowest > 1e-290f64.ln()
 }
 
 // ------------------------------------------------------------ Pareto/NBD (CLV4)
@@ -381,6 +449,90 @@ mod tests {
             let got = hyp2f1_dm1_c(1.5, 1.0, 0.0, z);
             assert!(close(got, (1.0 - z).powf(-1.5) - 1.0, 1e-13), "{got}");
         }
+    }
+
+    /// Giving up early on a sum that cannot end within the cap changes no
+    /// value: the series of the fuzzer's slow inputs (a near c, both huge, b
+    /// near 1, z within 1e-11 of 1: NaN after a million terms) and random
+    /// series of the same kind, some of which end after the first looks.
+    #[test]
+    fn giving_up_early_gives_the_same_values() {
+        let mut cases: Vec<(f64, f64, f64, Vec<f64>)> = vec![
+            (
+                2.1898049494668e18,
+                1.0004425048828125,
+                2.189804950064726e18,
+                vec![0.9999999999927114, 0.9999999999],
+            ),
+            (
+                148952317951.18555,
+                1.1855316162109375,
+                148952318591.18555,
+                vec![0.9999999987100487],
+            ),
+            (
+                153247285247.1836,
+                1.18359375,
+                153247285432.1836,
+                vec![0.9999999999999998, 0.9999],
+            ),
+            // Ends after about 4e5 terms, past several looks.
+            (1e6, 1.5, 1e6 + 100.0, vec![1.0 - 1e-6, 0.999]),
+        ];
+        let mut seed = 0x5eed_u64;
+        let mut unit = || {
+            seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut x = seed;
+            x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((x ^ (x >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..12 {
+            let a = 10f64.powf(-2.0 + 16.0 * unit());
+            let b = 1.0 + unit();
+            let c = a + 10f64.powf(-3.0 + 15.0 * unit());
+            let zs = (0..3)
+                .map(|_| 1.0 - 10f64.powf(-16.0 + 15.0 * unit()))
+                .collect();
+            cases.push((a, b, c, zs));
+        }
+        let mut given_up = 0;
+        for (a, b, c, zs) in cases {
+            let (mut plain, mut early) = (vec![0.0; zs.len()], vec![0.0; zs.len()]);
+            dm1_series(a, b, c, &zs, &mut plain, false);
+            dm1_series(a, b, c, &zs, &mut early, true);
+            for k in 0..zs.len() {
+                assert_eq!(
+                    plain[k].to_bits(),
+                    early[k].to_bits(),
+                    "{a} {b} {c} {}",
+                    zs[k]
+                );
+                given_up += usize::from(plain[k].is_nan());
+            }
+        }
+        assert!(given_up > 0, "no case reached the cap");
+        // A sum that ends after its first looks is not given up.
+        let mut one = [0.0];
+        dm1_series(1e6, 1.5, 1e6 + 100.0, &[1.0 - 1e-6], &mut one, true);
+        assert!(one[0].is_finite(), "{}", one[0]);
+        // The first fuzz case is given up at its first looks, not at the cap.
+        let (a, b, c, z) = (
+            2.1898049494668e18,
+            1.0004425048828125,
+            2.189804950064726e18,
+            0.9999999999927114,
+        );
+        let n = 1usize << 17;
+        let rho = ratio_at(a, b, c, n as f64 + 1.0) * z;
+        let (mut coef, mut zn, mut sum) = (a, z, a * z);
+        for m in 1..=n {
+            coef *= ratio_at(a, b, c, m as f64);
+            zn *= z;
+            sum += coef * zn;
+        }
+        assert!(terms_shrink_ever_slower(a, b, c));
+        assert!(cannot_end_in_time(n, rho, coef * zn, sum));
     }
 
     #[test]
