@@ -145,9 +145,10 @@ def test() -> None:
     environment) in a background process from the start, at a lower priority, so
     that they take the cores the first chain leaves idle (pip and pytest mostly
     wait on the network, subprocesses and JVM starts) instead of slowing it.
-    Their output is printed when they end. On 2 cores: 17-18 min with the Rust
-    checks first and the wheel beside them, 16 with them in the background
-    after the install, 15 from the start."""
+    Their output is printed when they end. On 2 cores (fresh clones): 17-18 min
+    with the Rust checks first and the wheel beside them, 16 min with them in the
+    background after the install, 15 min from the start; the wheel's single-core
+    fat-LTO build is then the critical path."""
     check_valgrind()
     check_java()
     rust = start_rust_checks()
