@@ -133,3 +133,16 @@ def test_bench_stream_runs_by_date_and_history() -> None:
         assert "order by-date" in r.stdout
         assert "equal to in-memory run: True" in r.stdout, r.stdout
         assert ("history rows" in r.stdout) == bool(history), r.stdout
+
+
+def test_first_call_bench_runs_without_pandas() -> None:
+    """``first_call.py`` times a fresh process's two calls, and pandas stays out."""
+    r = subprocess.run(
+        [sys.executable, str(BENCHES / "first_call.py"), "--rows", "10k", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    row = r.stdout.strip().splitlines()[-1]
+    assert row.startswith("| 1 |") and row.endswith("| False |"), r.stdout

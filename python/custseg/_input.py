@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from custseg._files import FileStream
-from custseg._frames import Family, family_of, is_a
+from custseg._frames import Family, arrow_table, family_of, is_a
 from custseg.errors import ColumnNotFoundError, ConfigError, UnsupportedTypeError
 
 _EPOCH = _dt.date(1970, 1, 1)
@@ -238,7 +238,7 @@ def summary_frame(s: Any) -> Any:
     if isinstance(s, pa.Table):
         return s
     if isinstance(s, pa.RecordBatch) or hasattr(s, "__arrow_c_stream__"):
-        return pa.table(s)
+        return arrow_table(s)
     raise TypeError(
         "the summary must be a pandas or polars DataFrame, a pyarrow Table or an Arrow "
         f"stream (for example the result of custseg.rfm_summary), got {type(s).__name__}"

@@ -91,7 +91,7 @@ def _values(data: Any, value: str) -> tuple[pa.Array, str, Family]:
         or is_a(data, "polars", "DataFrame")
         or isinstance(data, (pa.Table, pa.RecordBatch))
     ):
-        frame = pa.table(data) if isinstance(data, pa.RecordBatch) else data
+        frame = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
         return number_column(frame, value, "value", "the data", "A2"), value, family
     name = getattr(data, "name", None)
     arr = as_array(data)

@@ -4,6 +4,7 @@
 
 use arrow_array::RecordBatch;
 use chrono::NaiveDate;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3_arrow::PyTable;
@@ -18,9 +19,26 @@ pub fn table(py: Python<'_>, batch: RecordBatch) -> PyResult<Bound<'_, PyAny>> {
         CoreError::Internal(format!("could not build the output: {e}")).into()
     };
     let schema = batch.schema();
-    PyTable::try_new(vec![batch], schema)
-        .map_err(building)?
-        .into_pyarrow(py)
+    pyarrow_table(py, PyTable::try_new(vec![batch], schema).map_err(building)?)
+}
+
+/// `table` as a pyarrow Table, read from its Arrow stream.
+///
+/// Not `PyTable::into_pyarrow`: that calls `pyarrow.table(...)`, which first
+/// asks whether its argument is a pandas DataFrame and so imports pandas
+/// (0.4-0.5 s here) in a process that has none: the first call of every
+/// Airflow task, CLI run or script on Arrow or polars data paid it.
+/// `RecordBatchReader.from_stream` (pyarrow 15) reads the same stream without
+/// that question; older pyarrow falls back to `pyarrow.table`.
+pub fn pyarrow_table(py: Python<'_>, table: PyTable) -> PyResult<Bound<'_, PyAny>> {
+    let pyarrow = py.import(intern!(py, "pyarrow"))?;
+    let reader = pyarrow.getattr(intern!(py, "RecordBatchReader"))?;
+    match reader.getattr(intern!(py, "from_stream")) {
+        Ok(from_stream) => from_stream
+            .call1((table.into_pyobject(py)?,))?
+            .call_method0(intern!(py, "read_all")),
+        Err(_) => table.into_pyarrow(py),
+    }
 }
 
 /// The report as a dict (turned into `custseg.Report` by the Python layer).

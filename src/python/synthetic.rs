@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 use pyo3_arrow::{PyRecordBatchReader, PyTable};
 
 use crate::python::errors::ConfigError;
+use crate::python::output::pyarrow_table;
 use crate::python::runtime::run;
 use crate::synthetic::{record_batch, schema, stream, stream_by_date, Shape, SyntheticOptions};
 
@@ -65,5 +66,5 @@ pub fn synthetic_py<'py>(
         Ok(record_batch(&opts, shape))
     })?;
     let schema = batch.schema();
-    PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
+    pyarrow_table(py, PyTable::try_new(vec![batch], schema)?)
 }
