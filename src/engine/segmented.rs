@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::walk::{Extra, Facts, Holdout, Step};
 use crate::error::{CoreError, Result};
-use crate::keys::Keys;
+use crate::keys::{Keys, PARTITIONS};
 
 /// The facts of every customer with a purchase event, in customer key order:
 /// in parts, one after the other (the partitions of the pass when they come in
@@ -97,7 +97,10 @@ impl Segmented {
             h.retain(|_| holdout);
             return Segmented::new(f, x, s, h, as_of);
         }
-        let order = keys.key_order_in(&slices, |f| f.customer);
+        let order = match keys.id_is_rank().then(|| interleaved(&slices, keys)) {
+            Some(Some(order)) => order,
+            _ => keys.key_order_in(&slices, |f| f.customer),
+        };
         drop(slices);
         Segmented::in_order(parts, &order, as_of)
     }
@@ -308,6 +311,52 @@ fn merge(ids: &[u32], rank: &[u32], part_at: &[u32], parts: &[PartFacts]) -> Vec
         .collect()
 }
 
+/// The (part, index) of every fact of `parts` in key order when ids are their
+/// own rank (a compact integer range, sorted strings) and each part holds the
+/// ids of one hash partition ([`Keys::partitioner`]) in ascending order, as a
+/// hashed pass leaves them: the ids walked from 0, each looked for in the part
+/// of its partition with a cursor per part, so every part is read in sequence
+/// and nothing is written at random (the general [`Keys::key_order_in`] writes
+/// one slot per id at random). A stretch of ids per task, its cursors found by
+/// binary search. `None` when the parts are not so (runs, a partition in two
+/// parts, a part out of order): then some fact is never met, which the count
+/// shows; when every fact is met, each was met once, in increasing id order.
+fn interleaved(parts: &[&[Facts]], keys: &Keys) -> Option<Vec<(u32, u32)>> {
+    const STRETCH: usize = 1 << 16;
+    let part_of = keys.partitioner();
+    let mut owner = [u32::MAX; PARTITIONS];
+    for (i, part) in parts.iter().enumerate() {
+        if let Some(f) = part.first() {
+            let o = &mut owner[part_of.get(f.customer)];
+            if *o != u32::MAX {
+                return None;
+            }
+            *o = i as u32;
+        }
+    }
+    let n = keys.len();
+    let order: Vec<(u32, u32)> = (0..n.div_ceil(STRETCH))
+        .into_par_iter()
+        .flat_map_iter(|s| {
+            let (lo, hi) = ((s * STRETCH) as u32, ((s + 1) * STRETCH).min(n) as u32);
+            let mut at: Vec<usize> = parts
+                .iter()
+                .map(|p| p.partition_point(|f| f.customer < lo))
+                .collect();
+            (lo..hi).filter_map(move |id| {
+                let i = owner[part_of.get(id)] as usize;
+                let k = *at.get(i)?;
+                (parts[i].get(k)?.customer == id).then(|| {
+                    at[i] += 1;
+                    (i as u32, k as u32)
+                })
+            })
+        })
+        .collect();
+    let facts: usize = parts.iter().map(|p| p.len()).sum();
+    (order.len() == facts).then_some(order)
+}
+
 /// Whether the items of `parts`, one part after the other, have strictly
 /// increasing ids.
 fn ascending<T: Sync>(parts: &[&[T]], id: impl Fn(&T) -> u32 + Sync) -> bool {
@@ -319,4 +368,114 @@ fn ascending<T: Sync>(parts: &[&[T]], id: impl Fn(&T) -> u32 + Sync) -> bool {
         .filter_map(|p| Some((id(p.first()?), id(p.last()?))))
         .collect();
     within && ends.windows(2).all(|w| w[0].1 < w[1].0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::KeyKind;
+    use arrow_array::{Int64Array, StringArray};
+
+    fn fact(customer: u32) -> Facts {
+        Facts {
+            customer,
+            k: customer as i32,
+            ..Facts::default()
+        }
+    }
+
+    /// Facts of `ids` laid out as a hashed pass leaves them: one part per
+    /// partition, each ascending, the partitions in a scrambled order.
+    fn hashed_parts(keys: &Keys, ids: &[u32]) -> Vec<Vec<Facts>> {
+        let mut parts = vec![Vec::new(); PARTITIONS];
+        let mut sorted = ids.to_vec();
+        sorted.sort_unstable();
+        for id in sorted {
+            parts[keys.partition(id)].push(fact(id));
+        }
+        parts.rotate_left(5);
+        parts
+    }
+
+    #[test]
+    fn interleaving_equals_the_general_key_order() {
+        // A compact integer range (offset 1000: partitions are not the ids' low bits)
+        // and sorted strings; every id, and every third id (customers without facts).
+        let mut ints = Keys::new(KeyKind::Int);
+        let v: Vec<i64> = (0..200_000i64)
+            .map(|i| 1000 + (i * 7919) % 200_000)
+            .collect();
+        ints.intern_array(&Int64Array::from(v), 0, &mut vec![])
+            .unwrap();
+        let mut strs = Keys::new(KeyKind::Str);
+        let words: Vec<String> = (0..150_000).map(|i| format!("C{i:07}")).collect();
+        let a = StringArray::from(words.iter().map(String::as_str).collect::<Vec<_>>());
+        strs.intern_array(&a, 0, &mut vec![]).unwrap();
+        for keys in [&ints, &strs] {
+            assert!(keys.id_is_rank());
+            for step in [1, 3] {
+                let ids: Vec<u32> = (0..keys.len() as u32).step_by(step).collect();
+                let parts = hashed_parts(keys, &ids);
+                let slices: Vec<&[Facts]> = parts.iter().map(|p| &p[..]).collect();
+                let got = interleaved(&slices, keys).expect("a hashed layout");
+                assert_eq!(got, keys.key_order_in(&slices, |f| f.customer));
+                assert_eq!(got.len(), ids.len());
+            }
+        }
+    }
+
+    #[test]
+    fn interleaving_gives_up_on_other_layouts() {
+        let mut keys = Keys::new(KeyKind::Int);
+        let v: Vec<i64> = (0..10_000).collect();
+        keys.intern_array(&Int64Array::from(v), 0, &mut vec![])
+            .unwrap();
+        let ids: Vec<u32> = (0..10_000).collect();
+        let parts = hashed_parts(&keys, &ids);
+        let slices = |parts: &[Vec<Facts>]| parts.iter().map(|p| p.to_vec()).collect::<Vec<_>>();
+        let check = |parts: Vec<Vec<Facts>>| {
+            let s: Vec<&[Facts]> = parts.iter().map(|p| &p[..]).collect();
+            interleaved(&s, &keys)
+        };
+        // A part out of order.
+        let mut swapped = slices(&parts);
+        let p = swapped.iter_mut().find(|p| p.len() > 2).unwrap();
+        p.swap(0, 1);
+        assert!(check(swapped).is_none());
+        // One partition in two parts.
+        let mut split = slices(&parts);
+        let half = split[0].len() / 2;
+        let tail = split[0].split_off(half);
+        split.push(tail);
+        assert!(check(split).is_none());
+        // Runs: consecutive ids in one part (a grouped input).
+        assert!(check(vec![ids.iter().map(|&i| fact(i)).collect()]).is_none());
+        // And the same facts laid out by partition pass.
+        assert!(check(parts).is_some());
+    }
+
+    #[test]
+    fn facts_in_key_order_whatever_the_layout() {
+        // The whole path: a hashed layout goes through the interleaving, the other
+        // layouts through the general order; both give the facts by id.
+        let mut keys = Keys::new(KeyKind::Int);
+        let v: Vec<i64> = (0..5_000).map(|i| 40 + i).collect();
+        keys.intern_array(&Int64Array::from(v), 0, &mut vec![])
+            .unwrap();
+        let ids: Vec<u32> = (0..5_000).filter(|i| i % 4 != 1).collect();
+        let mut scrambled = hashed_parts(&keys, &ids);
+        scrambled[3].reverse(); // out of order: the general path
+        for parts in [hashed_parts(&keys, &ids), scrambled] {
+            let parts: Vec<PartFacts> = parts
+                .into_iter()
+                .map(|facts| PartFacts {
+                    facts,
+                    ..PartFacts::default()
+                })
+                .collect();
+            let seg = Segmented::in_key_order(parts, &keys, 0);
+            assert_eq!(seg.ids(), ids);
+            assert_eq!(seg.column(|f| f.k as u32), ids);
+        }
+    }
 }
