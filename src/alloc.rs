@@ -22,9 +22,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// less resident at the end of the input, and a peak about 60 MiB lower
 /// (4,546-4,589 -> 4,494-4,518 MiB, two runs each).
 ///
-/// Also called at the end of every call from Python (`python::runtime`), on the
-/// pool that ran it and on the calling thread, which may not be one of its
-/// workers.
+/// Also called at the end of a call from Python that left much memory
+/// resident ([`hand_back_after_call`]), on the pool that ran it and on the
+/// calling thread, which may not be one of its workers.
 pub fn release_freed() {
     #[cfg(not(feature = "system-allocator"))]
     {

@@ -97,10 +97,11 @@ impl Segmented {
             h.retain(|_| holdout);
             return Segmented::new(f, x, s, h, as_of);
         }
-        let order = match keys.id_is_rank().then(|| interleaved(&slices, keys)) {
-            Some(Some(order)) => order,
-            _ => keys.key_order_in(&slices, |f| f.customer),
-        };
+        let order = keys
+            .id_is_rank()
+            .then(|| interleaved(&slices, keys))
+            .flatten()
+            .unwrap_or_else(|| keys.key_order_in(&slices, |f| f.customer));
         drop(slices);
         Segmented::in_order(parts, &order, as_of)
     }
@@ -142,7 +143,14 @@ impl Segmented {
         part_at: &[u32],
         as_of: i32,
     ) -> Result<Self> {
-        let order = merge(ids, rank, part_at, &parts);
+        let slices: Vec<&[Facts]> = parts.iter().map(|p| &p.facts[..]).collect();
+        let order = walk_in_key_order(
+            &slices,
+            ids.len(),
+            |f| rank[f.customer as usize],
+            |pos| (ids[pos], part_at[pos]),
+        );
+        drop(slices);
         let facts: usize = parts.iter().map(|p| p.facts.len()).sum();
         if order.len() != facts {
             return Err(CoreError::Internal(format!(
@@ -283,27 +291,35 @@ fn part_of<T: Sync>(parts: &[&[T]], n: usize, id: impl Fn(&T) -> u32 + Sync) -> 
     part.into_par_iter().map(AtomicU32::into_inner).collect()
 }
 
-/// The (part, index) of every fact of `parts` (each part in key order) in key
-/// order: `ids` (every id in key order, `rank` their positions, `part_at` their
-/// parts) walked with a cursor per part, so every part is read in sequence; a
-/// stretch of the order per task, each starting where its first rank falls in
-/// every part.
-fn merge(ids: &[u32], rank: &[u32], part_at: &[u32], parts: &[PartFacts]) -> Vec<(u32, u32)> {
+/// The (part, index) of the facts of `parts` (each part in key order) along the
+/// key order (I5): position `pos` of `0..n` holds id `at(pos).0`, looked for in
+/// part `at(pos).1` (`u32::MAX`: in none) with a cursor per part, so every part
+/// is read in sequence, where a gather by rank reads the facts at random. A
+/// stretch of positions per task, its cursors found by binary search on
+/// `rank_of` (a fact's position). A fact out of place is never met: the
+/// callers compare the count with the facts.
+fn walk_in_key_order(
+    parts: &[&[Facts]],
+    n: usize,
+    rank_of: impl Fn(&Facts) -> u32 + Sync,
+    at: impl Fn(usize) -> (u32, u32) + Sync,
+) -> Vec<(u32, u32)> {
     const STRETCH: usize = 1 << 16;
-    ids.par_chunks(STRETCH)
-        .zip(part_at.par_chunks(STRETCH))
-        .enumerate()
-        .flat_map_iter(|(s, (stretch, part_at))| {
-            let lo = (s * STRETCH) as u32;
-            let mut at: Vec<usize> = parts
+    let (rank_of, at) = (&rank_of, &at);
+    (0..n.div_ceil(STRETCH))
+        .into_par_iter()
+        .flat_map_iter(|s| {
+            let (lo, hi) = (s * STRETCH, ((s + 1) * STRETCH).min(n));
+            let mut cur: Vec<usize> = parts
                 .iter()
-                .map(|p| p.facts.partition_point(|f| rank[f.customer as usize] < lo))
+                .map(|p| p.partition_point(|f| (rank_of(f) as usize) < lo))
                 .collect();
-            stretch.iter().zip(part_at).filter_map(move |(&id, &p)| {
+            (lo..hi).filter_map(move |pos| {
+                let (id, p) = at(pos);
                 let p = p as usize;
-                let k = *at.get(p)?;
-                (parts[p].facts.get(k)?.customer == id).then(|| {
-                    at[p] += 1;
+                let k = *cur.get(p)?;
+                (parts[p].get(k)?.customer == id).then(|| {
+                    cur[p] += 1;
                     (p as u32, k as u32)
                 })
             })
@@ -311,18 +327,16 @@ fn merge(ids: &[u32], rank: &[u32], part_at: &[u32], parts: &[PartFacts]) -> Vec
         .collect()
 }
 
-/// The (part, index) of every fact of `parts` in key order when ids are their
-/// own rank (a compact integer range, sorted strings) and each part holds the
-/// ids of one hash partition ([`Keys::partitioner`]) in ascending order, as a
-/// hashed pass leaves them: the ids walked from 0, each looked for in the part
-/// of its partition with a cursor per part, so every part is read in sequence
-/// and nothing is written at random (the general [`Keys::key_order_in`] writes
-/// one slot per id at random). A stretch of ids per task, its cursors found by
-/// binary search. `None` when the parts are not so (runs, a partition in two
-/// parts, a part out of order): then some fact is never met, which the count
-/// shows; when every fact is met, each was met once, in increasing id order.
+/// The (part, index) of every fact of `parts` in key order (I5) when ids are
+/// their own rank (a compact integer range, sorted strings) and each part holds
+/// the ids of one hash partition ([`Keys::partitioner`]) in ascending order, as
+/// a hashed pass leaves them: [`walk_in_key_order`] along the ids from 0, each
+/// looked for in the part of its partition, so nothing is written at random
+/// (the general [`Keys::key_order_in`] writes one slot per id at random).
+/// `None` when the parts are not so (runs, a partition in two parts, a part out
+/// of order): then some fact is never met, which the count shows; when every
+/// fact is met, each was met once, in increasing id order.
 fn interleaved(parts: &[&[Facts]], keys: &Keys) -> Option<Vec<(u32, u32)>> {
-    const STRETCH: usize = 1 << 16;
     let part_of = keys.partitioner();
     let mut owner = [u32::MAX; PARTITIONS];
     for (i, part) in parts.iter().enumerate() {
@@ -334,25 +348,12 @@ fn interleaved(parts: &[&[Facts]], keys: &Keys) -> Option<Vec<(u32, u32)>> {
             *o = i as u32;
         }
     }
-    let n = keys.len();
-    let order: Vec<(u32, u32)> = (0..n.div_ceil(STRETCH))
-        .into_par_iter()
-        .flat_map_iter(|s| {
-            let (lo, hi) = ((s * STRETCH) as u32, ((s + 1) * STRETCH).min(n) as u32);
-            let mut at: Vec<usize> = parts
-                .iter()
-                .map(|p| p.partition_point(|f| f.customer < lo))
-                .collect();
-            (lo..hi).filter_map(move |id| {
-                let i = owner[part_of.get(id)] as usize;
-                let k = *at.get(i)?;
-                (parts[i].get(k)?.customer == id).then(|| {
-                    at[i] += 1;
-                    (i as u32, k as u32)
-                })
-            })
-        })
-        .collect();
+    let order = walk_in_key_order(
+        parts,
+        keys.len(),
+        |f| f.customer,
+        |id| (id as u32, owner[part_of.get(id as u32)]),
+    );
     let facts: usize = parts.iter().map(|p| p.len()).sum();
     (order.len() == facts).then_some(order)
 }
