@@ -18,6 +18,8 @@ use std::hint::black_box;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
 use arrow_array::{
     Array, ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
 };
@@ -334,6 +336,13 @@ fn bench_keys(c: &mut Criterion) {
             b.iter(|| black_box(keys.ranks()))
         });
     }
+    // The same for sparse integer ids (nine-digit customer numbers, hashed).
+    let ints = d.int_batch.column(0).as_primitive::<Int64Type>();
+    let sparse = Int64Array::from_iter_values(ints.values().iter().map(|c| 100_000_000 + 97 * c));
+    let mut keys = Keys::new(KeyKind::Int);
+    keys.intern_array(&sparse, 0, &mut out).expect("intern");
+    keys.end_of_input();
+    g.bench_function("ranks/sparse_int", |b| b.iter(|| black_box(keys.ranks())));
     g.finish();
 }
 

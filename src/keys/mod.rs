@@ -12,6 +12,7 @@
 //! the input's type (CV7) and to name customers in messages; [`order`] ranks
 //! them for the output order (I5).
 
+mod byte_order;
 mod ints;
 mod order;
 mod strings;

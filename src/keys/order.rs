@@ -11,7 +11,8 @@ use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::DataType;
 use rayon::prelude::*;
 
-use super::{Keys, PART_BITS};
+use super::byte_order::{PrefixCode, Seen};
+use super::{Keys, StrPart, PART_BITS};
 use crate::error::{CoreError, Result};
 
 /// Every id handed out in key order (I5), and the rank of every id in it.
@@ -60,35 +61,29 @@ impl Keys {
         };
         // Each partition's keys in local-id order: its arena read in sequence, not
         // one random read of offset and bytes per id (id by id, the pairs of 10.27M
-        // keys took 200 ms of the ranking here).
-        let mut keyed: Vec<(u128, u32)> = parts
+        // keys took 200 ms of the ranking here). Read twice: the byte values met,
+        // then every key's code ([`byte_order`]), radix sorted.
+        let each = |p: usize, part| keys_of_part(p, part, *base);
+        let seen = parts
             .par_iter()
             .enumerate()
-            .flat_map_iter(|(p, part)| {
-                (0..part.len() as u32).map(move |local| {
-                    (
-                        prefix(part.get(local)),
-                        base + (local << PART_BITS | p as u32),
-                    )
-                })
-            })
-            .collect();
-        // Sort on the first 16 bytes as a big-endian integer (same order as
-        // the bytes; ids such as "CUST-0012345" share their first 8), comparing
-        // whole keys only when those are equal.
-        keyed.par_sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| self.str_key(a.1).cmp(self.str_key(b.1)))
-        });
+            .map(|(p, part)| each(p, part).fold(Seen::default(), |s, (pre, _)| s.add(&pre)))
+            .reduce(Seen::default, Seen::union);
+        let code = PrefixCode::new(&seen);
+        let keyed = parts
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(p, part)| each(p, part));
+        let sorted = code.ids_in_order(keyed, |id| self.str_key(id));
         let front = self.front_len() as u32;
         if front == 0 {
-            return keyed.into_par_iter().map(|(_, id)| id).collect();
+            return sorted;
         }
         // The front (ids 0.., in order already) merged with the hashed keys, sorted:
         // each hashed key's place in the front by a binary search, in parallel.
-        let at: Vec<u32> = keyed
+        let at: Vec<u32> = sorted
             .par_iter()
-            .map(|&(_, id)| {
+            .map(|&id| {
                 let key = self.str_key(id);
                 let (mut lo, mut hi) = (0, front);
                 while lo < hi {
@@ -102,9 +97,9 @@ impl Keys {
                 lo
             })
             .collect();
-        let mut merged = Vec::with_capacity(front as usize + keyed.len());
+        let mut merged = Vec::with_capacity(front as usize + sorted.len());
         let mut f = 0;
-        for (&(_, id), &a) in keyed.iter().zip(&at) {
+        for (&id, &a) in sorted.iter().zip(&at) {
             merged.extend(f..a);
             f = a;
             merged.push(id);
@@ -253,15 +248,11 @@ impl Keys {
     }
 }
 
-/// The first 16 bytes of a key, zero padded, as a big-endian integer: a
-/// smaller integer is a smaller key; equal integers (keys equal in their
-/// first 16 bytes once padded, such as "a" and "a\0") need the whole keys
-/// compared.
-fn prefix(key: &[u8]) -> u128 {
-    let mut b = [0u8; 16];
-    let n = key.len().min(16);
-    b[..n].copy_from_slice(&key[..n]);
-    u128::from_be_bytes(b)
+/// The keys of string partition `p` with their ids (`base` the first id
+/// after the sorted front), in local-id order.
+fn keys_of_part(p: usize, part: &StrPart, base: u32) -> impl Iterator<Item = ([u8; 16], u32)> + '_ {
+    (0..part.len() as u32)
+        .map(move |local| (part.prefix(local), base + (local << PART_BITS | p as u32)))
 }
 
 /// The ids `0..values.len()` in the order of their (distinct) values: pairs
@@ -388,5 +379,79 @@ mod tests {
             .unwrap();
         assert!(matches!(h, Keys::Int { .. }));
         assert_eq!(h.key_order(&out), vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn string_ranks_equal_a_plain_sort_of_random_keys() {
+        // The radix path (byte_order) against comparing bytes, for keys whose code
+        // fits in 32 bits (numbered ids), in 64 (hex), or not at all (any byte, long
+        // shared starts: runs of equal codes sorted by their whole keys).
+        use rand::{rngs::SmallRng, Rng, SeedableRng};
+        let mut rng = SmallRng::seed_from_u64(17);
+        let forms: [&dyn Fn(&mut SmallRng) -> String; 4] = [
+            &|r| format!("C{:07}", r.random_range(0..3_000_000)),
+            &|r| format!("{:016x}", r.random::<u64>() >> r.random_range(0..64)),
+            &|r| {
+                let n = r.random_range(0..24);
+                (0..n)
+                    .map(|_| char::from(r.random_range(0u8..128)))
+                    .collect()
+            },
+            &|r| {
+                format!(
+                    "user-{:020}@example.{}",
+                    r.random_range(0..500),
+                    ["nl", "com"][r.random_range(0..2)]
+                )
+            },
+        ];
+        for form in forms {
+            let keys: Vec<String> = (0..20_000).map(|_| form(&mut rng)).collect();
+            let mut k = Keys::new(KeyKind::Str);
+            let mut ids = vec![];
+            k.intern_array(&StringArray::from(keys.clone()), 0, &mut ids)
+                .unwrap();
+            assert!(matches!(k, Keys::Str { .. }));
+            let mut want: Vec<(&str, u32)> = keys.iter().map(String::as_str).zip(ids).collect();
+            want.sort();
+            want.dedup();
+            let got: Vec<u32> = k.key_order_of_all().ids;
+            assert_eq!(
+                got,
+                want.iter().map(|&(_, id)| id).collect::<Vec<_>>(),
+                "{}",
+                keys[0]
+            );
+        }
+    }
+
+    #[test]
+    fn sparse_int_ranks_equal_a_plain_sort() {
+        // Spans under 2^32 and over it, negative values, both extremes, u64.
+        use arrow_array::UInt64Array;
+        use rand::{rngs::SmallRng, Rng, SeedableRng};
+        let mut rng = SmallRng::seed_from_u64(5);
+        for span in [1_000_000_000i64, 1 << 40, i64::MAX] {
+            let mut v: Vec<i64> = (0..20_000).map(|_| rng.random_range(-span..span)).collect();
+            v.extend([i64::MIN, i64::MAX].iter().filter(|_| span == i64::MAX));
+            let (mut k, mut ids) = (Keys::new(KeyKind::Int), vec![]);
+            k.intern_array(&Int64Array::from(v.clone()), 0, &mut ids)
+                .unwrap();
+            assert!(matches!(k, Keys::Int { .. }));
+            let mut want: Vec<(i64, u32)> = v.into_iter().zip(ids).collect();
+            want.sort();
+            want.dedup();
+            let want: Vec<u32> = want.iter().map(|&(_, id)| id).collect();
+            assert_eq!(k.key_order_of_all().ids, want, "span {span}");
+        }
+        let u: Vec<u64> = (0..20_000).map(|_| rng.random::<u64>() | 1 << 63).collect();
+        let (mut k, mut ids) = (Keys::new(KeyKind::UInt), vec![]);
+        k.intern_array(&UInt64Array::from(u.clone()), 0, &mut ids)
+            .unwrap();
+        let mut want: Vec<(u64, u32)> = u.into_iter().zip(ids).collect();
+        want.sort();
+        want.dedup();
+        let want: Vec<u32> = want.iter().map(|&(_, id)| id).collect();
+        assert_eq!(k.key_order_of_all().ids, want);
     }
 }

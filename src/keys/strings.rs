@@ -166,6 +166,21 @@ impl StrPart {
         }
     }
 
+    /// The first 16 bytes of key `local`, zero padded (a short key's slot
+    /// without its length byte).
+    #[inline]
+    pub(super) fn prefix(&self, local: u32) -> [u8; 16] {
+        let mut slot = self.slots[local as usize];
+        match slot[15] {
+            LONG => {
+                let (start, _) = long_span(&slot);
+                slot.copy_from_slice(&self.long_bytes[start..start + 16]);
+            }
+            _ => slot[15] = 0,
+        }
+        slot
+    }
+
     /// Appends a new key; returns its local id.
     fn push(&mut self, s: &[u8]) -> u32 {
         match Short::pack(s) {
