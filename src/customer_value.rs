@@ -137,18 +137,41 @@ pub(crate) fn columns(
         .map(|c| (c.group, c.segment))
         .unzip();
     drop(classes);
-    let day = |f: fn(&Facts) -> i32| Arc::new(Date32Array::from(seg.column(f)));
-    Ok(vec![
-        labels(group, &GROUPS)?,
-        labels(segment, &SEGMENTS)?,
-        Arc::new(Int32Array::from(seg.column(|f| f.k))),
-        Arc::new(Int64Array::from(seg.column(|f| i64::from(f.n)))),
-        Arc::new(Float64Array::from(
-            seg.column(|f| money::to_f64(f.monetary)),
-        )),
-        day(|f| f.first),
-        day(|f| f.last),
-    ])
+    let mut columns = vec![labels(group, &GROUPS)?, labels(segment, &SEGMENTS)?];
+    columns.extend(plain_columns(seg));
+    Ok(columns)
+}
+
+/// CV7's columns after the labels (periods since the last purchase, purchases,
+/// monetary, first and last purchase), in key order, from one read of the
+/// facts (five reads took twice the time at 1M customers).
+fn plain_columns(seg: &Segmented) -> [ArrayRef; 5] {
+    let n = seg.len();
+    let (mut k, mut count, mut monetary) = (vec![0i32; n], vec![0i64; n], vec![0f64; n]);
+    let (mut first, mut last) = (vec![0i32; n], vec![0i32; n]);
+    seg.pieces()
+        .into_par_iter()
+        .zip(seg.split_like(&mut k))
+        .zip(seg.split_like(&mut count))
+        .zip(seg.split_like(&mut monetary))
+        .zip(seg.split_like(&mut first))
+        .zip(seg.split_like(&mut last))
+        .for_each(|(((((facts, k), count), monetary), first), last)| {
+            for (i, f) in facts.0.iter().enumerate() {
+                k[i] = f.k;
+                count[i] = i64::from(f.n);
+                monetary[i] = money::to_f64(f.monetary);
+                first[i] = f.first;
+                last[i] = f.last;
+            }
+        });
+    [
+        Arc::new(Int32Array::from(k)),
+        Arc::new(Int64Array::from(count)),
+        Arc::new(Float64Array::from(monetary)),
+        Arc::new(Date32Array::from(first)),
+        Arc::new(Date32Array::from(last)),
+    ]
 }
 
 /// CV2, CV4 and CV6: every customer's class, the tier added to the segment of
