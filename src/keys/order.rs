@@ -144,7 +144,7 @@ impl Keys {
                 slot[id(item) as usize].store(((p as u64) << 32) | i as u64, Relaxed);
             })
         });
-        let place = |v: u64| (v != u64::MAX).then(|| ((v >> 32) as u32, v as u32));
+        let place = |v: u64| (v != u64::MAX).then_some(((v >> 32) as u32, v as u32));
         if self.id_is_rank() {
             return slot
                 .into_par_iter()
