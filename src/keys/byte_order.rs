@@ -94,32 +94,76 @@ impl PrefixCode {
         })
     }
 
-    /// The ids of `keyed` ((prefix, id) of every key of the set) in the byte
-    /// order of their keys (`key(id)`), then each run of equal codes sorted by
-    /// the whole keys. Codes of at most 32 bits (numbered ids: ~24 bits for a
-    /// million) are packed with their ids into one word and radix sorted, at
-    /// most four 8-bit passes; wider codes (hex, UUIDs: eight passes of
-    /// 16-byte pairs, slower than comparing) are sorted by comparison.
-    pub(super) fn ids_in_order<'k>(
+    /// The ids of the `count` keys of `sources` (each a sequence of (prefix, id)
+    /// pairs; together every key of the set) in the byte order of their keys
+    /// (`key(id)`), each run of equal codes sorted by the whole keys.
+    ///
+    /// Codes of at most 32 bits (numbered ids: ~24 bits for a million) are
+    /// packed with their ids into one word, split by their top bits into
+    /// [`buckets`] as the sources are read (each about the size of a core's
+    /// second-level cache), and the buckets radix sorted in parallel, at
+    /// most four 8-bit passes each. Wider codes (hex, UUIDs:
+    /// eight passes of 16-byte pairs, slower than comparing) are sorted by
+    /// comparison.
+    pub(super) fn ids_in_order<'k, I: Iterator<Item = ([u8; WIDTH], u32)>>(
         &self,
-        keyed: impl ParallelIterator<Item = ([u8; WIDTH], u32)>,
+        count: usize,
+        sources: usize,
+        source: impl Fn(usize) -> I + Sync,
         key: impl Fn(u32) -> &'k [u8] + Sync,
     ) -> Vec<u32> {
-        if self.span <= 1 << 32 {
-            let mut packed: Vec<u64> = keyed
-                .map(|(prefix, id)| self.of(&prefix) << 32 | u64::from(id))
+        if self.span > 1 << 32 {
+            let mut pairs: Vec<(u64, u32)> = (0..sources)
+                .into_par_iter()
+                .flat_map_iter(|s| source(s).map(|(prefix, id)| (self.of(&prefix), id)))
                 .collect();
-            radsort::sort_by_key(&mut packed, |&v| (v >> 32) as u32);
-            sort_runs(&mut packed, |&v| v >> 32, |&v| v as u32, key);
-            packed.into_par_iter().map(|v| v as u32).collect()
-        } else {
-            let mut pairs: Vec<(u64, u32)> =
-                keyed.map(|(prefix, id)| (self.of(&prefix), id)).collect();
             pairs.par_sort_unstable();
             sort_runs(&mut pairs, |&(code, _)| code, |&(_, id)| id, key);
-            pairs.into_par_iter().map(|(_, id)| id).collect()
+            return pairs.into_par_iter().map(|(_, id)| id).collect();
         }
+        // Codes are below `span`, so below 2^bits: their top bits name the bucket.
+        let bits = u64::BITS - (self.span - 1).leading_zeros();
+        let n = buckets(count);
+        let shift = bits.saturating_sub(n.trailing_zeros());
+        let pieces: Vec<Vec<Vec<u64>>> = (0..sources)
+            .into_par_iter()
+            .map(|s| {
+                let mut split = vec![Vec::new(); n];
+                for (prefix, id) in source(s) {
+                    let code = self.of(&prefix);
+                    split[(code >> shift) as usize].push(code << 32 | u64::from(id));
+                }
+                split
+            })
+            .collect();
+        let sorted: Vec<Vec<u64>> = (0..n)
+            .into_par_iter()
+            .map(|b| {
+                let mut packed = Vec::with_capacity(pieces.iter().map(|p| p[b].len()).sum());
+                for p in &pieces {
+                    packed.extend_from_slice(&p[b]);
+                }
+                radsort::sort_by_key(&mut packed, |&v| (v >> 32) as u32);
+                sort_runs(&mut packed, |&v| v >> 32, |&v| v as u32, &key);
+                packed
+            })
+            .collect();
+        drop(pieces);
+        sorted
+            .into_par_iter()
+            .flat_map_iter(|packed| packed.into_iter().map(|v| v as u32))
+            .collect()
     }
+}
+
+/// How many buckets `count` codes of at most 32 bits are split into by their
+/// top bits before each is radix sorted: a power of two, about 64k codes a
+/// bucket (512 KiB of words, a core's second-level cache on the smaller
+/// machines measured), and at least 64 for the cores to share. Measured
+/// (`docs/performance.md`): 64 buckets beat 256 at 1M keys, 256 beat 64 at
+/// 10M.
+fn buckets(count: usize) -> usize {
+    (count >> 16).next_power_of_two().clamp(64, 4096)
 }
 
 /// Sorts each run of equal `code`s of `items` (sorted by code) by the whole
@@ -143,10 +187,8 @@ mod tests {
     /// The ids of `keys` sorted by code and run, as the engine does.
     fn order(keys: &[&[u8]]) -> Vec<u32> {
         let code = PrefixCode::new(&seen_of(keys));
-        let keyed = (0..keys.len() as u32)
-            .into_par_iter()
-            .map(|i| (prefix(keys[i as usize]), i));
-        code.ids_in_order(keyed, |i| keys[i as usize])
+        let source = |s: usize| std::iter::once((prefix(keys[s]), s as u32));
+        code.ids_in_order(keys.len(), keys.len(), source, |i| keys[i as usize])
     }
 
     fn prefix(key: &[u8]) -> [u8; WIDTH] {

@@ -70,11 +70,13 @@ impl Keys {
             .map(|(p, part)| each(p, part).fold(Seen::default(), |s, (pre, _)| s.add(&pre)))
             .reduce(Seen::default, Seen::union);
         let code = PrefixCode::new(&seen);
-        let keyed = parts
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(p, part)| each(p, part));
-        let sorted = code.ids_in_order(keyed, |id| self.str_key(id));
+        let count = parts.iter().map(|p| p.len()).sum();
+        let sorted = code.ids_in_order(
+            count,
+            parts.len(),
+            |p| each(p, &parts[p]),
+            |id| self.str_key(id),
+        );
         let front = self.front_len() as u32;
         if front == 0 {
             return sorted;
