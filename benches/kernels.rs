@@ -297,25 +297,36 @@ fn bench_keys(c: &mut Criterion) {
     let d = data();
     let mut out = Vec::with_capacity(d.days.len());
     let mut g = group(c, "keys", d.rows());
-    let mut cases = vec![
+    // String keys through a plain interner (sorted, then hashed: the names these
+    // kernels always had), and the numbered `C0000042` ids as such.
+    let plain = || Keys::plain_strs();
+    let mut cases: Vec<(String, &dyn Fn() -> Keys, &ArrayRef)> = vec![
         (
             "intern_array/int64".to_string(),
-            KeyKind::Int,
+            &|| Keys::new(KeyKind::Int),
             d.int_batch.column(0),
         ),
         (
             "intern_array/utf8".to_string(),
-            KeyKind::Str,
+            &plain,
             d.str_batch.column(0),
         ),
     ];
     for (name, log) in d.logs.iter().filter(|(n, _)| !n.starts_with("int")) {
-        cases.push((format!("intern_array/{name}"), KeyKind::Str, log.column(0)));
+        cases.push((format!("intern_array/{name}"), &plain, log.column(0)));
     }
-    for (name, kind, array) in cases {
+    for (name, log) in d.logs.iter().filter(|(n, _)| n.starts_with("c8")) {
+        let numbered: &dyn Fn() -> Keys = &|| Keys::new(KeyKind::Str);
+        cases.push((
+            format!("intern_array/{name}/numbered"),
+            numbered,
+            log.column(0),
+        ));
+    }
+    for (name, new, array) in cases {
         g.bench_function(name, |b| {
             b.iter_batched(
-                || Keys::new(kind),
+                new,
                 |mut keys| {
                     let remap = keys.intern_array(array.as_ref(), 0, &mut out);
                     black_box(remap.expect("intern"));
@@ -328,7 +339,7 @@ fn bench_keys(c: &mut Criterion) {
     // I5: the rank of every hashed string key (the output's key order), the keys of
     // each string log interned once.
     for (name, log) in d.logs.iter().filter(|(n, _)| !n.starts_with("int")) {
-        let mut keys = Keys::new(KeyKind::Str);
+        let mut keys = Keys::plain_strs();
         keys.intern_array(log.column(0).as_ref(), 0, &mut out)
             .expect("intern");
         keys.end_of_input();

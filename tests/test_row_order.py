@@ -15,6 +15,7 @@ from __future__ import annotations
 import custseg
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 
@@ -37,10 +38,16 @@ def test_grouped_by_date_and_shuffled_orders_agree(ids: str) -> None:
     assert segment(pa.Table.from_batches(t.to_batches(max_chunksize=1000))).equals(want)
 
 
-def test_a_long_sorted_prefix_then_keys_out_of_order() -> None:
+@pytest.mark.parametrize("mark", ["", "!"])
+def test_a_long_sorted_prefix_then_keys_out_of_order(mark: str) -> None:
     """Over 2^20 customers with string ids in byte order, then rows out of order: a
-    customer of the prefix coming back, new keys inside and outside its range."""
+    customer of the prefix coming back, new keys inside and outside its range.
+    With a mark after the ids they are kept as a sorted front; as they are
+    (numbered), a range of numbers, then hashed strings from the first key of
+    another form."""
     t = custseg.datasets.synthetic(customers=1_100_000, years=1, seed=5, ids="str")
+    if mark:
+        t = _with_suffix(t, mark)
     ids = t.column("customer_id").to_pylist()
     assert ids == sorted(ids) and len(set(ids)) > 2**20
     late = pa.table(
@@ -57,3 +64,64 @@ def test_a_long_sorted_prefix_then_keys_out_of_order() -> None:
     out = got.column("customer_id").to_pylist()
     assert out == sorted(out)
     assert {"C0000003x", "A-first", "Z-last"} <= set(out)
+
+
+def _with_suffix(t: pa.Table, suffix: str) -> pa.Table:
+    """The table with every customer id followed by ``suffix``: ids that are no
+    longer numbered (a prefix and digits), so they take the string paths. A
+    suffix below every byte of the ids keeps their order (I5): a key before
+    a longer key it starts stays before it."""
+    ids = pc.binary_join_element_wise(t.column("customer_id"), suffix, "")
+    return t.set_column(0, t.schema.field(0), ids)
+
+
+def _without_suffix(t: pa.Table, suffix: str) -> pa.Table:
+    ids = pc.replace_substring(t.column("customer_id"), suffix, "")
+    return t.set_column(0, t.schema.field(0), ids)
+
+
+@pytest.mark.parametrize("order", ["grouped", "by-date", "shuffled"])
+def test_numbered_ids_equal_the_string_paths(order: str) -> None:
+    """Numbered ids ("C0000042": one prefix, a fixed number of digits) intern as
+    a range of numbers; the same ids with a mark after them take the sorted and
+    hashed string paths. Both give the same table (the mark taken off again)."""
+    t = custseg.datasets.synthetic(customers=60_000, years=4, seed=11, ids="str")
+    if order == "by-date":
+        t = t.sort_by([("date", "ascending")])
+    elif order == "shuffled":
+        t = shuffled(t)
+    t = pa.Table.from_batches(t.to_batches(max_chunksize=200_000))
+    got = segment(t)
+    plain = _without_suffix(segment(_with_suffix(t, "!")), "!")
+    assert got.num_rows > 50_000
+    assert got.equals(plain)
+
+
+@pytest.mark.parametrize("spill", [False, True])
+def test_a_late_key_of_another_form_turns_numbered_ids_hashed(spill: bool, tmp_path) -> None:
+    """Keys of another form after many numbered ones, in a later window (lines
+    held, in memory or spilled): the ids held are interned again as strings, and
+    the result is that of the string paths. The numbered rows come as one batch
+    of over 2^20 rows, which the reader takes as a window of its own (smaller
+    batches are gathered into windows of 2^20 rows)."""
+    t = custseg.datasets.synthetic(customers=130_000, years=4, seed=13, ids="str")
+    t = t.sort_by([("date", "ascending")]).combine_chunks()
+    assert t.num_rows > 2**20
+    day = t.column("date")[t.num_rows - 1].as_py()
+    late = pa.table(
+        {
+            "customer_id": ["GUEST", t.column("customer_id")[5].as_py(), "C12", "C00000077"],
+            "date": pa.array([day] * 4, pa.date32()),
+            "amount": [10.0, 20.0, 30.0, 40.0],
+        },
+        schema=t.schema,
+    )
+    both = pa.Table.from_batches([*t.to_batches(), *late.to_batches()])
+    assert both.to_batches()[0].num_rows == t.num_rows
+    kw = {"memory_limit": 0, "spill_dir": tmp_path} if spill else {}
+    got = custseg.customer_value(both, as_of="2026-01-01", **kw)
+    plain = _without_suffix(
+        custseg.customer_value(_with_suffix(both, "!"), as_of="2026-01-01"), "!"
+    )
+    assert got.equals(plain)
+    assert {"GUEST", "C12", "C00000077"} <= set(got.column("customer_id").to_pylist())

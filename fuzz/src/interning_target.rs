@@ -156,6 +156,7 @@ fn apply(keys: &mut Keys, remap: &Remap, ids: &mut HashMap<String, u32>) {
             Remap::Rebase { .. } => keys
                 .intern_int_key(key.parse().expect("an integer key"))
                 .expect("a hashed interner"),
+            Remap::Renumber { .. } => keys.rebased(remap, &[*id]).expect("a hashed interner")[0],
             Remap::Table(t) => t[*id as usize],
         };
     }

@@ -76,9 +76,7 @@ impl Keys {
         if mn > mx {
             return Ok(Remap::None); // all null
         }
-        // A range may hold up to 8 slots per row seen (and always 16M).
-        let limit = ((rows_seen + v.len()) as u64 * 8).clamp(1 << 24, (NULL_ID - 1) as u64);
-        let remap = self.grow_range(mn, mx, limit);
+        let remap = self.grow_range(mn, mx, range_limit(rows_seen, v.len()));
         match self {
             Keys::IntRange { lo, .. } => {
                 let lo = *lo;
@@ -107,50 +105,26 @@ impl Keys {
     }
 
     /// Makes room for keys `mn..=mx` (at most `limit` slots in a range): the
-    /// range grows (ids shift when it grows downwards), or hashing takes over.
+    /// range grows (ids shift when it grows downwards, [`grow`]), or hashing takes over.
     fn grow_range(&mut self, mn: i64, mx: i64, limit: u64) -> Remap {
-        let hashed = || Keys::Int {
-            values: Vec::new(),
-            map: HashMap::new(),
+        let range = match *self {
+            Keys::IntEmpty => None,
+            Keys::IntRange { lo, len } => Some((lo, len)),
+            _ => return Remap::None,
         };
-        match *self {
-            Keys::IntEmpty => {
-                *self = if ((mx as i128 - mn as i128) as u64) < limit {
-                    Keys::IntRange {
-                        lo: mn,
-                        len: (mx - mn + 1) as u32,
-                    }
-                } else {
-                    hashed()
-                };
-                Remap::None
+        match grow(range, mn, mx, limit) {
+            Some(((lo, len), remap)) => {
+                *self = Keys::IntRange { lo, len };
+                remap
             }
-            Keys::IntRange { lo, len } => {
-                let (mut nlo, nhi) = (lo.min(mn), (lo + len as i64 - 1).max(mx));
-                if nlo < lo {
-                    // Leave room below, so ids falling batch after batch shift
-                    // the lines held only O(log) times, not once per batch.
-                    let room = nlo.saturating_sub((nhi as i128 - nlo as i128 + 1) as i64 / 2);
-                    if ((nhi as i128 - room as i128) as u64) < limit {
-                        nlo = room;
-                    }
-                }
-                if ((nhi as i128 - nlo as i128) as u64) >= limit {
-                    // Too sparse now: hash from here on; the caller re-interns the ids it holds.
-                    *self = hashed();
-                    return Remap::Rebase { lo };
-                }
-                *self = Keys::IntRange {
-                    lo: nlo,
-                    len: (nhi - nlo + 1) as u32,
+            None => {
+                *self = Keys::Int {
+                    values: Vec::new(),
+                    map: HashMap::new(),
                 };
-                if nlo < lo {
-                    Remap::Shift((lo - nlo) as u32)
-                } else {
-                    Remap::None
-                }
+                // Too sparse now: hash from here on; the caller re-interns the ids it holds.
+                range.map_or(Remap::None, |(lo, _)| Remap::Rebase { lo })
             }
-            _ => Remap::None,
         }
     }
 
@@ -163,6 +137,47 @@ impl Keys {
             )),
         }
     }
+}
+
+/// The most slots a range of keys may hold after `rows_seen` rows and `n`
+/// more: 8 a row (and always 16M), so a sparse range cannot take much more
+/// memory than the rows themselves.
+pub(super) fn range_limit(rows_seen: usize, n: usize) -> u64 {
+    ((rows_seen + n) as u64 * 8).clamp(1 << 24, (NULL_ID - 1) as u64)
+}
+
+/// The range `range` (`None`: none yet) grown to hold the keys `mn..=mx`, and
+/// what happens to the ids handed out (a shift when it grows downwards);
+/// `None` when it would hold `limit` slots or more. Shared by integer and
+/// numbered string keys ([`super::numbered`]).
+pub(super) fn grow(
+    range: Option<(i64, u32)>,
+    mn: i64,
+    mx: i64,
+    limit: u64,
+) -> Option<((i64, u32), Remap)> {
+    let span = |lo: i64, hi: i64| (hi as i128 - lo as i128) as u64;
+    let Some((lo, len)) = range else {
+        return (span(mn, mx) < limit).then(|| ((mn, (mx - mn + 1) as u32), Remap::None));
+    };
+    let (mut nlo, nhi) = (lo.min(mn), (lo + len as i64 - 1).max(mx));
+    if nlo < lo {
+        // Leave room below, so ids falling batch after batch shift
+        // the lines held only O(log) times, not once per batch.
+        let room = nlo.saturating_sub((nhi as i128 - nlo as i128 + 1) as i64 / 2);
+        if span(room, nhi) < limit {
+            nlo = room;
+        }
+    }
+    if span(nlo, nhi) >= limit {
+        return None;
+    }
+    let remap = if nlo < lo {
+        Remap::Shift((lo - nlo) as u32)
+    } else {
+        Remap::None
+    };
+    Some(((nlo, (nhi - nlo + 1) as u32), remap))
 }
 
 /// The id of `k` in a hashed interner, a new one when `k` is new.

@@ -12,8 +12,36 @@
 //! the input's type (CV7) and to name customers in messages; [`order`] ranks
 //! them for the output order (I5).
 
+/// Runs `$body` with `$get` bound to `|i| row i's bytes` of the string
+/// column `$array` (utf8, large utf8 or string view), monomorphised per layout.
+macro_rules! with_strings {
+    ($array:expr, |$get:ident| $body:expr) => {
+        match $array.data_type() {
+            arrow_schema::DataType::Utf8 => {
+                let a = arrow_array::cast::AsArray::as_string::<i32>($array);
+                let $get = |i: usize| a.value(i).as_bytes();
+                $body
+            }
+            arrow_schema::DataType::LargeUtf8 => {
+                let a = arrow_array::cast::AsArray::as_string::<i64>($array);
+                let $get = |i: usize| a.value(i).as_bytes();
+                $body
+            }
+            arrow_schema::DataType::Utf8View => {
+                let a = arrow_array::cast::AsArray::as_string_view($array);
+                let $get = |i: usize| a.value(i).as_bytes();
+                $body
+            }
+            dt => Err($crate::error::CoreError::Internal(format!(
+                "{dt} is not a string type"
+            ))),
+        }
+    };
+}
+
 mod byte_order;
 mod ints;
+mod numbered;
 mod order;
 mod strings;
 
@@ -24,6 +52,7 @@ use hashbrown::{DefaultHashBuilder, HashMap};
 use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
+pub use numbered::Numbered;
 pub use order::KeyOrder;
 pub use strings::{Scratch, StrPart};
 
@@ -78,6 +107,10 @@ pub enum Remap {
     Rebase { lo: i64 },
     /// Sorted strings gave way to hashing: old id `i` is now `table[i]`.
     Table(Vec<u32>),
+    /// Numbered strings gave way to hashing: old id `i` was the key of number
+    /// `lo + i` in `form`; the caller interns the ids it holds, as for
+    /// [`Remap::Rebase`] ([`Keys::rebased`]).
+    Renumber { lo: i64, form: Numbered },
 }
 
 /// Interns keys into dense ids.
@@ -97,6 +130,12 @@ pub enum Keys {
         values: Vec<u64>,
         map: HashMap<u64, u32>,
     },
+    /// No string key yet: the first key decides between numbered keys and
+    /// the others ([`Keys::start_numbered`]).
+    StrEmpty,
+    /// Numbered string keys (`"C0000042"`: one prefix, a fixed number of
+    /// digits) whose numbers are `lo..lo + len`: id = number - lo.
+    StrNumbered { form: Numbered, lo: i64, len: u32 },
     /// String keys met in strictly increasing byte order so far: id = rank,
     /// one arena, no table (its `table` stays empty).
     StrSorted(StrPart),
@@ -139,8 +178,14 @@ impl Keys {
                 values: Vec::new(),
                 map: HashMap::new(),
             },
-            KeyKind::Str => Keys::StrSorted(StrPart::default()),
+            KeyKind::Str => Keys::StrEmpty,
         }
+    }
+
+    /// A string interner that never takes keys as numbered: the tests and
+    /// kernels of the sorted and hashed paths use numbered keys too.
+    pub fn plain_strs() -> Self {
+        Keys::StrSorted(StrPart::default())
     }
 
     /// The input is read: frees what only interning more keys needs (the
@@ -175,8 +220,8 @@ impl Keys {
     /// One more than the largest id handed out: the size of per-id tables.
     pub fn len(&self) -> usize {
         match self {
-            Keys::IntEmpty => 0,
-            Keys::IntRange { len, .. } => *len as usize,
+            Keys::IntEmpty | Keys::StrEmpty => 0,
+            Keys::IntRange { len, .. } | Keys::StrNumbered { len, .. } => *len as usize,
             Keys::Int { values, .. } => values.len(),
             Keys::UInt { values, .. } => values.len(),
             Keys::StrSorted(arena) => arena.len(),
@@ -199,7 +244,7 @@ impl Keys {
     /// hash partition).
     pub fn partitioner(&self) -> Partitioner {
         match self {
-            Keys::IntRange { lo, .. } => Partitioner {
+            Keys::IntRange { lo, .. } | Keys::StrNumbered { lo, .. } => Partitioner {
                 offset: lo.rem_euclid(PARTITIONS as i64) as u32,
                 mask: (PARTITIONS - 1) as u32,
             },
@@ -260,6 +305,8 @@ impl Keys {
             Keys::IntEmpty | Keys::IntRange { .. } | Keys::Int { .. } => {
                 self.intern_int_array(array, rows_seen, out)
             }
+            Keys::StrEmpty => self.intern_first_strs(array, rows_seen, out),
+            Keys::StrNumbered { .. } => self.intern_numbered(array, rows_seen, out),
             Keys::StrSorted(_) | Keys::Str { .. } => self.intern_str_array(array, rows_seen, out),
         }
     }
@@ -297,10 +344,11 @@ impl Keys {
     /// The key of `id` as text, for messages.
     pub fn display(&self, id: u32) -> String {
         match self {
-            Keys::IntEmpty => String::new(),
+            Keys::IntEmpty | Keys::StrEmpty => String::new(),
             Keys::IntRange { lo, .. } => (lo + id as i64).to_string(),
             Keys::Int { values, .. } => values[id as usize].to_string(),
             Keys::UInt { values, .. } => values[id as usize].to_string(),
+            Keys::StrNumbered { form, lo, .. } => format!("'{}'", form.text(lo + i64::from(id))),
             Keys::Str { .. } | Keys::StrSorted(_) => {
                 format!("'{}'", String::from_utf8_lossy(self.str_key(id)))
             }

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use arrow_array::{
-    ArrayRef, GenericStringArray, Int64Array, OffsetSizeTrait, UInt32Array, UInt64Array,
+    ArrayRef, GenericStringArray, Int64Array, OffsetSizeTrait, StringArray, UInt32Array,
+    UInt64Array,
 };
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::DataType;
@@ -45,8 +46,8 @@ impl Keys {
     /// Every id handed out, in key order (I5).
     fn ids_in_order(&self) -> Vec<u32> {
         match self {
-            Keys::IntEmpty => Vec::new(),
-            Keys::IntRange { len, .. } => (0..*len).collect(),
+            Keys::IntEmpty | Keys::StrEmpty => Vec::new(),
+            Keys::IntRange { len, .. } | Keys::StrNumbered { len, .. } => (0..*len).collect(),
             Keys::StrSorted(arena) => (0..arena.len() as u32).collect(),
             Keys::Str { .. } => self.hashed_strings_in_order(),
             Keys::Int { values, .. } => ids_by_value(values),
@@ -121,7 +122,10 @@ impl Keys {
 
     /// Whether ids are handed out in key order (a compact integer range, sorted strings).
     pub fn id_is_rank(&self) -> bool {
-        matches!(self, Keys::IntRange { .. } | Keys::StrSorted(_))
+        matches!(
+            self,
+            Keys::IntRange { .. } | Keys::StrNumbered { .. } | Keys::StrSorted(_)
+        )
     }
 
     /// The `(part, index)` of every item of `parts` in key order of their
@@ -231,6 +235,7 @@ impl Keys {
         }
         let arr: ArrayRef = match self {
             Keys::IntEmpty => Arc::new(Int64Array::from(Vec::<i64>::new())),
+            Keys::StrEmpty => Arc::new(StringArray::from(Vec::<&str>::new())),
             Keys::IntRange { lo, .. } => ints(ids, |i| lo + i as i64),
             Keys::Int { values, .. } => ints(ids, |i| values[i as usize]),
             Keys::UInt { values, .. } => Arc::new(UInt64Array::from(
@@ -238,6 +243,7 @@ impl Keys {
                     .map(|&i| values[i as usize])
                     .collect::<Vec<u64>>(),
             )),
+            Keys::StrNumbered { form, lo, .. } => form.take(*lo, ids),
             Keys::Str { .. } | Keys::StrSorted(_) => {
                 let lens: Vec<usize> = ids.par_iter().map(|&i| self.str_key(i).len()).collect();
                 if i32::try_from(lens.iter().sum::<usize>()).is_ok() {
@@ -412,17 +418,32 @@ mod tests {
                 )
             },
         ];
-        for form in forms {
+        // Each form hashed (a plain interner), and as the input's first keys
+        // (numbered ids then turn numbered: ids in key order by themselves).
+        let cases = forms
+            .iter()
+            .enumerate()
+            .flat_map(|(i, f)| [(i, f, true), (i, f, false)]);
+        for (i, form, plain) in cases {
             let keys: Vec<String> = (0..20_000).map(|_| form(&mut rng)).collect();
-            let mut k = Keys::new(KeyKind::Str);
+            let mut k = if plain {
+                Keys::plain_strs()
+            } else {
+                Keys::new(KeyKind::Str)
+            };
             let mut ids = vec![];
             k.intern_array(&StringArray::from(keys.clone()), 0, &mut ids)
                 .unwrap();
-            assert!(matches!(k, Keys::Str { .. }));
+            let numbered = matches!(k, Keys::StrNumbered { .. });
+            assert_eq!(numbered, !plain && i == 0, "{}", keys[0]);
+            assert!(numbered || matches!(k, Keys::Str { .. }));
             let mut want: Vec<(&str, u32)> = keys.iter().map(String::as_str).zip(ids).collect();
             want.sort();
             want.dedup();
-            let got: Vec<u32> = k.key_order_of_all().ids;
+            // A range of numbers holds ids no key has (as an integer range does).
+            let seen: std::collections::HashSet<u32> = want.iter().map(|w| w.1).collect();
+            let mut got: Vec<u32> = k.key_order_of_all().ids;
+            got.retain(|id| seen.contains(id));
             assert_eq!(
                 got,
                 want.iter().map(|&(_, id)| id).collect::<Vec<_>>(),

@@ -7,9 +7,7 @@
 
 use std::hash::BuildHasher;
 
-use arrow_array::cast::AsArray;
 use arrow_array::Array;
-use arrow_schema::DataType;
 use hashbrown::{DefaultHashBuilder, HashTable};
 use rayon::prelude::*;
 
@@ -29,31 +27,6 @@ pub(super) const FRONT_MIN: usize = if cfg!(fuzzing) {
 } else {
     1 << 20
 };
-
-/// Runs `$body` with `$get` bound to `|i| row i's bytes` of the string
-/// column `$array` (utf8, large utf8 or string view), monomorphised per layout.
-macro_rules! with_strings {
-    ($array:expr, |$get:ident| $body:expr) => {
-        match $array.data_type() {
-            DataType::Utf8 => {
-                let a = $array.as_string::<i32>();
-                let $get = |i: usize| a.value(i).as_bytes();
-                $body
-            }
-            DataType::LargeUtf8 => {
-                let a = $array.as_string::<i64>();
-                let $get = |i: usize| a.value(i).as_bytes();
-                $body
-            }
-            DataType::Utf8View => {
-                let a = $array.as_string_view();
-                let $get = |i: usize| a.value(i).as_bytes();
-                $body
-            }
-            dt => Err(CoreError::Internal(format!("{dt} is not a string type"))),
-        }
-    };
-}
 
 /// A key of at most [`SHORT_MAX`] bytes packed into two words: its bytes,
 /// zero padded, and its length in the last byte, so two short keys are equal
@@ -261,7 +234,7 @@ fn long_span(slot: &Slot) -> (usize, usize) {
 
 impl Keys {
     /// Hashed string keys after a sorted `front` (which may be empty).
-    fn hashed_strs(front: StrPart) -> Self {
+    pub(super) fn hashed_strs(front: StrPart) -> Self {
         let base = front.len().next_multiple_of(PARTS) as u32;
         Keys::Str {
             parts: (0..PARTS).map(|_| StrPart::default()).collect(),
@@ -272,7 +245,8 @@ impl Keys {
         }
     }
 
-    /// [`Keys::intern_array`] of a string column (of any layout).
+    /// [`Keys::intern_array`] of a string column (of any layout) as sorted or
+    /// hashed strings.
     pub(super) fn intern_str_array(
         &mut self,
         array: &dyn Array,
@@ -493,7 +467,7 @@ fn find_sorted(front: &StrPart, key: &[u8]) -> Option<u32> {
 /// `a == b`, inlined for the short keys customer ids are (a call to `memcmp`
 /// per row costs more than the comparison).
 #[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
@@ -742,7 +716,9 @@ impl ChunkRows {
 mod tests {
     use super::super::{KeyKind, PARTITIONS};
     use super::*;
+    use arrow_array::cast::AsArray;
     use arrow_array::StringArray;
+    use arrow_schema::DataType;
 
     #[test]
     fn a_long_sorted_front_keeps_its_ids() {
@@ -751,7 +727,7 @@ mod tests {
         let key = |i: usize| format!("C{:07}", 2 * i);
         let n = FRONT_MIN + 5;
         let sorted: Vec<String> = (0..n).map(key).collect();
-        let mut k = Keys::new(KeyKind::Str);
+        let mut k = Keys::plain_strs();
         let mut ids = vec![];
         k.intern_array(&StringArray::from(sorted.clone()), 0, &mut ids)
             .unwrap();
@@ -979,7 +955,7 @@ mod tests {
         let key = |i: usize| format!("C{:07}", i / 3);
         let n = 3 * CHUNK + 5;
         let rows: Vec<Option<String>> = (0..n).map(|i| (i % 11 != 4).then(|| key(i))).collect();
-        let mut k = Keys::new(KeyKind::Str);
+        let mut k = Keys::plain_strs();
         let (mut out, mut all) = (vec![], vec![]);
         for piece in rows.chunks(CHUNK + 17) {
             let a = StringArray::from(piece.to_vec());

@@ -73,7 +73,7 @@ impl Store {
                 }
                 Ok(())
             }
-            Remap::Rebase { .. } | Remap::Table(_) => {
+            Remap::Rebase { .. } | Remap::Renumber { .. } | Remap::Table(_) => {
                 // Every line held is re-interned, and (customer ids) moved to the
                 // partition of its new id: the lines in memory, then the spilled ones.
                 // A store in runs turns hashed.
@@ -101,7 +101,8 @@ impl Store {
 }
 
 /// Brings ids handed out before the last `intern_array` up to date (rare:
-/// an integer range that grows downwards or turns sparse; strings out of order).
+/// an integer range that grows downwards or turns sparse; strings out of
+/// order; numbered strings of another form).
 fn apply_remap(keys: &mut Keys, remap: &Remap, ids: &mut [&mut u32]) -> Result<()> {
     match *remap {
         Remap::None => {}
@@ -109,15 +110,12 @@ fn apply_remap(keys: &mut Keys, remap: &Remap, ids: &mut [&mut u32]) -> Result<(
             .par_iter_mut()
             .for_each(|id| **id = table[**id as usize]),
         Remap::Shift(s) => ids.par_iter_mut().for_each(|id| **id += s),
-        Remap::Rebase { lo } => {
+        Remap::Rebase { .. } | Remap::Renumber { .. } => {
             // Re-intern the distinct old ids that occur, in id order, then map every id.
             let mut old: Vec<u32> = ids.par_iter().map(|id| **id).collect();
             old.par_sort_unstable();
             old.dedup();
-            let new = old
-                .iter()
-                .map(|&i| keys.intern_int_key(lo + i as i64))
-                .collect::<Result<Vec<u32>>>()?;
+            let new = keys.rebased(remap, &old)?;
             ids.par_iter_mut()
                 .for_each(|id| **id = new[old.binary_search(&**id).expect("an old id")]);
         }
