@@ -1,7 +1,9 @@
 //! Dense ids for customer (and order) keys.
 //!
 //! Integer keys in a compact range map to `key - lo` with no hashing at all
-//! (the common case: customer numbers; [`ints`]). String keys that arrive in
+//! (the common case: customer numbers; [`ints`]). Numbered string keys (one
+//! prefix, a fixed number of digits: `"C0000042"`) are read as their numbers
+//! and map the same way ([`numbered`]). Other string keys that arrive in
 //! increasing byte order (a table sorted by customer) get their rank as id,
 //! again with no hashing; the first key out of order turns them hashed
 //! ([`Remap::Table`]) or, after many sorted keys, keeps those as a sorted front
@@ -46,7 +48,7 @@ mod order;
 mod strings;
 
 use arrow_array::cast::AsArray;
-use arrow_array::Array;
+use arrow_array::{Array, StringArray};
 use arrow_schema::DataType;
 use hashbrown::{DefaultHashBuilder, HashMap};
 use rayon::prelude::*;
@@ -131,7 +133,7 @@ pub enum Keys {
         map: HashMap<u64, u32>,
     },
     /// No string key yet: the first key decides between numbered keys and
-    /// the others ([`Keys::start_numbered`]).
+    /// the others ([`Keys::intern_first_strs`]).
     StrEmpty,
     /// Numbered string keys (`"C0000042"`: one prefix, a fixed number of
     /// digits) whose numbers are `lo..lo + len`: id = number - lo.
@@ -308,6 +310,27 @@ impl Keys {
             Keys::StrEmpty => self.intern_first_strs(array, rows_seen, out),
             Keys::StrNumbered { .. } => self.intern_numbered(array, rows_seen, out),
             Keys::StrSorted(_) | Keys::Str { .. } => self.intern_str_array(array, rows_seen, out),
+        }
+    }
+
+    /// The new ids of the distinct old ids `old` (ascending) after a
+    /// [`Remap::Rebase`] or [`Remap::Renumber`]: their keys interned again.
+    pub fn rebased(&mut self, remap: &Remap, old: &[u32]) -> Result<Vec<u32>> {
+        match remap {
+            Remap::Rebase { lo } => old
+                .iter()
+                .map(|&i| self.intern_int_key(lo + i64::from(i)))
+                .collect(),
+            Remap::Renumber { lo, form } => {
+                let keys = StringArray::from_iter_values(
+                    old.iter().map(|&i| form.text(lo + i64::from(i))),
+                );
+                let mut new = Vec::new();
+                self.intern_array(&keys, 0, &mut new)?;
+                debug_assert!(!new.contains(&NULL_ID));
+                Ok(new)
+            }
+            _ => Err(CoreError::Internal(format!("no rebase: {remap:?}"))),
         }
     }
 

@@ -15,13 +15,13 @@
 
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef, GenericStringArray, OffsetSizeTrait, StringArray};
+use arrow_array::{Array, ArrayRef, GenericStringArray, OffsetSizeTrait};
 use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use rayon::prelude::*;
 
 use super::ints::{grow, range_limit};
 use super::strings::same;
-use super::{Keys, Remap, StrPart, CHUNK, NULL_ID};
+use super::{Keys, Remap, StrPart, CHUNK};
 use crate::error::{CoreError, Result};
 
 /// The most digits a number may have (an `i64` holds every 18-digit number).
@@ -316,34 +316,14 @@ impl Keys {
         self.intern_array(array, rows_seen, out)?;
         Ok(Remap::Renumber { lo, form })
     }
-
-    /// The new ids of the distinct old ids `old` (ascending) after a
-    /// [`Remap::Rebase`] or [`Remap::Renumber`]: their keys interned again.
-    pub fn rebased(&mut self, remap: &Remap, old: &[u32]) -> Result<Vec<u32>> {
-        match remap {
-            Remap::Rebase { lo } => old
-                .iter()
-                .map(|&i| self.intern_int_key(lo + i64::from(i)))
-                .collect(),
-            Remap::Renumber { lo, form } => {
-                let keys = StringArray::from_iter_values(
-                    old.iter().map(|&i| form.text(lo + i64::from(i))),
-                );
-                let mut new = Vec::new();
-                self.intern_array(&keys, 0, &mut new)?;
-                debug_assert!(!new.contains(&NULL_ID));
-                Ok(new)
-            }
-            _ => Err(CoreError::Internal(format!("no rebase: {remap:?}"))),
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::tests::keys_of;
-    use super::super::KeyKind;
+    use super::super::{KeyKind, NULL_ID};
     use super::*;
+    use arrow_array::StringArray;
 
     #[test]
     fn forms_parse_and_write_back() {

@@ -7,8 +7,10 @@
 //! [`Remap::Shift`](crate::keys::Remap) of customer and order ids at the time
 //! it was written, so a later shift costs nothing on disk: ids are brought up
 //! to date when the block is read. A [`Remap::Rebase`](crate::keys::Remap)
-//! (rare: an integer id range turning sparse) re-reads and rewrites the
-//! spilled lines once ([`crate::store::Store`]'s remap).
+//! (rare: an integer id range turning sparse) or a
+//! [`Remap::Renumber`](crate::keys::Remap) (numbered string ids meeting a key
+//! of another form) re-reads and rewrites the spilled lines once
+//! ([`crate::store::Store`]'s remap).
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
