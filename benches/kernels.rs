@@ -415,7 +415,7 @@ fn bench_events(c: &mut Criterion) {
                         .into_par_iter()
                         .map(|(mut p, locals)| {
                             let local = |id| id as usize / custseg::keys::PARTITIONS;
-                            group_part(&mut p, locals, local, as_of).0
+                            group_part(&mut p, &mut Vec::new(), locals, local, as_of).0
                         })
                         .sum::<u64>()
                 },

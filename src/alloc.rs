@@ -8,6 +8,8 @@
 //! valgrind checks the system allocator's blocks, and cannot see inside
 //! mimalloc's pages.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+
 #[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -78,16 +80,72 @@ pub fn resident() -> Option<usize> {
 /// the next call touches fresh pages again; below this, keeping is cheaper.
 pub const KEEP_AFTER_A_CALL: usize = 64 << 20;
 
-/// At the end of a call that started with `resident_before` bytes resident:
-/// when it left more than [`KEEP_AFTER_A_CALL`] on top (its freed memory, its
-/// result), the pool hands its freed memory back ([`release_freed`]).
-pub fn hand_back_after_call(resident_before: Option<usize>) {
-    let grew = match (resident_before, resident()) {
-        (Some(before), Some(now)) => now.saturating_sub(before),
-        _ => return,
-    };
-    if grew > KEEP_AFTER_A_CALL {
-        release_freed();
+/// How long a call's freed memory stays with the process after the call ends
+/// (on rayon's global pool), for a next call to reuse: mimalloc's own purge
+/// delay. Pages a call takes fresh from the system are zeroed by the kernel
+/// first; at 10M rows that was 12-15% of a call's samples (`perf`), and a
+/// second call that found the first one's pages took 0.28-0.30 s instead of
+/// 0.33-0.34 s (10M int ids by date, `fast` build). A notebook that calls once
+/// and goes on gets the memory back a second later.
+pub const HAND_BACK_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Calls started, and calls running: a deferred hand-back is skipped when
+/// another call started since (that call will schedule its own).
+static STARTED: AtomicU64 = AtomicU64::new(0);
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// A call in progress, from [`Call::start`] until dropped (a panic included).
+pub struct Call {
+    resident_before: Option<usize>,
+}
+
+impl Call {
+    /// Counts a call as started and running, and notes the memory resident now.
+    pub fn start() -> Self {
+        STARTED.fetch_add(1, Relaxed);
+        RUNNING.fetch_add(1, Relaxed);
+        Call {
+            resident_before: resident(),
+        }
+    }
+
+    /// At the end of the call, when it left more than [`KEEP_AFTER_A_CALL`] on
+    /// top of what it started with (its freed memory, its result): the pool
+    /// hands its freed memory back ([`release_freed`]), at once when the call
+    /// ran on a pool of its own (`own_pool`: its threads end with the call),
+    /// else [`HAND_BACK_AFTER`] later unless another call started meanwhile.
+    pub fn hand_back(&self, own_pool: bool) {
+        let grew = match (self.resident_before, resident()) {
+            (Some(before), Some(now)) => now.saturating_sub(before),
+            _ => return,
+        };
+        if grew <= KEEP_AFTER_A_CALL {
+            return;
+        }
+        if own_pool {
+            release_freed();
+            return;
+        }
+        let started = STARTED.load(Relaxed);
+        let later = std::thread::Builder::new()
+            .name("custseg-hand-back".into())
+            .spawn(move || {
+                std::thread::sleep(HAND_BACK_AFTER);
+                // A call may start right after this check: mi_collect is safe then too,
+                // it only hands back pages no heap uses.
+                if RUNNING.load(Relaxed) == 0 && STARTED.load(Relaxed) == started {
+                    release_freed();
+                }
+            });
+        if later.is_err() {
+            release_freed();
+        }
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, Relaxed);
     }
 }
 
@@ -103,8 +161,14 @@ mod tests {
         let during = resident().expect("VmRSS on Linux");
         assert!(during >= before + (64 << 20), "{before} -> {during}");
         drop(std::hint::black_box(touched));
-        // Whatever it hands back, a call at the end of a run is safe and returns.
-        hand_back_after_call(Some(before));
-        hand_back_after_call(None);
+        // Whatever it hands back, now or later, the end of a call is safe and returns.
+        let call = Call::start();
+        call.hand_back(true);
+        call.hand_back(false);
+        drop(call);
+        Call {
+            resident_before: None,
+        }
+        .hand_back(false);
     }
 }

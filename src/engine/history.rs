@@ -477,7 +477,7 @@ pub(super) fn pass(
     };
     let done: Vec<Result<(Out, u64)>> = lines
         .into_partitions()
-        .map(|part| walking.part(part?))
+        .map_init(Vec::new, |lines, part| walking.part(part?, lines))
         .collect();
     cancel.check()?;
     let bounds = h.bounds.len();
@@ -549,11 +549,12 @@ struct Walking<'w, 'a> {
 impl Walking<'_, '_> {
     /// One partition of [`pass`]: its lines grouped by customer, every customer
     /// walked (in key order when `rank` is given); and the customers seen.
-    fn part(&self, mut part: Part) -> Result<(Out, u64)> {
+    /// `lines`: a buffer kept across the partitions of one task ([`group`]).
+    fn part(&self, mut part: Part, lines: &mut Vec<Line>) -> Result<(Out, u64)> {
         let Walking { h, keys, .. } = *self;
         self.cancel.check()?;
         let last = *h.bounds.last().expect("a boundary");
-        let (seen, _) = group(&mut part, self.runs, self.hi, last, keys);
+        let (seen, _) = group(&mut part, lines, self.runs, self.hi, last, keys);
         let mut scratch = Scratch::default();
         let mut out = Out::new(h.bounds.len());
         let chunks = each_customer(

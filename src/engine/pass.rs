@@ -32,7 +32,11 @@ pub(super) fn pass(
     let runs = lines.is_runs();
     let done: Vec<Result<(PartFacts, u64)>> = lines
         .into_partitions()
-        .map(|part| facts_of_part(part?, runs, hi, keys, walker, need, cancel))
+        .map_init(Vec::new, |scratch, part| {
+            let mut part = part?;
+            let (seen, kept) = group(&mut part, scratch, runs, hi, walker.as_of(), keys);
+            facts_of_part(part, seen, kept, keys, walker, need, cancel)
+        })
         .collect();
     clock.lap("group and segment");
     cancel.check()?;
@@ -48,19 +52,18 @@ pub(super) fn pass(
     Ok((seg, seen))
 }
 
-/// Groups one partition's lines by customer (those before `as_of`) and walks
-/// every customer: its facts and the customers seen.
+/// Walks every customer of one partition grouped by [`group`] (`seen` and
+/// `kept` as it returned them): their facts and the customers seen.
 fn facts_of_part(
     mut part: Part,
-    runs: bool,
-    hi: i32,
+    seen: Option<u64>,
+    kept: usize,
     keys: &Keys,
     walker: &Walker,
     need: Need,
     cancel: &Cancel,
 ) -> Result<(PartFacts, u64)> {
     cancel.check()?;
-    let (seen, kept) = group(&mut part, runs, hi, walker.as_of(), keys);
     let mut scratch = CustomerDays::default();
     let mut facts = Vec::with_capacity(kept);
     let mut extras = Vec::with_capacity(if need.extras { kept } else { 0 });
@@ -97,8 +100,10 @@ fn facts_of_part(
 /// Groups the lines of a partition by customer, keeping those before `as_of`
 /// (I3): returns the customers seen (`None` when each customer is one chunk
 /// already, to be counted by [`each_customer`]) and those kept (a capacity hint).
+/// `scratch`: a buffer kept across the partitions of one task ([`group_part`]).
 pub(super) fn group(
     part: &mut Part,
+    scratch: &mut Vec<Line>,
     runs: bool,
     hi: i32,
     as_of: i32,
@@ -111,7 +116,13 @@ pub(super) fn group(
     match (runs, hi >= as_of) {
         (true, false) => (None, part.lines.len() / 4),
         (true, true) => some(group_runs(part, as_of)),
-        _ => some(group_part(part, keys.locals(), |id| keys.local(id), as_of)),
+        _ => some(group_part(
+            part,
+            scratch,
+            keys.locals(),
+            |id| keys.local(id),
+            as_of,
+        )),
     }
 }
 

@@ -409,11 +409,15 @@ impl<'a> Reader<'a> {
         if let Some(o) = self.ids.orders.as_mut() {
             o.end_of_input();
         }
-        // The windows' buffers go too, then the pages the workers freed: the
-        // pass that follows starts with every line held (its peak).
+        // The windows' buffers go too. Under a memory budget the pages the workers
+        // freed go back to the system now: the pass that follows starts with every
+        // line held (its peak). Without one the pass reuses them instead of taking
+        // fresh pages, which the kernel zeroes first (docs/performance.md).
         (self.days, self.amounts) = (Vec::new(), Vec::new());
         (self.ids.cids, self.ids.oids) = (Vec::new(), Vec::new());
-        crate::alloc::release_freed();
+        if self.opts.spill.memory_limit.is_some() {
+            crate::alloc::release_freed();
+        }
         self.clock.lap("finish");
         let stats = self.stats;
         Ok(Ingested {

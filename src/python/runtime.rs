@@ -46,16 +46,16 @@ where
 {
     let pool = pool(threads)?;
     let cancel = Cancel::new();
-    let before = crate::alloc::resident();
+    let call = crate::alloc::Call::start();
     let mut interrupt: Option<PyErr> = None;
     let outcome = py.detach(|| {
         std::thread::scope(|s| {
             let (tx, rx) = mpsc::channel();
-            let (cancel, pool) = (&cancel, pool.as_ref());
+            let (cancel, pool, call) = (&cancel, pool.as_ref(), &call);
             s.spawn(move || {
                 let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match pool {
-                    Some(p) => p.install(|| handing_back(before, f(cancel))),
-                    None => handing_back(before, f(cancel)),
+                    Some(p) => p.install(|| handing_back(call, true, f(cancel))),
+                    None => handing_back(call, false, f(cancel)),
                 }));
                 let _ = tx.send(r);
             });
@@ -79,18 +79,19 @@ where
     }
 }
 
-/// `result`, once the threads of the pool that computed it have handed the
-/// memory they freed back to the system, when the call left much of it
-/// ([`crate::alloc::hand_back_after_call`]).
+/// `result`, once the call has handed the memory its pool freed back to the
+/// system, or arranged to ([`crate::alloc::Call::hand_back`]), when it left
+/// much of it.
 ///
 /// mimalloc hands freed pages back only when the thread that freed them
 /// allocates again, after its purge delay: a call's lines, tables and facts,
 /// freed as it ends, stayed resident until the next call (406 MiB after a
-/// 10M-row call whose result was 40 MiB; now 167 MiB, the result and the
-/// input's pages it read included). A notebook that calls once and goes on
-/// with pandas would hold them for nothing.
-fn handing_back<T>(resident_before: Option<usize>, result: T) -> T {
-    crate::alloc::hand_back_after_call(resident_before);
+/// 10M-row call whose result was 40 MiB; 167 MiB a second later now, the
+/// result and the input's pages it read included). A notebook that calls once
+/// and goes on with pandas would hold them for nothing; one that calls again
+/// within the second reuses them.
+fn handing_back<T>(call: &crate::alloc::Call, own_pool: bool, result: T) -> T {
+    call.hand_back(own_pool);
     result
 }
 
