@@ -97,6 +97,32 @@ def test_numbered_ids_equal_the_string_paths(order: str) -> None:
     assert got.equals(plain)
 
 
+@pytest.mark.parametrize("order", ["grouped", "by-date", "shuffled"])
+def test_numbered_ids_that_outgrow_their_padding_equal_the_string_paths(order: str) -> None:
+    """A counter past its padding ("C0042" ... "C9999", then "C10000" ... "C59999", as
+    the benchmark's 10.27M customers outgrow "C0000042"): the keys stay numbered, but
+    byte order is no longer numeric order ("C10000" < "C9999"); the rows come out in
+    byte order all the same, as the string paths give them."""
+    t = custseg.datasets.synthetic(customers=60_000, years=4, seed=17, ids="int")
+    number = pc.cast(t.column("customer_id"), pa.string())
+    ids = pc.binary_join_element_wise("C", pc.utf8_lpad(number, 4, "0"), "")
+    t = t.set_column(0, pa.field("customer_id", pa.string(), nullable=False), ids)
+    if order == "by-date":
+        t = t.sort_by([("date", "ascending")])
+    elif order == "shuffled":
+        t = shuffled(t)
+    first = t.column("customer_id")[0].as_py()
+    assert len(first) == 5 or order == "shuffled", first
+    got = segment(t)
+    plain = _without_suffix(segment(_with_suffix(t, "!")), "!")
+    out = got.column("customer_id").to_pylist()
+    assert got.num_rows > 50_000 and out == sorted(out)
+    assert any(len(c) > 5 for c in out) and any(len(c) == 5 for c in out)
+    assert got.equals(plain)
+    rfm = custseg.rfm(t, as_of="2026-01-01")
+    assert rfm.equals(_without_suffix(custseg.rfm(_with_suffix(t, "!"), as_of="2026-01-01"), "!"))
+
+
 @pytest.mark.parametrize("spill", [False, True])
 def test_a_late_key_of_another_form_turns_numbered_ids_hashed(spill: bool, tmp_path) -> None:
     """Keys of another form after many numbered ones, in a later window (lines

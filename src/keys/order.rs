@@ -47,7 +47,12 @@ impl Keys {
     fn ids_in_order(&self) -> Vec<u32> {
         match self {
             Keys::IntEmpty | Keys::StrEmpty => Vec::new(),
-            Keys::IntRange { len, .. } | Keys::StrNumbered { len, .. } => (0..*len).collect(),
+            Keys::IntRange { len, .. } => (0..*len).collect(),
+            Keys::StrNumbered { form, lo, len } if form.fits(lo + i64::from(*len) - 1) => {
+                (0..*len).collect()
+            }
+            // Keys of several widths: byte order is not numeric order (I5).
+            Keys::StrNumbered { form, lo, len } => form.ids_in_key_order(*lo, *len),
             Keys::StrSorted(arena) => (0..arena.len() as u32).collect(),
             Keys::Str { .. } => self.hashed_strings_in_order(),
             Keys::Int { values, .. } => ids_by_value(values),
@@ -120,12 +125,13 @@ impl Keys {
             .collect()
     }
 
-    /// Whether ids are handed out in key order (a compact integer range, sorted strings).
+    /// Whether ids are handed out in key order (a compact integer range,
+    /// numbered keys that fit their padding, sorted strings).
     pub fn id_is_rank(&self) -> bool {
-        matches!(
-            self,
-            Keys::IntRange { .. } | Keys::StrNumbered { .. } | Keys::StrSorted(_)
-        )
+        match self {
+            Keys::StrNumbered { form, lo, len } => form.fits(lo + i64::from(*len) - 1),
+            _ => matches!(self, Keys::IntRange { .. } | Keys::StrSorted(_)),
+        }
     }
 
     /// The `(part, index)` of every item of `parts` in key order of their
@@ -401,8 +407,10 @@ mod tests {
         // shared starts: runs of equal codes sorted by their whole keys).
         use rand::{rngs::SmallRng, Rng, SeedableRng};
         let mut rng = SmallRng::seed_from_u64(17);
-        let forms: [&dyn Fn(&mut SmallRng) -> String; 4] = [
+        let forms: [&dyn Fn(&mut SmallRng) -> String; 5] = [
             &|r| format!("C{:07}", r.random_range(0..3_000_000)),
+            // Numbered keys that outgrow their padding (after the first key's).
+            &|r| format!("C{:05}", r.random_range(0..300_000)),
             &|r| format!("{:016x}", r.random::<u64>() >> r.random_range(0..64)),
             &|r| {
                 let n = r.random_range(0..24);
@@ -425,7 +433,10 @@ mod tests {
             .enumerate()
             .flat_map(|(i, f)| [(i, f, true), (i, f, false)]);
         for (i, form, plain) in cases {
-            let keys: Vec<String> = (0..20_000).map(|_| form(&mut rng)).collect();
+            let mut keys: Vec<String> = (0..20_000).map(|_| form(&mut rng)).collect();
+            if i == 1 {
+                keys[0] = "C00042".into(); // the padding: 5 digits
+            }
             let mut k = if plain {
                 Keys::plain_strs()
             } else {
@@ -435,7 +446,7 @@ mod tests {
             k.intern_array(&StringArray::from(keys.clone()), 0, &mut ids)
                 .unwrap();
             let numbered = matches!(k, Keys::StrNumbered { .. });
-            assert_eq!(numbered, !plain && i == 0, "{}", keys[0]);
+            assert_eq!(numbered, !plain && i <= 1, "{}", keys[0]);
             assert!(numbered || matches!(k, Keys::Str { .. }));
             let mut want: Vec<(&str, u32)> = keys.iter().map(String::as_str).zip(ids).collect();
             want.sort();
