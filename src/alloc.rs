@@ -24,9 +24,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// less resident at the end of the input, and a peak about 60 MiB lower
 /// (4,546-4,589 -> 4,494-4,518 MiB, two runs each).
 ///
-/// Also called at the end of a call from Python that left much memory
-/// resident ([`hand_back_after_call`]), on the pool that ran it and on the
-/// calling thread, which may not be one of its workers.
+/// Called there under a memory budget only (without one the pass reuses the
+/// pages: +75 MiB of peak at 100M rows by date, the pass spared fresh pages).
+/// Also called a second after a call from Python that left much memory
+/// resident ([`Call::hand_back`]). Runs on every thread of the current pool
+/// and on the thread that calls it (the one a call ran on has ended by then:
+/// its pages are left to mimalloc as abandoned, for the others to collect).
 pub fn release_freed() {
     #[cfg(not(feature = "system-allocator"))]
     {
@@ -83,7 +86,7 @@ pub const KEEP_AFTER_A_CALL: usize = 64 << 20;
 /// How long a call's freed memory stays with the process after the call ends
 /// (on rayon's global pool), for a next call to reuse: mimalloc's own purge
 /// delay. Pages a call takes fresh from the system are zeroed by the kernel
-/// first; at 10M rows that was 12-15% of a call's samples (`perf`), and a
+/// first; at 10M rows that was 6-15% of a call's samples (`perf`, three profiles), and a
 /// second call that found the first one's pages took 0.28-0.30 s instead of
 /// 0.33-0.34 s (10M int ids by date, `fast` build). A notebook that calls once
 /// and goes on gets the memory back a second later.

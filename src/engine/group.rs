@@ -21,7 +21,7 @@ use crate::lines::{Line, Part};
 /// `scratch` is a buffer the caller keeps across partitions (one per task):
 /// the lines move between it and the partition's own buffer, so grouping
 /// allocates nothing once the first partitions are done. Fresh memory costs
-/// more than moving lines: the kernel zeroes every page first (10-12% of a
+/// more than moving lines: the kernel zeroes every page first (6-15% of a
 /// 10M-row call's samples before this, `perf`).
 pub fn group_part(
     part: &mut Part,

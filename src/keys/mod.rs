@@ -2,7 +2,7 @@
 //!
 //! Integer keys in a compact range map to `key - lo` with no hashing at all
 //! (the common case: customer numbers; [`ints`]). Numbered string keys (one
-//! prefix, a fixed number of digits: `"C0000042"`) are read as their numbers
+//! prefix, zero-padded digits: `"C0000042"`) are read as their numbers
 //! and map the same way ([`numbered`]). Other string keys that arrive in
 //! increasing byte order (a table sorted by customer) get their rank as id,
 //! again with no hashing; the first key out of order turns them hashed
@@ -135,8 +135,9 @@ pub enum Keys {
     /// No string key yet: the first key decides between numbered keys and
     /// the others ([`Keys::intern_first_strs`]).
     StrEmpty,
-    /// Numbered string keys (`"C0000042"`: one prefix, a fixed number of
-    /// digits) whose numbers are `lo..lo + len`: id = number - lo.
+    /// Numbered string keys (`"C0000042"`: one prefix, digits zero-padded to
+    /// a width, wider numbers without a leading zero) whose numbers are
+    /// `lo..lo + len`: id = number - lo.
     StrNumbered { form: Numbered, lo: i64, len: u32 },
     /// String keys met in strictly increasing byte order so far: id = rank,
     /// one arena, no table (its `table` stays empty).

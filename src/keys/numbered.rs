@@ -7,11 +7,12 @@
 //! the range's start: no hashing, no table; issue 17's "short string ids as
 //! fixed-width integers") and are written back from their numbers. While every
 //! number fits the padding, byte order is numeric order, so ids are in key
-//! order (I5); once one is wider the key order is found by sorting the numbers'
-//! digits ([`Numbered::order_code`]).
+//! order (I5); once one is wider the key order is found by a walk of the
+//! numbers' digits ([`Numbered::ids_in_key_order`]).
 //!
 //! The first key of the input gives the form ([`Numbered::of`]). A key of
-//! another form (another length or prefix, a letter among the digits) or a
+//! another form (another prefix, fewer digits than the padding, a wider one
+//! with a leading zero, a letter among the digits) or a
 //! range grown too sparse turns the keys hashed: the window is interned as
 //! hashed strings and the ids held are re-interned from their numbers
 //! ([`Remap::Renumber`]), so the result is that of a string interner that
@@ -279,10 +280,9 @@ impl Numbered {
         }
     }
 
-    /// [`Numbered::strings`] with 32-bit offsets when they fit.
-    pub(super) fn take(&self, lo: i64, ids: &[u32]) -> ArrayRef {
-        let hi = ids.par_iter().map(|&id| lo + i64::from(id)).max();
-        let fits = self.fits(hi.unwrap_or(lo));
+    /// [`Numbered::strings`] with 32-bit offsets when they fit; `fits`: every
+    /// number of the range fits the padding ([`Keys::id_is_rank`]).
+    pub(super) fn take(&self, lo: i64, ids: &[u32], fits: bool) -> ArrayRef {
         let bytes = if fits {
             ids.len() * self.width()
         } else {

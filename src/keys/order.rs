@@ -47,12 +47,11 @@ impl Keys {
     fn ids_in_order(&self) -> Vec<u32> {
         match self {
             Keys::IntEmpty | Keys::StrEmpty => Vec::new(),
-            Keys::IntRange { len, .. } => (0..*len).collect(),
-            Keys::StrNumbered { form, lo, len } if form.fits(lo + i64::from(*len) - 1) => {
-                (0..*len).collect()
-            }
             // Keys of several widths: byte order is not numeric order (I5).
-            Keys::StrNumbered { form, lo, len } => form.ids_in_key_order(*lo, *len),
+            Keys::StrNumbered { form, lo, len } if !self.id_is_rank() => {
+                form.ids_in_key_order(*lo, *len)
+            }
+            Keys::IntRange { len, .. } | Keys::StrNumbered { len, .. } => (0..*len).collect(),
             Keys::StrSorted(arena) => (0..arena.len() as u32).collect(),
             Keys::Str { .. } => self.hashed_strings_in_order(),
             Keys::Int { values, .. } => ids_by_value(values),
@@ -249,7 +248,7 @@ impl Keys {
                     .map(|&i| values[i as usize])
                     .collect::<Vec<u64>>(),
             )),
-            Keys::StrNumbered { form, lo, .. } => form.take(*lo, ids),
+            Keys::StrNumbered { form, lo, .. } => form.take(*lo, ids, self.id_is_rank()),
             Keys::Str { .. } | Keys::StrSorted(_) => {
                 let lens: Vec<usize> = ids.par_iter().map(|&i| self.str_key(i).len()).collect();
                 if i32::try_from(lens.iter().sum::<usize>()).is_ok() {
