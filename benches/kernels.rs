@@ -377,7 +377,8 @@ fn bench_ingest(c: &mut Criterion) {
 /// I2/I3: the counting sort of each partition's lines by customer, partitions in
 /// parallel: the lines in row order (grouped by customer: they stay in place), and
 /// shuffled (issue 17: counting-sorted by day first, then by customer, and each
-/// customer's lines of one day summed).
+/// customer's lines of one day summed); and all of them in one partition larger
+/// than the caches, which is sorted in buckets.
 fn bench_events(c: &mut Criterion) {
     use rand::{Rng, SeedableRng};
     let d = data();
@@ -419,6 +420,34 @@ fn bench_events(c: &mut Criterion) {
                         })
                         .sum::<u64>()
                 },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    // All lines in one partition (~16 MB, past the caches): sorted in buckets
+    // (issue 17), by date and shuffled.
+    let large: Vec<Line> = shuffled
+        .iter()
+        .flat_map(|(l, _)| l.iter().copied())
+        .collect();
+    let locals = large
+        .iter()
+        .map(|l| l.customer as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut by_date = large.clone();
+    by_date.sort_by_key(|l| l.day);
+    for (name, lines) in [
+        ("group_large_by_date", &by_date),
+        ("group_large_shuffled", &large),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || Part {
+                    lines: lines.clone(),
+                    orders: None,
+                },
+                |mut p| group_part(&mut p, &mut Vec::new(), locals, |id| id as usize, as_of).0,
                 BatchSize::LargeInput,
             )
         });

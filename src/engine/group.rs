@@ -78,25 +78,109 @@ pub fn group_part(
         std::mem::swap(&mut part.lines, scratch);
         part.orders = Some(dst);
     } else if !days.ordered && days.fits(kept) {
-        // Day order first (into the scratch), then back into the partition's buffer
-        // by customer (stable), then each customer's lines of one day summed.
+        // Day order first (into the scratch), then by customer (stable), then each
+        // customer's lines of one day summed.
         sort_by_day(&part.lines, scratch, &days, as_of, kept);
-        let by_day = std::mem::take(scratch);
-        by_customer(
-            &by_day,
-            &mut part.lines,
-            &mut starts,
-            &local,
-            as_of,
-            |_, _| {},
-        );
-        *scratch = by_day;
+        if in_buckets(kept) {
+            // The partition's buffer is the middle step; the lines end in the scratch.
+            let b = buckets(kept);
+            by_customer_in_buckets(scratch, &mut part.lines, &mut starts, &local, as_of, b);
+            std::mem::swap(&mut part.lines, scratch);
+        } else {
+            let by_day = std::mem::take(scratch);
+            by_customer(
+                &by_day,
+                &mut part.lines,
+                &mut starts,
+                &local,
+                as_of,
+                |_, _| {},
+            );
+            *scratch = by_day;
+        }
         sum_days(&mut part.lines);
+    } else if in_buckets(kept) {
+        let b = buckets(kept);
+        by_customer_in_buckets(&mut part.lines, scratch, &mut starts, &local, as_of, b);
     } else {
         by_customer(&part.lines, scratch, &mut starts, &local, as_of, |_, _| {});
         std::mem::swap(&mut part.lines, scratch);
     }
     (seen as u64, with_lines)
+}
+
+/// The bytes of lines that one bucket of [`by_customer_in_buckets`] aims at:
+/// the bucket and the room it is sorted into fit in a core's L2 cache (512 KiB
+/// on the machine we measure on, 1-2 MiB on newer ones).
+const BUCKET_BYTES: usize = 128 << 10;
+
+/// Partitions of more lines' bytes than this are sorted in buckets
+/// ([`by_customer_in_buckets`]). Measured (`fast` builds, 2-core AMD EPYC,
+/// 8 MiB L3): at 10M rows (partitions of ~2.5 MiB) the buckets cost ~10 ms more
+/// in "group and segment" (~110 -> ~125 ms, by date and shuffled); at 100M rows
+/// by date (~25 MiB) they save ~220 ms of ~1.75 s.
+const BUCKETS_ABOVE: usize = 4 << 20;
+
+/// Whether `lines` lines are sorted in buckets ([`by_customer_in_buckets`]):
+/// when the scattered writes of one counting sort would leave the caches.
+fn in_buckets(lines: usize) -> bool {
+    lines * std::mem::size_of::<Line>() > BUCKETS_ABOVE
+}
+
+/// The buckets for `lines` lines: [`BUCKET_BYTES`] each, a power of two.
+fn buckets(lines: usize) -> usize {
+    (lines * std::mem::size_of::<Line>() / BUCKET_BYTES)
+        .clamp(1, 1024)
+        .next_power_of_two()
+}
+
+/// [`by_customer`] in two stable passes, for partitions larger than the
+/// caches: the lines before `as_of` first go to buckets of consecutive
+/// customers, one write stream per bucket (`mid`), then each bucket, now
+/// cache-sized, is counting-sorted by customer back into `lines`. One pass
+/// writes each line to one of `starts.len()` places spread over the whole
+/// partition, a cache miss per line once the partition (25 MiB at 100M rows)
+/// is larger than the last-level cache; two passes write sequentially or in
+/// cache. Same result: both passes are stable.
+fn by_customer_in_buckets(
+    lines: &mut Vec<Line>,
+    mid: &mut Vec<Line>,
+    starts: &mut [usize],
+    local: impl Fn(u32) -> usize,
+    as_of: i32,
+    buckets: usize,
+) {
+    let locals = starts.len() - 1;
+    let kept = starts[locals];
+    // Customers per bucket: a power of two, so that a bucket is a shift away.
+    let shift = (locals.div_ceil(buckets).next_power_of_two()).trailing_zeros();
+    let first = |b: usize| (b << shift).min(locals);
+    let mut cursor: Vec<usize> = (0..buckets).map(|b| starts[first(b)]).collect();
+    mid.clear();
+    mid.reserve(kept);
+    let out = &mut mid.spare_capacity_mut()[..kept];
+    for l in lines.iter().filter(|l| l.day < as_of) {
+        let slot = &mut cursor[local(l.customer) >> shift];
+        out[*slot].write(*l);
+        *slot += 1;
+    }
+    // SAFETY: the buckets' first slots are the customers' starts at each bucket's
+    // first customer, and the lines of a bucket fill it up to the next one's.
+    unsafe { mid.set_len(kept) };
+    lines.clear();
+    let out = &mut lines.spare_capacity_mut()[..kept];
+    let mut begin = 0;
+    for b in 0..buckets {
+        let end = starts[first(b + 1)];
+        for l in &mid[begin..end] {
+            let slot = &mut starts[local(l.customer)];
+            out[*slot].write(*l);
+            *slot += 1;
+        }
+        begin = end;
+    }
+    // SAFETY: as in `by_customer`, every slot of `0..kept` was written once.
+    unsafe { lines.set_len(kept) };
 }
 
 /// The stable counting sort of the lines of `src` before `as_of` by customer,
@@ -422,6 +506,85 @@ mod tests {
             let want = group_part(&mut b, &mut Vec::new(), 300, |id| id as usize, 50);
             assert_eq!(got, want);
             assert_eq!((a.lines, a.orders), (b.lines, b.orders));
+        }
+    }
+
+    #[test]
+    fn the_sort_in_buckets_equals_the_one_pass_sort() {
+        // Random lines (some on or after as_of) of up to 5000 customers, sorted in
+        // 1..64 buckets and in one pass: the same lines in the same (stable) order.
+        let mut state = 7u64;
+        let mut next = move |m: u32| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u32 % m
+        };
+        for round in 0..40 {
+            let locals = 1 + next(5000) as usize;
+            let n = next(20_000) as usize;
+            let lines: Vec<Line> = (0..n)
+                .map(|_| line(next(locals as u32), next(100) as i32, i64::from(next(50))))
+                .collect();
+            let as_of = if round % 2 == 0 { 100 } else { 70 };
+            let mut starts = vec![0usize; locals + 1];
+            for l in lines.iter().filter(|l| l.day < as_of) {
+                starts[l.customer as usize + 1] += 1;
+            }
+            for i in 0..locals {
+                starts[i + 1] += starts[i];
+            }
+            let mut want = Vec::new();
+            let mut s = starts.clone();
+            by_customer(&lines, &mut want, &mut s, |c| c as usize, as_of, |_, _| {});
+            let buckets = 1 << next(7);
+            let mut got = lines.clone();
+            let mut mid = vec![line(1, 1, 1); next(50) as usize];
+            let id = |c| c as usize;
+            by_customer_in_buckets(&mut got, &mut mid, &mut starts, id, as_of, buckets);
+            assert_eq!(
+                got, want,
+                "{locals} customers, {n} lines, {buckets} buckets"
+            );
+        }
+    }
+
+    #[test]
+    fn partitions_past_the_caches_group_as_small_ones_do() {
+        // 300,000 lines (4.8 MB, past BUCKETS_ABOVE) of 20,000 customers, by date and
+        // shuffled, some on or after as_of: grouped in buckets, they equal a stable
+        // sort by customer (by date) and by (customer, day) with days summed (shuffled).
+        let mut state = 3u64;
+        let mut next = move |m: u32| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u32 % m
+        };
+        let n = 300_000;
+        assert!(in_buckets(n));
+        let mut lines: Vec<Line> = (0..n)
+            .map(|_| line(next(20_000), next(1000) as i32, i64::from(next(100))))
+            .collect();
+        let as_of = 900;
+        for shuffled in [true, false] {
+            if !shuffled {
+                lines.sort_by_key(|l| l.day);
+            }
+            let mut want: Vec<Line> = lines.iter().filter(|l| l.day < as_of).copied().collect();
+            if shuffled {
+                want.sort_by_key(|l| (l.customer, l.day));
+                sum_days(&mut want);
+            } else {
+                want.sort_by_key(|l| l.customer);
+            }
+            let mut part = Part {
+                lines: lines.clone(),
+                orders: None,
+            };
+            let mut scratch = vec![line(5, 5, 5); 17];
+            group_part(&mut part, &mut scratch, 20_000, |id| id as usize, as_of);
+            assert_eq!(part.lines, want, "shuffled: {shuffled}");
         }
     }
 
