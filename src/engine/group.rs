@@ -342,6 +342,17 @@ mod tests {
         Line::new(c, d, a)
     }
 
+    /// A seeded generator of numbers below its argument (an LCG: enough for tests).
+    fn random_below(seed: u64) -> impl FnMut(u32) -> u32 {
+        let mut state = seed;
+        move |m| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u32 % m
+        }
+    }
+
     #[test]
     fn groups_and_filters_as_of() {
         let lines = vec![
@@ -477,13 +488,7 @@ mod tests {
         // Parts by date, shuffled and with order ids, grouped one after the other with
         // one scratch (holding the lines of the part before, of another size) and each
         // with a fresh one: the same lines, orders and counts.
-        let mut state = 99u64;
-        let mut next = move |m: u32| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as u32 % m
-        };
+        let mut next = random_below(99);
         let mut parts = Vec::new();
         for (k, n) in [(0, 3000), (1, 50), (2, 4000), (0, 0), (1, 7000)] {
             let mut lines: Vec<Line> = (0..n)
@@ -513,13 +518,7 @@ mod tests {
     fn the_sort_in_buckets_equals_the_one_pass_sort() {
         // Random lines (some on or after as_of) of up to 5000 customers, sorted in
         // 1..64 buckets and in one pass: the same lines in the same (stable) order.
-        let mut state = 7u64;
-        let mut next = move |m: u32| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as u32 % m
-        };
+        let mut next = random_below(7);
         for round in 0..40 {
             let locals = 1 + next(5000) as usize;
             let n = next(20_000) as usize;
@@ -554,13 +553,7 @@ mod tests {
         // 300,000 lines (4.8 MB, past BUCKETS_ABOVE) of 20,000 customers, by date and
         // shuffled, some on or after as_of: grouped in buckets, they equal a stable
         // sort by customer (by date) and by (customer, day) with days summed (shuffled).
-        let mut state = 3u64;
-        let mut next = move |m: u32| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as u32 % m
-        };
+        let mut next = random_below(3);
         let n = 300_000;
         assert!(in_buckets(n));
         let mut lines: Vec<Line> = (0..n)
@@ -592,21 +585,9 @@ mod tests {
     fn sum_days_agrees_with_a_map_of_day_totals() {
         // Lines of a few customers in random order: after grouping, one line per
         // (customer, day) in day order, each with the day's total.
-        let mut state = 12345u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as u32
-        };
+        let mut next = random_below(12345);
         let lines: Vec<Line> = (0..2000)
-            .map(|_| {
-                line(
-                    next() % 50,
-                    (next() % 40) as i32,
-                    i64::from(next() % 100) - 50,
-                )
-            })
+            .map(|_| line(next(50), next(40) as i32, i64::from(next(100)) - 50))
             .collect();
         let mut want = std::collections::BTreeMap::<(u32, i32), i64>::new();
         lines.iter().filter(|l| l.day < 30).for_each(|l| {
