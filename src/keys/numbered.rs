@@ -63,11 +63,8 @@ impl Numbered {
 
     /// The digits of the key of number `n` (>= 0): the padding, or more.
     fn digits_of(&self, n: i64) -> usize {
-        let mut d = 1;
-        while d < MAX_DIGITS && n >= 10i64.pow(d as u32) {
-            d += 1;
-        }
-        d.max(self.digits)
+        let d = n.checked_ilog10().map_or(1, |l| l as usize + 1);
+        d.min(MAX_DIGITS).max(self.digits)
     }
 
     /// Whether the key of every number up to `hi` fits the padding: then byte
@@ -118,14 +115,22 @@ impl Numbered {
         self.prefix.len() + self.digits_of(n)
     }
 
-    /// Writes the key of number `n` (>= 0) into `dst` (of [`Numbered::len_of`]).
+    /// Writes the key of number `n` (>= 0) into `dst` (of [`Numbered::len_of`]):
+    /// two digits at a time from a table, as `itoa` does (whose output is not
+    /// zero-padded).
     #[inline]
     fn write(&self, mut n: i64, dst: &mut [u8]) {
         let p = self.prefix.len();
         dst[..p].copy_from_slice(self.prefix.as_bytes());
-        for c in dst[p..].iter_mut().rev() {
-            *c = b'0' + (n % 10) as u8;
-            n /= 10;
+        let mut at = dst.len();
+        while at >= p + 2 {
+            let two = (n % 100) as usize * 2;
+            dst[at - 2..at].copy_from_slice(&PAIRS[two..two + 2]);
+            n /= 100;
+            at -= 2;
+        }
+        if at > p {
+            dst[p] = b'0' + (n % 10) as u8;
         }
     }
 
@@ -297,6 +302,14 @@ impl Numbered {
         }
     }
 }
+
+/// "00", "01", .. "99": the two digits of every number below 100.
+const PAIRS: &[u8; 200] = b"\
+      0001020304050607080910111213141516171819\
+      2021222324252627282930313233343536373839\
+      4041424344454647484950515253545556575859\
+      6061626364656667686970717273747576777879\
+      8081828384858687888990919293949596979899";
 
 /// Eight `'0'` bytes.
 const ZEROS: u64 = 0x3030_3030_3030_3030;
