@@ -2,8 +2,9 @@
 //! system at the points where a run's peak is decided and when a call ends.
 //!
 //! mimalloc scales with rayon's threads and gives freed memory back to the
-//! system after its purge delay (1 s), but only when the thread that freed it
-//! allocates again; glibc's per-thread arenas keep tens of MB each between
+//! system after its purge delay ([`keep_freed_pages`] sets it to 1 s from the
+//! first call on, where mimalloc's own is 10 ms), but only when the thread that
+//! freed it allocates again; glibc's per-thread arenas keep tens of MB each between
 //! runs. Not with the `system-allocator` feature (scripts/memcheck.sh):
 //! valgrind checks the system allocator's blocks, and cannot see inside
 //! mimalloc's pages.
@@ -84,13 +85,48 @@ pub fn resident() -> Option<usize> {
 pub const KEEP_AFTER_A_CALL: usize = 64 << 20;
 
 /// How long a call's freed memory stays with the process after the call ends
-/// (on rayon's global pool), for a next call to reuse: mimalloc's own purge
-/// delay. Pages a call takes fresh from the system are zeroed by the kernel
+/// (on rayon's global pool), for a next call to reuse: the purge delay
+/// [`keep_freed_pages`] sets. Pages a call takes fresh from the system are zeroed by the kernel
 /// first; at 10M rows that was 6-15% of a call's samples (`perf`, three profiles), and a
 /// second call that found the first one's pages took 0.28-0.30 s instead of
 /// 0.33-0.34 s (10M int ids by date, `fast` build). A notebook that calls once
 /// and goes on gets the memory back a second later.
 pub const HAND_BACK_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// mimalloc v2's `mi_option_purge_delay` (its place in `mi_option_e`,
+/// `include/mimalloc.h`; `libmimalloc-sys` names no constant for it).
+#[cfg(not(feature = "system-allocator"))]
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Sets mimalloc's purge delay, the time freed pages stay with the process
+/// before they go back to the system, to [`HAND_BACK_AFTER`] (mimalloc v2's
+/// default is 10 ms), once, unless `MIMALLOC_PURGE_DELAY` says otherwise.
+///
+/// With 10 ms, the pages a call freed (its partitions, tables and facts) had
+/// gone back before the next call asked for them, which then took them fresh,
+/// zeroed by the kernel. Calls 3-6 of a process (10M `C0000042` rows by date,
+/// `fast` build, `MIMALLOC_PURGE_DELAY` set, two rounds): 11,000-18,000 page
+/// faults and 0.07-0.14 s of system time a call with 10 ms, 1,200-4,200 and
+/// 0.01-0.05 s with 1 s; the calls took 0.41-0.53 s and 0.35-0.38 s there, but
+/// an A/B of builds an hour later saw no difference above the noise (0.36-0.55 s
+/// both). The cost is memory that a call frees and does not reuse at once
+/// staying up to a second longer: the peak at 100M rows by date rose from
+/// 3,493-3,501 to 3,807-3,860 MiB (1.52x -> 1.66x the input's 2,302 MiB); a call
+/// that left much memory still hands it back a second after it ends
+/// ([`Call::hand_back`]).
+pub fn keep_freed_pages() {
+    #[cfg(not(feature = "system-allocator"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+                let ms = HAND_BACK_AFTER.as_millis() as std::os::raw::c_long;
+                // SAFETY: mi_option_set stores one option's value; any value is valid.
+                unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, ms) }
+            }
+        });
+    }
+}
 
 /// Calls started, and calls running: a deferred hand-back is skipped when
 /// another call started since (that call will schedule its own).
@@ -105,6 +141,7 @@ pub struct Call {
 impl Call {
     /// Counts a call as started and running, and notes the memory resident now.
     pub fn start() -> Self {
+        keep_freed_pages();
         STARTED.fetch_add(1, Relaxed);
         RUNNING.fetch_add(1, Relaxed);
         Call {
@@ -155,6 +192,20 @@ impl Drop for Call {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(not(feature = "system-allocator"))]
+    #[test]
+    fn the_purge_delay_is_the_option_mimalloc_reads() {
+        // Option 15 is mimalloc v2's purge delay: 10 ms by default (a different
+        // option, or v3 with its 1,000 ms, fails here), then what keep_freed_pages sets.
+        // SAFETY: mi_option_get reads one option.
+        let get = || unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) };
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            assert!(get() == 10 || get() == 1000, "{}", get());
+            keep_freed_pages();
+            assert_eq!(get(), 1000);
+        }
+    }
 
     #[cfg(target_os = "linux")]
     #[test]
