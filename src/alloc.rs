@@ -196,8 +196,9 @@ mod tests {
     #[cfg(not(feature = "system-allocator"))]
     #[test]
     fn the_purge_delay_is_the_option_mimalloc_reads() {
-        // Option 15 is mimalloc v2's purge delay: 10 ms by default (a different
-        // option, or v3 with its 1,000 ms, fails here), then what keep_freed_pages sets.
+        // Option 15 is mimalloc v2's purge delay: 10 ms by default, or 1,000 when
+        // another test's Call::start set it first (so v3, whose default is 1,000,
+        // would pass too); another option (defaults 0, 1, -1 ...) fails here.
         // SAFETY: mi_option_get reads one option.
         let get = || unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) };
         if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {

@@ -81,9 +81,8 @@ pub fn group_part(
         // Day order first (into the scratch), then by customer (stable), then each
         // customer's lines of one day summed.
         sort_by_day(&part.lines, scratch, &days, as_of, kept);
-        if in_buckets(kept) {
+        if let Some(b) = buckets_for(kept) {
             // The partition's buffer is the middle step; the lines end in the scratch.
-            let b = buckets(kept);
             by_customer_in_buckets(scratch, &mut part.lines, &mut starts, &local, as_of, b);
             std::mem::swap(&mut part.lines, scratch);
         } else {
@@ -99,8 +98,7 @@ pub fn group_part(
             *scratch = by_day;
         }
         sum_days(&mut part.lines);
-    } else if in_buckets(kept) {
-        let b = buckets(kept);
+    } else if let Some(b) = buckets_for(kept) {
         by_customer_in_buckets(&mut part.lines, scratch, &mut starts, &local, as_of, b);
     } else {
         by_customer(&part.lines, scratch, &mut starts, &local, as_of, |_, _| {});
@@ -116,22 +114,18 @@ const BUCKET_BYTES: usize = 128 << 10;
 
 /// Partitions of more lines' bytes than this are sorted in buckets
 /// ([`by_customer_in_buckets`]). Measured (`fast` builds, 2-core AMD EPYC,
-/// 8 MiB L3): at 10M rows (partitions of ~2.5 MiB) the buckets cost ~10 ms more
-/// in "group and segment" (~110 -> ~125 ms, by date and shuffled); at 100M rows
-/// by date (~25 MiB) they save ~220 ms of ~1.75 s.
+/// 8 MiB L3, "group and segment" with the threshold lowered to 1 MB): at 10M
+/// rows (partitions of ~2.5 MiB, int ids) buckets cost ~10-15 ms (by date
+/// ~110-120 -> ~120-135 ms, shuffled ~210-265 -> ~225-265 ms); at 100M rows by
+/// date (~25 MiB) they save ~220 ms of ~1.75 s.
 const BUCKETS_ABOVE: usize = 4 << 20;
 
-/// Whether `lines` lines are sorted in buckets ([`by_customer_in_buckets`]):
-/// when the scattered writes of one counting sort would leave the caches.
-fn in_buckets(lines: usize) -> bool {
-    lines * std::mem::size_of::<Line>() > BUCKETS_ABOVE
-}
-
-/// The buckets for `lines` lines: [`BUCKET_BYTES`] each, a power of two.
-fn buckets(lines: usize) -> usize {
-    (lines * std::mem::size_of::<Line>() / BUCKET_BYTES)
-        .clamp(1, 1024)
-        .next_power_of_two()
+/// The buckets [`by_customer_in_buckets`] sorts `lines` lines in
+/// ([`BUCKET_BYTES`] each, a power of two), or `None` when they are few enough
+/// for one counting sort to stay in the caches.
+fn buckets_for(lines: usize) -> Option<usize> {
+    let bytes = lines * std::mem::size_of::<Line>();
+    (bytes > BUCKETS_ABOVE).then(|| (bytes / BUCKET_BYTES).clamp(1, 1024).next_power_of_two())
 }
 
 /// [`by_customer`] in two stable passes, for partitions larger than the
@@ -555,7 +549,7 @@ mod tests {
         // sort by customer (by date) and by (customer, day) with days summed (shuffled).
         let mut next = random_below(3);
         let n = 300_000;
-        assert!(in_buckets(n));
+        assert!(buckets_for(n).is_some());
         let mut lines: Vec<Line> = (0..n)
             .map(|_| line(next(20_000), next(1000) as i32, i64::from(next(100))))
             .collect();
