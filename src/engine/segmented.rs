@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::walk::{Extra, Facts, Holdout, Step};
 use crate::error::{CoreError, Result};
-use crate::keys::{Keys, PARTITIONS};
+use crate::keys::{Keys, Partitioner, PARTITIONS};
 
 /// The facts of every customer with a purchase event, in customer key order:
 /// in parts, one after the other (the partitions of the pass when they come in
@@ -75,35 +75,43 @@ impl Segmented {
 
     /// The facts of the partitions of a pass (with their [`Extra`] facts and
     /// [`Step`]s when not empty), in customer key order (I5): partitions in key
-    /// order already (runs of sorted ids) are kept as they are; else the facts
-    /// are gathered from their partitions straight into that order, once, in
-    /// parallel.
+    /// order already (runs of sorted ids) are kept as they are; the partitions
+    /// of a hashed pass over ids that are their own rank are merged stretch by
+    /// stretch ([`interleaved`]); else the facts are gathered from their
+    /// partitions along the keys' order, once, in parallel.
     pub(crate) fn in_key_order(parts: Vec<PartFacts>, keys: &Keys, as_of: i32) -> Self {
-        let extras = parts.iter().any(|p| !p.extras.is_empty());
-        let steps = parts.iter().any(|p| !p.steps.is_empty());
-        let holdout = parts.iter().any(|p| !p.holdout.is_empty());
         let slices: Vec<&[Facts]> = parts.iter().map(|p| &p.facts[..]).collect();
         if keys.id_is_rank() && ascending(&slices, |f| f.customer) {
             drop(slices);
-            let (mut f, mut x, mut s, mut h) = (vec![], vec![], vec![], vec![]);
-            for p in parts {
-                f.push(p.facts);
-                x.push(p.extras);
-                s.push(p.steps);
-                h.push(p.holdout);
-            }
-            x.retain(|_| extras);
-            s.retain(|_| steps);
-            h.retain(|_| holdout);
-            return Segmented::new(f, x, s, h, as_of);
+            return Segmented::of_parts(parts, as_of);
         }
-        let order = keys
-            .id_is_rank()
-            .then(|| interleaved(&slices, keys))
-            .flatten()
-            .unwrap_or_else(|| keys.key_order_in(&slices, |f| f.customer));
+        if keys.id_is_rank() {
+            if let Some(stretches) = interleaved(&parts, keys) {
+                drop(slices);
+                return Segmented::of_parts(stretches, as_of);
+            }
+        }
+        let order = keys.key_order_in(&slices, |f| f.customer);
         drop(slices);
         Segmented::in_order(parts, &order, as_of)
+    }
+
+    /// The facts of `parts` (in key order one after the other), kept in their parts.
+    fn of_parts(parts: Vec<PartFacts>, as_of: i32) -> Self {
+        let extras = parts.iter().any(|p| !p.extras.is_empty());
+        let steps = parts.iter().any(|p| !p.steps.is_empty());
+        let holdout = parts.iter().any(|p| !p.holdout.is_empty());
+        let (mut f, mut x, mut s, mut h) = (vec![], vec![], vec![], vec![]);
+        for p in parts {
+            f.push(p.facts);
+            x.push(p.extras);
+            s.push(p.steps);
+            h.push(p.holdout);
+        }
+        x.retain(|_| extras);
+        s.retain(|_| steps);
+        h.retain(|_| holdout);
+        Segmented::new(f, x, s, h, as_of)
     }
 
     /// The items of `parts` picked by `order` ((part, index) pairs: the key
@@ -327,35 +335,132 @@ fn walk_in_key_order(
         .collect()
 }
 
-/// The (part, index) of every fact of `parts` in key order (I5) when ids are
-/// their own rank (a compact integer range, sorted strings) and each part holds
-/// the ids of one hash partition ([`Keys::partitioner`]) in ascending order, as
-/// a hashed pass leaves them: [`walk_in_key_order`] along the ids from 0, each
-/// looked for in the part of its partition, so nothing is written at random
-/// (the general [`Keys::key_order_in`] writes one slot per id at random).
-/// `None` when the parts are not so (runs, a partition in two parts, a part out
-/// of order): then some fact is never met, which the count shows; when every
-/// fact is met, each was met once, in increasing id order.
-fn interleaved(parts: &[&[Facts]], keys: &Keys) -> Option<Vec<(u32, u32)>> {
-    let part_of = keys.partitioner();
-    let mut owner = [u32::MAX; PARTITIONS];
-    for (i, part) in parts.iter().enumerate() {
-        if let Some(f) = part.first() {
-            let o = &mut owner[part_of.get(f.customer)];
-            if *o != u32::MAX {
+/// Ids per stretch of [`interleaved`]: a stretch's facts (32 bytes each, up to
+/// one per id) are read twice, so they should stay in a core's L2 cache.
+const STRETCH: usize = 1 << 14;
+
+/// The facts of `parts` in key order (I5) when ids are their own rank (a compact
+/// integer range, sorted strings) and each part holds the ids of one hash
+/// partition ([`Keys::partitioner`]) in ascending order, as a hashed pass leaves
+/// them: in stretches of [`STRETCH`] ids, each stretch's facts merged from
+/// every part at once into a part of its own (the parts of the result, one
+/// after the other, are in key order). A stretch marks its ids in a bitmap and
+/// reads the bits in order; the partition of an id says which part holds it, so
+/// nothing is looked for and nothing written at random, and ids without facts
+/// cost a bit each (most of them at the early boundaries of a history, CV8).
+/// `None` when the parts are not so (runs, a partition in two parts, a part
+/// out of order).
+fn interleaved(parts: &[PartFacts], keys: &Keys) -> Option<Vec<PartFacts>> {
+    let facts: Vec<&[Facts]> = parts.iter().map(|p| &p.facts[..]).collect();
+    let layout = Interleaving::of(&facts, keys)?;
+    let (extras, steps, holdout) = (
+        parts.iter().any(|p| !p.extras.is_empty()),
+        parts.iter().any(|p| !p.steps.is_empty()),
+        parts.iter().any(|p| !p.holdout.is_empty()),
+    );
+    (0..keys.len().div_ceil(STRETCH))
+        .into_par_iter()
+        .map_init(Vec::new, |order, s| {
+            layout.stretch(s, order)?;
+            Some(PartFacts {
+                facts: picked(order, parts, true, |p| &p.facts),
+                extras: picked(order, parts, extras, |p| &p.extras),
+                steps: picked(order, parts, steps, |p| &p.steps),
+                holdout: picked(order, parts, holdout, |p| &p.holdout),
+            })
+        })
+        .collect()
+}
+
+/// The items `field` of `parts` at `order`'s (part, index) pairs, when `on`;
+/// else none.
+fn picked<T: Copy>(
+    order: &[(u32, u32)],
+    parts: &[PartFacts],
+    on: bool,
+    field: impl Fn(&PartFacts) -> &Vec<T>,
+) -> Vec<T> {
+    if !on {
+        return Vec::new();
+    }
+    order
+        .iter()
+        .map(|&(p, i)| field(&parts[p as usize])[i as usize])
+        .collect()
+}
+
+/// The parts of a hashed pass, as [`interleaved`] reads them: which part holds
+/// each partition.
+struct Interleaving<'a> {
+    parts: &'a [&'a [Facts]],
+    owner: [u32; PARTITIONS],
+    part_of: Partitioner,
+    /// Every id is below this.
+    n: usize,
+}
+
+impl<'a> Interleaving<'a> {
+    /// The layout of `parts` when the first fact of each names a partition of
+    /// its own (the rest is checked stretch by stretch).
+    fn of(parts: &'a [&'a [Facts]], keys: &Keys) -> Option<Self> {
+        let part_of = keys.partitioner();
+        let mut owner = [u32::MAX; PARTITIONS];
+        for (i, part) in parts.iter().enumerate() {
+            if let Some(f) = part.first() {
+                let o = &mut owner[part_of.get(f.customer)];
+                if *o != u32::MAX {
+                    return None;
+                }
+                *o = i as u32;
+            }
+        }
+        Some(Interleaving {
+            parts,
+            owner,
+            part_of,
+            n: keys.len(),
+        })
+    }
+
+    /// Stretch `s`'s facts in key order, as (part, index) pairs into `order`
+    /// (cleared first). `None` when a part's facts in the stretch are not
+    /// ascending ids of its own partition, or a part does not end in the last
+    /// stretch: the stretches then do not cover every fact once.
+    fn stretch(&self, s: usize, order: &mut Vec<(u32, u32)>) -> Option<()> {
+        let (lo, hi) = (s * STRETCH, ((s + 1) * STRETCH).min(self.n));
+        let mut bits = [0u64; STRETCH / 64];
+        let mut cur = Vec::with_capacity(self.parts.len());
+        for (p, part) in self.parts.iter().enumerate() {
+            let at = |id: usize| part.partition_point(|f| (f.customer as usize) < id);
+            let (from, to) = (at(lo), at(hi));
+            if to < from || (hi == self.n && to != part.len()) {
                 return None;
             }
-            *o = i as u32;
+            let mut prev = None;
+            for f in &part[from..to] {
+                let id = f.customer as usize;
+                let own = self.owner[self.part_of.get(f.customer)] == p as u32;
+                if !own || id < lo || id >= hi || prev >= Some(id) {
+                    return None;
+                }
+                prev = Some(id);
+                bits[(id - lo) / 64] |= 1 << ((id - lo) % 64);
+            }
+            cur.push(from as u32);
         }
+        order.clear();
+        for (w, &word) in bits.iter().enumerate() {
+            let mut word = word;
+            while word != 0 {
+                let id = (lo + w * 64 + word.trailing_zeros() as usize) as u32;
+                let p = self.owner[self.part_of.get(id)] as usize;
+                order.push((p as u32, cur[p]));
+                cur[p] += 1;
+                word &= word - 1;
+            }
+        }
+        Some(())
     }
-    let order = walk_in_key_order(
-        parts,
-        keys.len(),
-        |f| f.customer,
-        |id| (id as u32, owner[part_of.get(id as u32)]),
-    );
-    let facts: usize = parts.iter().map(|p| p.len()).sum();
-    (order.len() == facts).then_some(order)
 }
 
 /// Whether the items of `parts`, one part after the other, have strictly
@@ -383,6 +488,42 @@ mod tests {
             k: customer as i32,
             ..Facts::default()
         }
+    }
+
+    /// The ids of [`interleaved`]'s facts, stretch after stretch (`None` when it
+    /// gives up); its other fields carry the facts' ids too, to show they move
+    /// with them.
+    fn merged_ids(parts: &[Vec<Facts>], keys: &Keys) -> Option<Vec<u32>> {
+        let parts: Vec<PartFacts> = parts
+            .iter()
+            .map(|p| PartFacts {
+                facts: p.clone(),
+                steps: p
+                    .iter()
+                    .map(|f| Step {
+                        events: f.customer,
+                        net: 0,
+                    })
+                    .collect(),
+                ..PartFacts::default()
+            })
+            .collect();
+        let stretches = interleaved(&parts, keys)?;
+        let ids: Vec<u32> = stretches
+            .iter()
+            .flat_map(|s| &s.facts)
+            .map(|f| f.customer)
+            .collect();
+        let steps: Vec<u32> = stretches
+            .iter()
+            .flat_map(|s| &s.steps)
+            .map(|s| s.events)
+            .collect();
+        assert_eq!(ids, steps, "steps move with their facts");
+        assert!(stretches
+            .iter()
+            .all(|s| s.extras.is_empty() && s.holdout.is_empty()));
+        Some(ids)
     }
 
     /// Facts of `ids` laid out as a hashed pass leaves them: one part per
@@ -418,8 +559,13 @@ mod tests {
                 let ids: Vec<u32> = (0..keys.len() as u32).step_by(step).collect();
                 let parts = hashed_parts(keys, &ids);
                 let slices: Vec<&[Facts]> = parts.iter().map(|p| &p[..]).collect();
-                let got = interleaved(&slices, keys).expect("a hashed layout");
-                assert_eq!(got, keys.key_order_in(&slices, |f| f.customer));
+                let want: Vec<u32> = keys
+                    .key_order_in(&slices, |f| f.customer)
+                    .iter()
+                    .map(|&(p, i)| parts[p as usize][i as usize].customer)
+                    .collect();
+                let got = merged_ids(&parts, keys).expect("a hashed layout");
+                assert_eq!(got, want);
                 assert_eq!(got.len(), ids.len());
             }
         }
@@ -434,10 +580,7 @@ mod tests {
         let ids: Vec<u32> = (0..10_000).collect();
         let parts = hashed_parts(&keys, &ids);
         let slices = |parts: &[Vec<Facts>]| parts.iter().map(|p| p.to_vec()).collect::<Vec<_>>();
-        let check = |parts: Vec<Vec<Facts>>| {
-            let s: Vec<&[Facts]> = parts.iter().map(|p| &p[..]).collect();
-            interleaved(&s, &keys)
-        };
+        let check = |parts: Vec<Vec<Facts>>| merged_ids(&parts, &keys);
         // A part out of order.
         let mut swapped = slices(&parts);
         let p = swapped.iter_mut().find(|p| p.len() > 2).unwrap();
@@ -453,6 +596,26 @@ mod tests {
         assert!(check(vec![ids.iter().map(|&i| fact(i)).collect()]).is_none());
         // And the same facts laid out by partition pass.
         assert!(check(parts).is_some());
+    }
+
+    #[test]
+    fn interleaving_gives_up_on_a_part_out_of_order_across_stretches() {
+        // 60,000 ids: four stretches. A part whose first fact moved to its end (each
+        // stretch alone may look in order; together they do not cover it once).
+        let mut keys = Keys::new(KeyKind::Int);
+        let v: Vec<i64> = (0..60_000).collect();
+        keys.intern_array(&Int64Array::from(v), 0, &mut vec![])
+            .unwrap();
+        let ids: Vec<u32> = (0..60_000).collect();
+        assert!(merged_ids(&hashed_parts(&keys, &ids), &keys).is_some());
+        for p in [0, 7, 63] {
+            let mut parts = hashed_parts(&keys, &ids);
+            parts[p].rotate_left(1);
+            assert!(merged_ids(&parts, &keys).is_none(), "part {p}");
+            let mut parts = hashed_parts(&keys, &ids);
+            parts[p].rotate_right(1);
+            assert!(merged_ids(&parts, &keys).is_none(), "part {p}");
+        }
     }
 
     #[test]
