@@ -9,14 +9,16 @@ use crate::lines::{Line, Part};
 /// `day < as_of` (I3); returns how many distinct customers had lines at all,
 /// and how many kept lines (the customers left in the partition).
 ///
-/// Without order ids, lines that do not come in day order (a shuffled table)
-/// are first counting-sorted by day, so that each customer's lines come out
-/// in day order, and then the lines of one customer and day are summed into
-/// one: the walk then reads every customer as it is, instead of sorting and
-/// summing its lines itself ([`super::timeline::CustomerDays::fill`], which
+/// Lines that do not come in day order (a shuffled table) are first
+/// counting-sorted by day, so that each customer's lines come out in day
+/// order; without order ids the lines of one customer and day are then summed
+/// into one: the walk then reads every customer as it is, instead of sorting
+/// and summing its lines itself ([`super::timeline::CustomerDays::fill`], which
 /// still takes the customers whose day sums leave the fixed-point range, and
-/// every customer with order ids). Lines already in day order (a log by date)
-/// keep it through the stable sort by customer.
+/// every customer with order ids, whose lines it then finds in day order).
+/// Lines already in day order (a log by date) keep it through the stable sort
+/// by customer. Both give a stable sort by customer and day (unless the days
+/// span too many slots for a counting sort, [`DaySpan::fits`]).
 ///
 /// `scratch` is a buffer the caller keeps across partitions (one per task):
 /// the lines move between it and the partition's own buffer, so grouping
@@ -62,25 +64,19 @@ pub fn group_part(
     }
     let kept = starts[locals];
     if let Some(orders) = part.orders.take() {
-        // Order ids move with their lines (never sorted by day: the walk sums per order).
-        let mut dst = vec![0u32; kept];
-        let order_of = |i: usize| orders[i];
-        by_customer(
-            &part.lines,
+        part.orders = Some(with_orders(
+            part,
+            &orders,
             scratch,
             &mut starts,
             &local,
+            &days,
             as_of,
-            |i, slot| {
-                dst[slot] = order_of(i);
-            },
-        );
-        std::mem::swap(&mut part.lines, scratch);
-        part.orders = Some(dst);
+        ));
     } else if !days.ordered && days.fits(kept) {
         // Day order first (into the scratch), then by customer (stable), then each
         // customer's lines of one day summed.
-        sort_by_day(&part.lines, scratch, &days, as_of, kept);
+        sort_by_day(&part.lines, scratch, &days, as_of, kept, |_, _| {});
         if let Some(b) = buckets_for(kept) {
             // The partition's buffer is the middle step; the lines end in the scratch.
             by_customer_in_buckets(scratch, &mut part.lines, &mut starts, &local, as_of, b);
@@ -105,6 +101,39 @@ pub fn group_part(
         std::mem::swap(&mut part.lines, scratch);
     }
     (seen as u64, with_lines)
+}
+
+/// [`group_part`]'s sort of lines with order ids (`orders`, aligned with the
+/// lines; the lines end in `part`): their order ids move with them, and lines
+/// are never summed (the walk sums per order). Returns the order ids.
+fn with_orders(
+    part: &mut Part,
+    orders: &[u32],
+    scratch: &mut Vec<Line>,
+    starts: &mut [usize],
+    local: impl Fn(u32) -> usize,
+    days: &DaySpan,
+    as_of: i32,
+) -> Vec<u32> {
+    let kept = starts[starts.len() - 1];
+    let mut dst = vec![0u32; kept];
+    if !days.ordered && days.fits(kept) {
+        // Day order first, as without order ids: each customer's lines then come in
+        // day order, which the walk's sort of them (`CustomerDays::fill`) finds done.
+        let mut by_day = vec![0u32; kept];
+        sort_by_day(&part.lines, scratch, days, as_of, kept, |i, slot| {
+            by_day[slot] = orders[i];
+        });
+        by_customer(scratch, &mut part.lines, starts, local, as_of, |i, slot| {
+            dst[slot] = by_day[i];
+        });
+    } else {
+        by_customer(&part.lines, scratch, starts, local, as_of, |i, slot| {
+            dst[slot] = orders[i];
+        });
+        std::mem::swap(&mut part.lines, scratch);
+    }
+    dst
 }
 
 /// The bytes of lines that one bucket of [`by_customer_in_buckets`] aims at:
@@ -248,8 +277,16 @@ impl DaySpan {
 }
 
 /// The `kept` lines of `lines` before `as_of`, stably counting-sorted by day
-/// into `out` (its old content dropped).
-fn sort_by_day(lines: &[Line], out: &mut Vec<Line>, days: &DaySpan, as_of: i32, kept: usize) {
+/// into `out` (its old content dropped). `moved(i, slot)` is told that line `i`
+/// went to slot `slot`.
+fn sort_by_day(
+    lines: &[Line],
+    out: &mut Vec<Line>,
+    days: &DaySpan,
+    as_of: i32,
+    kept: usize,
+    mut moved: impl FnMut(usize, usize),
+) {
     let slot = |day: i32| (day - days.lo) as usize;
     let mut at = vec![0usize; days.len() + 1];
     for l in lines.iter().filter(|l| l.day < as_of) {
@@ -261,9 +298,10 @@ fn sort_by_day(lines: &[Line], out: &mut Vec<Line>, days: &DaySpan, as_of: i32, 
     out.clear();
     out.reserve(kept);
     let dst = &mut out.spare_capacity_mut()[..kept];
-    for l in lines.iter().filter(|l| l.day < as_of) {
+    for (i, l) in lines.iter().enumerate().filter(|(_, l)| l.day < as_of) {
         let s = &mut at[slot(l.day)];
         dst[*s].write(*l);
+        moved(i, *s);
         *s += 1;
     }
     // SAFETY: `at` held the prefix sums of the counts per day of the `kept` lines
@@ -370,7 +408,8 @@ mod tests {
             .zip(part.orders.unwrap())
             .map(|(l, o)| (l.customer, l.day, o))
             .collect();
-        assert_eq!(k, vec![(0, 9, 9), (0, 1, 11), (1, 5, 15), (1, 2, 12)]);
+        // Days out of order: sorted by day first, the order ids moved with their lines.
+        assert_eq!(k, vec![(0, 1, 11), (0, 9, 9), (1, 2, 12), (1, 5, 15)]);
     }
 
     #[test]
@@ -474,7 +513,47 @@ mod tests {
         };
         group_part(&mut part, &mut Vec::new(), 2, |id| id as usize, 10);
         assert_eq!(part.lines.len(), 4);
-        assert_eq!(part.orders.as_deref(), Some(&[1, 3, 4, 2][..]));
+        // By customer, then day (stable): customer 0's days 4, 5, 5 (orders 4, 1, 3).
+        assert_eq!(part.orders.as_deref(), Some(&[4, 1, 3, 2][..]));
+    }
+
+    #[test]
+    fn lines_with_order_ids_come_out_as_a_stable_sort_by_customer_and_day() {
+        // Random lines in any order or by date, with order ids: the lines before as_of,
+        // each with its order id, stably sorted by (customer, day), never summed.
+        let mut rnd = random_below(11);
+        for round in 0..40 {
+            let n = 1 + rnd(400) as usize;
+            let customers = 1 + rnd(30);
+            let mut lines: Vec<Line> = (0..n)
+                .map(|_| line(rnd(customers), rnd(60) as i32, i64::from(rnd(9)) - 4))
+                .collect();
+            if round % 3 == 0 {
+                lines.sort_by_key(|l| l.day);
+            }
+            let orders: Vec<u32> = (0..n as u32).collect();
+            let as_of = 50;
+            let mut want: Vec<(u32, i32, i64, u32)> = lines
+                .iter()
+                .zip(&orders)
+                .filter(|(l, _)| l.day < as_of)
+                .map(|(l, &o)| (l.customer, l.day, l.amount, o))
+                .collect();
+            want.sort_by_key(|w| (w.0, w.1));
+            let mut part = Part {
+                lines,
+                orders: Some(orders),
+            };
+            let local = |id: u32| id as usize;
+            group_part(&mut part, &mut Vec::new(), customers as usize, local, as_of);
+            let got: Vec<(u32, i32, i64, u32)> = part
+                .lines
+                .iter()
+                .zip(part.orders.as_deref().unwrap())
+                .map(|(l, &o)| (l.customer, l.day, l.amount, o))
+                .collect();
+            assert_eq!(got, want, "round {round}");
+        }
     }
 
     #[test]

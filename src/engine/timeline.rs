@@ -144,11 +144,14 @@ impl CustomerDays {
         self.orders.clear();
         self.orders
             .extend(lines.iter().zip(orders).map(|(l, &o)| (o, l.day, l.amount)));
-        self.orders.sort_unstable();
+        // By order id alone (the lines of an order in any order): its total is exact
+        // (i128) whatever the order of its lines, and its day the earliest of them.
+        self.orders.sort_unstable_by_key(|o| o.0);
         for order in self.orders.chunk_by(|a, b| a.0 == b.0) {
             let total = fit(order.iter().map(|o| o.2 as i128).sum())?;
             if is_purchase(total, count_zero_days) {
-                self.events.push(order[0].1);
+                let day = order.iter().map(|o| o.1).min().expect("an order has lines");
+                self.events.push(day);
             }
         }
         self.events.sort_unstable();
