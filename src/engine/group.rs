@@ -105,7 +105,7 @@ pub fn group_part(
 
 /// [`group_part`]'s sort of lines with order ids (`orders`, aligned with the
 /// lines; the lines end in `part`): their order ids move with them, and lines
-/// are never summed (the walk sums per order). Returns the order ids.
+/// are never summed (the walk sums per order, I2). Returns the order ids.
 fn with_orders(
     part: &mut Part,
     orders: &[u32],

@@ -145,7 +145,7 @@ impl CustomerDays {
         self.orders
             .extend(lines.iter().zip(orders).map(|(l, &o)| (o, l.day, l.amount)));
         // By order id alone (the lines of an order in any order): its total is exact
-        // (i128) whatever the order of its lines, and its day the earliest of them.
+        // (i128) whatever the order of its lines, and its day the earliest of them (I2).
         self.orders.sort_unstable_by_key(|o| o.0);
         for order in self.orders.chunk_by(|a, b| a.0 == b.0) {
             let total = fit(order.iter().map(|o| o.2 as i128).sum())?;
